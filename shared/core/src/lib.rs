@@ -1,0 +1,24 @@
+//! Balcão's domain: what an office offers, what a citizen may send, and how a
+//! request moves between statuses. Pure data and rules: no I/O, no async.
+
+pub mod contact;
+pub mod document;
+pub mod form;
+pub mod office;
+pub mod request;
+pub mod status;
+pub mod text;
+
+pub use contact::{Email, Mobile};
+pub use document::{Cnpj, Cpf, Document};
+pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};
+pub use office::{
+    Attendant, FieldRule, FieldRules, FormField, Office, OfficeId, OpeningHours, PrivacyNotice,
+    Sector, Service, ServiceId, ServiceKind, Uf,
+};
+pub use request::{
+    Appointment, AppointmentMode, Author, Citizen, Consent, Event, EventKind, OfficeSnapshot,
+    Request, RequestDetails, RequestId, TicketNumber,
+};
+pub use status::{Action, Status, TransitionError};
+pub use text::{FreeText, PersonName, ProtocolNumber};

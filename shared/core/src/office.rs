@@ -1,0 +1,533 @@
+//! An office (cartório or public agency) and what it offers: services of five
+//! kinds, sectors, attendants, opening hours and per-field form rules.
+
+use crate::contact::{Email, Mobile};
+use jiff::civil::{Time, Weekday};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OfficeError {
+    #[error("UF desconhecida: {0}")]
+    UnknownUf(String),
+    #[error("identificador inválido: use letras minúsculas, dígitos e hífen (até 64)")]
+    BadId,
+    #[error("fuso horário desconhecido: {0}")]
+    UnknownTimeZone(String),
+    #[error("o campo {0} não pode ser oculto nem opcional: o atendimento depende dele")]
+    EssentialField(&'static str),
+    #[error("horário inválido: abertura deve ser antes do fechamento")]
+    BadHours,
+    #[error("CNS deve ter 6 dígitos")]
+    BadCns,
+    #[error("CEP deve ter 8 dígitos")]
+    BadCep,
+}
+
+macro_rules! ufs {
+    ($($code:ident => $name:literal),+ $(,)?) => {
+        /// The 27 federative units.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Uf { $($code),+ }
+
+        impl Uf {
+            pub const ALL: &'static [Uf] = &[$(Uf::$code),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Uf::$code => stringify!($code)),+ }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $(Uf::$code => $name),+ }
+            }
+
+            pub fn parse(input: &str) -> Result<Self, OfficeError> {
+                match input.trim().to_ascii_uppercase().as_str() {
+                    $(stringify!($code) => Ok(Uf::$code),)+
+                    _ => Err(OfficeError::UnknownUf(input.trim().chars().take(8).collect())),
+                }
+            }
+        }
+    };
+}
+
+ufs! {
+    AC => "Acre", AL => "Alagoas", AP => "Amapá", AM => "Amazonas", BA => "Bahia",
+    CE => "Ceará", DF => "Distrito Federal", ES => "Espírito Santo", GO => "Goiás",
+    MA => "Maranhão", MT => "Mato Grosso", MS => "Mato Grosso do Sul", MG => "Minas Gerais",
+    PA => "Pará", PB => "Paraíba", PR => "Paraná", PE => "Pernambuco", PI => "Piauí",
+    RJ => "Rio de Janeiro", RN => "Rio Grande do Norte", RS => "Rio Grande do Sul",
+    RO => "Rondônia", RR => "Roraima", SC => "Santa Catarina", SP => "São Paulo",
+    SE => "Sergipe", TO => "Tocantins",
+}
+
+impl fmt::Display for Uf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A slug usable in URLs and keys: `[a-z0-9-]{1,64}`.
+fn parse_slug(input: &str) -> Result<String, OfficeError> {
+    let ok = !input.is_empty()
+        && input.len() <= 64
+        && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok { Ok(input.to_owned()) } else { Err(OfficeError::BadId) }
+}
+
+macro_rules! slug_id {
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(input: &str) -> Result<Self, OfficeError> {
+                parse_slug(input).map(Self)
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = OfficeError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> Self {
+                v.0
+            }
+        }
+    };
+}
+
+slug_id!(OfficeId, "An office's id, as it appears in URLs.");
+slug_id!(ServiceId, "A service's id within its office.");
+
+/// The kinds of service of SPEC C2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    Contact,
+    Appointment,
+    ProtocolLookup,
+    Whatsapp,
+    Certificate,
+}
+
+impl ServiceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Contact => "Contato",
+            Self::Appointment => "Agendamento de Atendimento",
+            Self::ProtocolLookup => "Acompanhamento Registral",
+            Self::Whatsapp => "WhatsApp Business",
+            Self::Certificate => "Certificado Digital Notarizado",
+        }
+    }
+
+    /// WhatsApp is a deep link; every other kind opens a ticket.
+    pub fn opens_ticket(self) -> bool {
+        self != Self::Whatsapp
+    }
+}
+
+/// The fields of the request form (SPEC C3), as named in the public contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormField {
+    Sector,
+    Name,
+    Email,
+    Document,
+    Mobile,
+    Protocol,
+    Priority,
+    Attendant,
+    Date,
+    Time,
+    Mode,
+    Message,
+    Attachments,
+}
+
+impl FormField {
+    pub const ALL: &'static [FormField] = &[
+        Self::Sector,
+        Self::Name,
+        Self::Email,
+        Self::Document,
+        Self::Mobile,
+        Self::Protocol,
+        Self::Priority,
+        Self::Attendant,
+        Self::Date,
+        Self::Time,
+        Self::Mode,
+        Self::Message,
+        Self::Attachments,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Sector => "sector",
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::Document => "document",
+            Self::Mobile => "mobile",
+            Self::Protocol => "protocol",
+            Self::Priority => "priority",
+            Self::Attendant => "attendant",
+            Self::Date => "date",
+            Self::Time => "time",
+            Self::Mode => "mode",
+            Self::Message => "message",
+            Self::Attachments => "attachments",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Sector => "Setor",
+            Self::Name => "Nome",
+            Self::Email => "E-mail",
+            Self::Document => "CPF ou CNPJ",
+            Self::Mobile => "Celular",
+            Self::Protocol => "Protocolo",
+            Self::Priority => "Atendimento prioritário",
+            Self::Attendant => "Atendente",
+            Self::Date => "Data do agendamento",
+            Self::Time => "Hora do agendamento",
+            Self::Mode => "Forma de atendimento",
+            Self::Message => "Mensagem",
+            Self::Attachments => "Anexos",
+        }
+    }
+
+    /// Name and email are how the office answers: no configuration may drop them.
+    fn is_essential(self) -> bool {
+        matches!(self, Self::Name | Self::Email)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldRule {
+    Required,
+    Optional,
+    Hidden,
+}
+
+/// Per-field rules of one service. Every field has a rule; name and email are
+/// always required (the ticket link goes to that email).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BTreeMap<FormField, FieldRule>", into = "BTreeMap<FormField, FieldRule>")]
+pub struct FieldRules(BTreeMap<FormField, FieldRule>);
+
+impl FieldRules {
+    /// Rules for a kind of service; `overrides` are the office's choices.
+    pub fn for_kind(
+        kind: ServiceKind,
+        overrides: &[(FormField, FieldRule)],
+    ) -> Result<Self, OfficeError> {
+        use FieldRule::*;
+        use FormField as F;
+        let mut map: BTreeMap<FormField, FieldRule> = FormField::ALL.iter().map(|f| (*f, Optional)).collect();
+        map.insert(F::Name, Required);
+        map.insert(F::Email, Required);
+        let hidden_unless: &[FormField] = match kind {
+            ServiceKind::Appointment => &[],
+            _ => &[F::Date, F::Time, F::Mode],
+        };
+        for f in hidden_unless {
+            map.insert(*f, Hidden);
+        }
+        match kind {
+            ServiceKind::Appointment => {
+                map.insert(F::Date, Required);
+                map.insert(F::Time, Required);
+                map.insert(F::Mode, Required);
+            }
+            ServiceKind::ProtocolLookup => {
+                map.insert(F::Protocol, Required);
+                map.insert(F::Document, Required);
+            }
+            ServiceKind::Certificate => {
+                map.insert(F::Document, Required);
+                map.insert(F::Mobile, Required);
+            }
+            ServiceKind::Contact => {
+                map.insert(F::Message, Required);
+            }
+            ServiceKind::Whatsapp => {
+                for f in FormField::ALL {
+                    if !f.is_essential() {
+                        map.insert(*f, Hidden);
+                    }
+                }
+            }
+        }
+        for (f, r) in overrides {
+            map.insert(*f, *r);
+        }
+        Self::try_from(map)
+    }
+
+    pub fn rule(&self, field: FormField) -> FieldRule {
+        self.0.get(&field).copied().unwrap_or(FieldRule::Hidden)
+    }
+
+    pub fn shows(&self, field: FormField) -> bool {
+        self.rule(field) != FieldRule::Hidden
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FormField, FieldRule)> + '_ {
+        self.0.iter().map(|(f, r)| (*f, *r))
+    }
+}
+
+impl TryFrom<BTreeMap<FormField, FieldRule>> for FieldRules {
+    type Error = OfficeError;
+    fn try_from(mut map: BTreeMap<FormField, FieldRule>) -> Result<Self, Self::Error> {
+        for f in FormField::ALL {
+            map.entry(*f).or_insert(FieldRule::Hidden);
+            if f.is_essential() && map[f] != FieldRule::Required {
+                return Err(OfficeError::EssentialField(f.key()));
+            }
+        }
+        Ok(Self(map))
+    }
+}
+impl From<FieldRules> for BTreeMap<FormField, FieldRule> {
+    fn from(v: FieldRules) -> Self {
+        v.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    pub id: ServiceId,
+    pub kind: ServiceKind,
+    pub name: String,
+    pub description: String,
+    pub fields: FieldRules,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sector {
+    pub id: ServiceId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendant {
+    pub id: ServiceId,
+    pub name: String,
+    pub email: Email,
+}
+
+/// One opening period on one weekday; a day may have several (a lunch break).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    #[serde(with = "iso_weekday")]
+    pub weekday: Weekday,
+    pub open: Time,
+    pub close: Time,
+}
+
+impl OpeningHours {
+    pub fn new(weekday: Weekday, open: Time, close: Time) -> Result<Self, OfficeError> {
+        if open >= close {
+            return Err(OfficeError::BadHours);
+        }
+        Ok(Self { weekday, open, close })
+    }
+
+    /// Monday to Friday 08:00–17:00, the default of SPEC S9.
+    pub fn default_week() -> Vec<Self> {
+        use Weekday::*;
+        [Monday, Tuesday, Wednesday, Thursday, Friday]
+            .into_iter()
+            .map(|d| Self { weekday: d, open: Time::constant(8, 0, 0, 0), close: Time::constant(17, 0, 0, 0) })
+            .collect()
+    }
+}
+
+/// Weekdays as ISO numbers (1 = Monday … 7 = Sunday): jiff's Weekday has no serde form.
+mod iso_weekday {
+    use jiff::civil::Weekday;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(d: &Weekday, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i8(d.to_monday_one_offset())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
+        let n = i8::deserialize(d)?;
+        Weekday::from_monday_one_offset(n).map_err(|_| D::Error::custom("weekday must be 1 (Monday) to 7 (Sunday)"))
+    }
+}
+
+/// The privacy text (LGPD) a citizen accepts, by version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyNotice {
+    pub version: String,
+    pub text: String,
+}
+
+/// Validated IANA time zone name, checked against the bundled tz database.
+pub fn parse_time_zone(name: &str) -> Result<String, OfficeError> {
+    jiff::tz::TimeZone::get(name)
+        .map(|_| name.to_owned())
+        .map_err(|_| OfficeError::UnknownTimeZone(name.chars().take(64).collect()))
+}
+
+/// CNS (Código Nacional de Serventia): six digits.
+pub fn parse_cns(input: &str) -> Result<String, OfficeError> {
+    let d: String = input.chars().filter(char::is_ascii_digit).collect();
+    if d.len() == 6 && input.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-')) {
+        Ok(d)
+    } else {
+        Err(OfficeError::BadCns)
+    }
+}
+
+/// CEP: eight digits, shown as `01310-100`.
+pub fn parse_cep(input: &str) -> Result<String, OfficeError> {
+    let d: String = input.chars().filter(char::is_ascii_digit).collect();
+    if d.len() == 8 && input.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-')) {
+        Ok(format!("{}-{}", &d[..5], &d[5..]))
+    } else {
+        Err(OfficeError::BadCep)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Office {
+    pub id: OfficeId,
+    pub name: String,
+    pub uf: Uf,
+    pub city: String,
+    pub cns: String,
+    pub officer: String,
+    pub address: String,
+    pub cep: String,
+    pub phone: String,
+    pub email: Email,
+    pub whatsapp: Option<Mobile>,
+    pub timezone: String,
+    pub hours: Vec<OpeningHours>,
+    pub services: Vec<Service>,
+    pub sectors: Vec<Sector>,
+    pub attendants: Vec<Attendant>,
+    pub privacy: PrivacyNotice,
+}
+
+impl Office {
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id.as_str() == id)
+    }
+
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        // The name was checked when the office was built; UTC only if the bundle changed.
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    pub fn whatsapp_link(&self) -> Option<String> {
+        self.whatsapp.as_ref().map(|m| format!("https://wa.me/{}", m.international()))
+    }
+
+    /// Opening hours grouped per weekday, Monday first, for display.
+    pub fn hours_by_day(&self) -> Vec<(Weekday, Vec<&OpeningHours>)> {
+        let mut days: Vec<(Weekday, Vec<&OpeningHours>)> = Vec::new();
+        for h in &self.hours {
+            match days.iter_mut().find(|(d, _)| *d == h.weekday) {
+                Some((_, v)) => v.push(h),
+                None => days.push((h.weekday, vec![h])),
+            }
+        }
+        days.sort_by_key(|(d, _)| d.to_monday_zero_offset());
+        for (_, v) in &mut days {
+            v.sort_by_key(|h| h.open);
+        }
+        days
+    }
+}
+
+pub fn weekday_label(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Monday => "Segunda",
+        Weekday::Tuesday => "Terça",
+        Weekday::Wednesday => "Quarta",
+        Weekday::Thursday => "Quinta",
+        Weekday::Friday => "Sexta",
+        Weekday::Saturday => "Sábado",
+        Weekday::Sunday => "Domingo",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ufs_parse_case_insensitively_and_list_all_27() {
+        assert_eq!(Uf::ALL.len(), 27);
+        assert_eq!(Uf::parse("sp"), Ok(Uf::SP));
+        assert_eq!(Uf::parse("RO").unwrap().name(), "Rondônia");
+        assert!(Uf::parse("XX").is_err());
+    }
+
+    #[test]
+    fn ids_are_slugs() {
+        assert!(OfficeId::parse("1-tabeliao-sp").is_ok());
+        assert!(OfficeId::parse("Bad Id").is_err());
+        assert!(OfficeId::parse("").is_err());
+        assert!(OfficeId::parse(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn essential_fields_cannot_be_hidden() {
+        assert_eq!(
+            FieldRules::for_kind(ServiceKind::Contact, &[(FormField::Email, FieldRule::Hidden)]),
+            Err(OfficeError::EssentialField("email"))
+        );
+        let json = r#"{"name":"required","email":"optional"}"#;
+        assert!(serde_json::from_str::<FieldRules>(json).is_err());
+    }
+
+    #[test]
+    fn appointment_kind_requires_date_time_and_mode() {
+        let r = FieldRules::for_kind(ServiceKind::Appointment, &[]).unwrap();
+        assert_eq!(r.rule(FormField::Date), FieldRule::Required);
+        assert_eq!(r.rule(FormField::Mode), FieldRule::Required);
+        let c = FieldRules::for_kind(ServiceKind::Contact, &[]).unwrap();
+        assert_eq!(c.rule(FormField::Date), FieldRule::Hidden);
+        assert_eq!(c.rule(FormField::Message), FieldRule::Required);
+    }
+
+    #[test]
+    fn time_zones_come_from_the_bundled_database() {
+        assert!(parse_time_zone("America/Sao_Paulo").is_ok());
+        assert!(parse_time_zone("America/Porto_Velho").is_ok());
+        assert!(parse_time_zone("America/Narnia").is_err());
+    }
+
+    #[test]
+    fn cns_and_cep() {
+        assert_eq!(parse_cns("12.345-6"), Ok("123456".into()));
+        assert!(parse_cns("1234").is_err());
+        assert_eq!(parse_cep("01310100"), Ok("01310-100".into()));
+        assert!(parse_cep("0131010").is_err());
+    }
+}

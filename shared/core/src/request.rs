@@ -1,0 +1,195 @@
+//! A citizen's request (the ticket) and its append-only history.
+
+use crate::contact::{Email, Mobile};
+use crate::document::Document;
+use crate::office::{Office, OfficeId, ServiceId, ServiceKind, Uf};
+use crate::status::Status;
+use crate::text::{FreeText, PersonName, ProtocolNumber};
+use jiff::Timestamp;
+use jiff::civil::{Date, Time};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use ulid::Ulid;
+
+/// A request's id: a ULID, so ids sort by creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub Ulid);
+
+impl RequestId {
+    pub fn parse(input: &str) -> Option<Self> {
+        Ulid::from_str(input.trim()).ok().map(Self)
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The short number a person reads over the phone: sequential within an office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TicketNumber(pub u64);
+
+impl fmt::Display for TicketNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citizen {
+    pub name: PersonName,
+    pub email: Email,
+    pub document: Option<Document>,
+    pub mobile: Option<Mobile>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentMode {
+    InPerson,
+    Virtual,
+}
+
+impl AppointmentMode {
+    pub fn parse(input: &str) -> Option<Self> {
+        match input.trim() {
+            "in_person" => Some(Self::InPerson),
+            "virtual" => Some(Self::Virtual),
+            _ => None,
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::InPerson => "in_person",
+            Self::Virtual => "virtual",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InPerson => "Presencial",
+            Self::Virtual => "Virtual (videoconferência)",
+        }
+    }
+}
+
+/// Date and time in the office's own time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub date: Date,
+    pub time: Time,
+    pub mode: AppointmentMode,
+}
+
+/// Which privacy text the citizen accepted, and when (LGPD).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub version: String,
+    pub accepted_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RequestDetails {
+    pub sector: Option<String>,
+    pub protocol: Option<ProtocolNumber>,
+    pub priority: bool,
+    pub attendant: Option<String>,
+    pub message: Option<FreeText>,
+}
+
+/// What the ticket shows of the office, copied at opening so a ticket page is
+/// one read and shows the office as it was when the citizen wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeSnapshot {
+    pub id: OfficeId,
+    pub name: String,
+    pub uf: Uf,
+    pub city: String,
+    pub cns: String,
+    pub address: String,
+    pub cep: String,
+    pub phone: String,
+    pub email: Email,
+    pub whatsapp: Option<String>,
+    pub timezone: String,
+}
+
+impl From<&Office> for OfficeSnapshot {
+    fn from(o: &Office) -> Self {
+        Self {
+            id: o.id.clone(),
+            name: o.name.clone(),
+            uf: o.uf,
+            city: o.city.clone(),
+            cns: o.cns.clone(),
+            address: o.address.clone(),
+            cep: o.cep.clone(),
+            phone: o.phone.clone(),
+            email: o.email.clone(),
+            whatsapp: o.whatsapp_link(),
+            timezone: o.timezone.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: RequestId,
+    pub number: TicketNumber,
+    pub office: OfficeSnapshot,
+    pub service_id: ServiceId,
+    pub service_kind: ServiceKind,
+    pub service_name: String,
+    pub status: Status,
+    /// Grows by one with every change; conditional writes compare it.
+    pub version: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub citizen: Citizen,
+    pub details: RequestDetails,
+    pub appointment: Option<Appointment>,
+    pub consent: Consent,
+    /// SHA-256 of the ticket link's secret; the secret itself is never stored.
+    pub token_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Author {
+    Citizen,
+    Staff { name: String },
+    System,
+}
+
+impl Author {
+    pub fn label(&self) -> String {
+        match self {
+            Self::Citizen => "Cidadão".into(),
+            Self::Staff { name } => name.clone(),
+            Self::System => "Sistema".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Opened,
+    Message,
+    StatusChanged,
+}
+
+/// One entry of the append-only history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: Ulid,
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub author: Author,
+    pub text: String,
+    pub status: Option<Status>,
+}
