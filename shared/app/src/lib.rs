@@ -1,1 +1,37 @@
+//! Balcão's use cases. Each operation is a module here, written against the
+//! small ports of [`ports`]; the AWS and embedded adapters implement them.
 
+pub mod courier;
+pub mod emails;
+pub mod error;
+pub mod offices;
+pub mod open_request;
+pub mod ports;
+pub mod secrets;
+pub mod ticket;
+
+pub use error::AppError;
+pub use ports::{Clock, Mailer, Store, SystemClock};
+
+use std::sync::Arc;
+
+/// Settings that differ between deployments.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where citizens reach the site, e.g. `https://balcao.example.gov.br`; used in email links.
+    pub public_base_url: String,
+}
+
+impl Config {
+    pub fn new(public_base_url: &str) -> Self {
+        Self { public_base_url: public_base_url.trim_end_matches('/').to_owned() }
+    }
+}
+
+/// What every citizen and staff operation needs; built once per process.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+}

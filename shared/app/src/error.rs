@@ -1,0 +1,24 @@
+use crate::ports::StoreError;
+use balcao_core::FieldErrors;
+use thiserror::Error;
+
+/// Every way an operation can fail, mapped to HTTP in one place (`balcao-web`).
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("há campos com problemas")]
+    Invalid(FieldErrors),
+    #[error("{0} não encontrado(a)")]
+    NotFound(&'static str),
+    #[error("a chave de idempotência já foi usada com outros dados")]
+    IdempotencyMismatch,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: &str) -> Self {
+        let mut e = FieldErrors::default();
+        e.add(field, message);
+        Self::Invalid(e)
+    }
+}

@@ -1,0 +1,136 @@
+//! Open a request (SPEC C3, C5, C6): validate against the office's rules, store
+//! the ticket with its first event, idempotency record and confirmation email in
+//! one transaction.
+
+use crate::emails;
+use crate::ports::{IdempotencyRecord, MailId, NewTicket, Opened, OutboxMail};
+use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
+use crate::{App, AppError};
+use balcao_core::{
+    Author, Consent, Event, EventKind, OfficeSnapshot, RawRequestForm, Request, RequestId, Status,
+    TicketNumber, ValidRequestForm,
+};
+use jiff::ToSpan;
+use ulid::Ulid;
+
+/// How long a retry with the same key returns the same ticket.
+const IDEMPOTENCY_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedTicket {
+    pub id: RequestId,
+    pub number: TicketNumber,
+    pub status: Status,
+    pub ticket_url: String,
+    /// The secret of the link, for building a relative redirect.
+    pub token: String,
+    /// True when this answer repeats an earlier submission.
+    pub replayed: bool,
+}
+
+pub async fn open(
+    app: &App,
+    office_id: &str,
+    raw: &RawRequestForm,
+    header_key: Option<&str>,
+) -> Result<OpenedTicket, AppError> {
+    let office = crate::offices::card(app, office_id).await?;
+    let key = match raw.idempotency_key.as_deref().or(header_key).filter(|k| !k.trim().is_empty()) {
+        None => None,
+        Some(k) => Some(IdempotencyKey::parse(k).ok_or_else(|| {
+            AppError::invalid("idempotency_key", "chave de idempotência inválida (8 a 128 caracteres visíveis)")
+        })?),
+    };
+    let now = app.clock.now();
+    let form = ValidRequestForm::parse(raw, &office, now).map_err(AppError::Invalid)?;
+    let fingerprint = sha256_hex(&serde_json::to_vec(&form).unwrap_or_default());
+
+    let secret = TicketSecret::generate();
+    let token = secret.encode();
+    let id = RequestId(Ulid::generate());
+    let ticket_url = ticket_url(app, id, &token);
+    let snapshot = OfficeSnapshot::from(&office);
+    let office_key = office.id.as_str();
+
+    let compose = |number: TicketNumber| {
+        let request = Request {
+            id,
+            number,
+            office: snapshot.clone(),
+            service_id: form.service.id.clone(),
+            service_kind: form.service.kind,
+            service_name: form.service.name.clone(),
+            status: Status::Received,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            citizen: form.citizen.clone(),
+            details: form.details.clone(),
+            appointment: form.appointment.clone(),
+            consent: Consent { version: office.privacy.version.clone(), accepted_at: now },
+            token_hash: secret.hash(),
+        };
+        let event = Event {
+            id: Ulid::generate(),
+            at: now,
+            kind: EventKind::Opened,
+            author: Author::Citizen,
+            text: format!("Solicitação aberta: {}", form.service.name),
+            status: Some(Status::Received),
+        };
+        let letter = emails::ticket_opened(&request, &ticket_url);
+        let mail = OutboxMail {
+            id: MailId(Ulid::generate()),
+            to: request.citizen.email.clone(),
+            subject: letter.subject,
+            text: letter.text,
+            html: letter.html,
+            request_id: Some(id),
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            leased_until: None,
+            sent_at: None,
+            provider_id: None,
+            last_error: None,
+        };
+        let idempotency = key.as_ref().map(|k| IdempotencyRecord {
+            key_hash: k.hash(office_key),
+            office_id: office.id.clone(),
+            request_id: id,
+            number,
+            sealed_token: k.seal(office_key, &secret),
+            fingerprint: fingerprint.clone(),
+            expires_at: now + IDEMPOTENCY_HOURS.hours(),
+        });
+        NewTicket { request, event, mail, idempotency }
+    };
+
+    match app.store.open_request(&office.id, &compose).await? {
+        Opened::Created(request) => {
+            tracing::info!(request = %request.id, office = %office.id, number = %request.number, "request opened");
+            Ok(OpenedTicket { id, number: request.number, status: request.status, ticket_url, token, replayed: false })
+        }
+        Opened::Replayed(record) => {
+            let key = key.as_ref().ok_or(AppError::IdempotencyMismatch)?;
+            let secret = key.unseal(office_key, &record.sealed_token);
+            if record.fingerprint != fingerprint {
+                return Err(AppError::IdempotencyMismatch);
+            }
+            let secret = secret.ok_or(AppError::IdempotencyMismatch)?;
+            let token = secret.encode();
+            Ok(OpenedTicket {
+                id: record.request_id,
+                number: record.number,
+                status: Status::Received,
+                ticket_url: self::ticket_url(app, record.request_id, &token),
+                token,
+                replayed: true,
+            })
+        }
+    }
+}
+
+pub fn ticket_url(app: &App, id: RequestId, token: &str) -> String {
+    format!("{}/tickets/{id}?k={token}", app.config.public_base_url)
+}

@@ -1,0 +1,138 @@
+//! The ports: what use cases need from the outside world, in the domain's words.
+
+use async_trait::async_trait;
+use balcao_core::{Email, Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use ulid::Ulid;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("armazenamento indisponível: {0}")]
+    Unavailable(String),
+    #[error("dado armazenado ilegível: {0}")]
+    Corrupt(String),
+    #[error("muitas gravações simultâneas; tente de novo")]
+    Contention,
+}
+
+/// A ticket page: the request and its history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub request: Request,
+    pub events: Vec<Event>,
+}
+
+/// What one submission remembers so that a retry opens nothing new. Only hashes
+/// of the key are kept; the ticket secret is sealed with a pad derived from the
+/// key, so only someone holding the key can read it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub key_hash: String,
+    pub office_id: OfficeId,
+    pub request_id: RequestId,
+    pub number: TicketNumber,
+    pub sealed_token: String,
+    pub fingerprint: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MailId(pub Ulid);
+
+impl std::fmt::Display for MailId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An email waiting in the outbox, written in the same transaction as the change
+/// that caused it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMail {
+    pub id: MailId,
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub request_id: Option<RequestId>,
+    pub created_at: Timestamp,
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    pub leased_until: Option<Timestamp>,
+    pub sent_at: Option<Timestamp>,
+    pub provider_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// Everything written when a ticket opens, in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub request: Request,
+    pub event: Event,
+    pub mail: OutboxMail,
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Opened {
+    Created(Box<Request>),
+    /// The idempotency key was used before: here is what it opened.
+    Replayed(IdempotencyRecord),
+}
+
+/// Builds the ticket once the store has given it its number. Called again if the
+/// store must retry with another number.
+pub type Compose<'a> = dyn Fn(TicketNumber) -> NewTicket + Send + Sync + 'a;
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn put_office(&self, office: &Office) -> Result<(), StoreError>;
+    async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError>;
+    /// Offices of one UF, ordered by city then name.
+    async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError>;
+
+    /// Allocates the office's next number and writes request, first event,
+    /// outbox mail and idempotency record atomically; or returns the record of
+    /// an earlier submission with the same key.
+    async fn open_request(&self, office: &OfficeId, compose: &Compose<'_>) -> Result<Opened, StoreError>;
+    async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError>;
+
+    /// Unsent mail whose next attempt is due, oldest first.
+    async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError>;
+    async fn get_mail(&self, id: MailId) -> Result<Option<OutboxMail>, StoreError>;
+    /// Takes a lease on an unsent mail whose lease is free; `None` if sent or leased by another.
+    async fn claim_mail(&self, id: MailId, now: Timestamp, lease_until: Timestamp)
+    -> Result<Option<OutboxMail>, StoreError>;
+    /// Records the sending and drops the body (it holds the ticket secret).
+    async fn mail_sent(&self, id: MailId, at: Timestamp, provider_id: &str) -> Result<(), StoreError>;
+    async fn mail_failed(&self, id: MailId, next_attempt_at: Timestamp, error: &str) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, Error)]
+pub enum MailError {
+    #[error("envio recusado: {0}")]
+    Rejected(String),
+    #[error("serviço de e-mail indisponível: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends one email; returns the provider's message id.
+    async fn send(&self, mail: &OutboxMail) -> Result<String, MailError>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}

@@ -1,0 +1,91 @@
+//! The local mailbox: "sending" stores the email where a person can read it
+//! (`/_dev/mailbox`). It can be told to fail, to exercise the outbox retries.
+
+use crate::store::SqliteStore;
+use async_trait::async_trait;
+use balcao_app::{Clock, Mailer};
+use balcao_app::ports::{MailError, OutboxMail, StoreError};
+use rusqlite::params;
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MailboxEntry {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub sent_at: String,
+}
+
+#[derive(Clone)]
+pub struct LocalMailbox {
+    db: SqliteStore,
+    clock: Arc<dyn Clock>,
+    failures_left: Arc<AtomicU32>,
+}
+
+impl LocalMailbox {
+    pub fn new(db: SqliteStore, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock, failures_left: Arc::new(AtomicU32::new(0)) }
+    }
+
+    /// The next `n` sends fail as if the mail service were down.
+    pub fn fail_next(&self, n: u32) {
+        self.failures_left.store(n, Ordering::SeqCst);
+    }
+
+    /// Every email, newest first.
+    pub async fn list(&self) -> Result<Vec<MailboxEntry>, StoreError> {
+        self.db
+            .with(|c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id, to_addr, subject, text, html, sent_at FROM mailbox ORDER BY id DESC",
+                    )
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok(MailboxEntry {
+                            id: r.get(0)?,
+                            to: r.get(1)?,
+                            subject: r.get(2)?,
+                            text: r.get(3)?,
+                            html: r.get(4)?,
+                            sent_at: r.get(5)?,
+                        })
+                    })
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                rows.collect::<Result<_, _>>().map_err(|e| StoreError::Unavailable(e.to_string()))
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Mailer for LocalMailbox {
+    async fn send(&self, mail: &OutboxMail) -> Result<String, MailError> {
+        let take_failure =
+            self.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+        if take_failure {
+            return Err(MailError::Unavailable("falha simulada da caixa local".into()));
+        }
+        let m = mail.clone();
+        // A fresh id per delivery, like a real provider: a mail sent twice shows twice.
+        let id = ulid::Ulid::generate().to_string();
+        let sent_at = self.clock.now().to_string();
+        self.db
+            .with(move |c| {
+                c.execute(
+                    "INSERT INTO mailbox (id, to_addr, subject, text, html, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![id, m.to.as_str(), m.subject, m.text, m.html, sent_at],
+                )
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                Ok(id)
+            })
+            .await
+            .map_err(|e| MailError::Unavailable(e.to_string()))
+    }
+}

@@ -1,0 +1,54 @@
+//! Tables: each aggregate as JSON beside the columns queries need.
+
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS offices (
+    id          TEXT PRIMARY KEY,
+    uf          TEXT NOT NULL,
+    city        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    next_number INTEGER NOT NULL DEFAULT 0,
+    body        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS offices_by_uf ON offices (uf, city, name);
+
+CREATE TABLE IF NOT EXISTS requests (
+    id         TEXT PRIMARY KEY,
+    office_id  TEXT NOT NULL REFERENCES offices (id),
+    number     INTEGER NOT NULL,
+    status     TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    UNIQUE (office_id, number)
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    id         TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL REFERENCES requests (id),
+    body       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_request ON events (request_id, id);
+
+CREATE TABLE IF NOT EXISTS idempotency (
+    key_hash   TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    body       TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    id              TEXT PRIMARY KEY,
+    next_attempt_at INTEGER NOT NULL,
+    sent_at         INTEGER,
+    body            TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS mailbox (
+    id      TEXT PRIMARY KEY,
+    to_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    text    TEXT NOT NULL,
+    html    TEXT NOT NULL,
+    sent_at TEXT NOT NULL
+);
+"#;

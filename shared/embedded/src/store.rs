@@ -1,0 +1,320 @@
+//! [`Store`] over SQLite. One connection behind a mutex, used from blocking
+//! threads; writes run in `BEGIN IMMEDIATE` transactions so that other processes
+//! sharing the file are excluded too.
+
+use crate::schema::SCHEMA;
+use async_trait::async_trait;
+use balcao_app::ports::{
+    Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
+};
+use balcao_core::{Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::init(Connection::open(path).map_err(unavailable)?)
+    }
+
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(unavailable)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` on the connection on a blocking thread.
+    pub(crate) async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    fn update_mail(
+        conn: &mut Connection,
+        id: MailId,
+        change: impl FnOnce(&mut OutboxMail) -> bool,
+    ) -> Result<Option<OutboxMail>, StoreError> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+        let body: Option<String> = tx
+            .query_row("SELECT body FROM outbox WHERE id = ?1", [id.to_string()], |r| r.get(0))
+            .optional()
+            .map_err(unavailable)?;
+        let Some(body) = body else { return Ok(None) };
+        let mut mail: OutboxMail = from_json(&body)?;
+        if !change(&mut mail) {
+            return Ok(None);
+        }
+        tx.execute(
+            "UPDATE outbox SET next_attempt_at = ?2, sent_at = ?3, body = ?4 WHERE id = ?1",
+            params![id.to_string(), millis(mail.next_attempt_at), mail.sent_at.map(millis), to_json(&mail)?],
+        )
+        .map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
+        Ok(Some(mail))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn put_office(&self, office: &Office) -> Result<(), StoreError> {
+        let o = office.clone();
+        let body = to_json(&o)?;
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO offices (id, uf, city, name, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET uf = ?2, city = ?3, name = ?4, body = ?5",
+                params![o.id.as_str(), o.uf.code(), o.city, o.name, body],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
+        let id = id.clone();
+        self.with(move |c| {
+            let body: Option<String> = c
+                .query_row("SELECT body FROM offices WHERE id = ?1", [id.as_str()], |r| r.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
+        self.with(move |c| {
+            let mut stmt =
+                c.prepare_cached("SELECT body FROM offices WHERE uf = ?1 ORDER BY city, name").map_err(unavailable)?;
+            let rows = stmt.query_map([uf.code()], |r| r.get::<_, String>(0)).map_err(unavailable)?;
+            rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
+        })
+        .await
+    }
+
+    async fn open_request(&self, office: &OfficeId, compose: &Compose<'_>) -> Result<Opened, StoreError> {
+        // Optimistic like the DynamoDB adapter: read the counter, compose, then
+        // write only if the counter has not moved.
+        for _ in 0..50 {
+            let oid = office.clone();
+            let current: i64 = self
+                .with(move |c| {
+                    c.query_row("SELECT next_number FROM offices WHERE id = ?1", [oid.as_str()], |r| r.get(0))
+                        .map_err(unavailable)
+                })
+                .await?;
+            let number = TicketNumber(u64::try_from(current).unwrap_or(0) + 1);
+            let new = compose(number);
+            let oid = office.clone();
+            let outcome = self
+                .with(move |c| {
+                    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+                    if let Some(idem) = &new.idempotency {
+                        let existing: Option<(String, i64)> = tx
+                            .query_row(
+                                "SELECT body, expires_at FROM idempotency WHERE key_hash = ?1",
+                                [&idem.key_hash],
+                                |r| Ok((r.get(0)?, r.get(1)?)),
+                            )
+                            .optional()
+                            .map_err(unavailable)?;
+                        if let Some((body, expires)) = existing {
+                            if expires > millis(new.request.created_at) {
+                                return Ok(Some(Opened::Replayed(from_json::<IdempotencyRecord>(&body)?)));
+                            }
+                        }
+                    }
+                    let moved = tx
+                        .execute(
+                            "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
+                            params![oid.as_str(), current + 1, current],
+                        )
+                        .map_err(unavailable)?;
+                    if moved == 0 {
+                        return Ok(None);
+                    }
+                    let r = &new.request;
+                    tx.execute(
+                        "INSERT INTO requests (id, office_id, number, status, version, created_at, body)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            r.id.to_string(),
+                            oid.as_str(),
+                            current + 1,
+                            r.status.key(),
+                            r.version as i64,
+                            r.created_at.to_string(),
+                            to_json(r)?
+                        ],
+                    )
+                    .map_err(unavailable)?;
+                    tx.execute(
+                        "INSERT INTO events (id, request_id, body) VALUES (?1, ?2, ?3)",
+                        params![new.event.id.to_string(), r.id.to_string(), to_json(&new.event)?],
+                    )
+                    .map_err(unavailable)?;
+                    tx.execute(
+                        "INSERT INTO outbox (id, next_attempt_at, body) VALUES (?1, ?2, ?3)",
+                        params![new.mail.id.to_string(), millis(new.mail.next_attempt_at), to_json(&new.mail)?],
+                    )
+                    .map_err(unavailable)?;
+                    if let Some(idem) = &new.idempotency {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO idempotency (key_hash, expires_at, body) VALUES (?1, ?2, ?3)",
+                            params![idem.key_hash, millis(idem.expires_at), to_json(idem)?],
+                        )
+                        .map_err(unavailable)?;
+                    }
+                    tx.commit().map_err(unavailable)?;
+                    Ok(Some(Opened::Created(Box::new(new.request))))
+                })
+                .await?;
+            if let Some(opened) = outcome {
+                return Ok(opened);
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
+        self.with(move |c| {
+            let body: Option<String> = c
+                .query_row("SELECT body FROM requests WHERE id = ?1", [id.to_string()], |r| r.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            let Some(body) = body else { return Ok(None) };
+            let request: Request = from_json(&body)?;
+            let mut stmt =
+                c.prepare_cached("SELECT body FROM events WHERE request_id = ?1 ORDER BY id").map_err(unavailable)?;
+            let events = stmt
+                .query_map([id.to_string()], |r| r.get::<_, String>(0))
+                .map_err(unavailable)?
+                .map(|r| from_json::<Event>(&r.map_err(unavailable)?))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(Ticket { request, events }))
+        })
+        .await
+    }
+
+    async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError> {
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?1
+                     ORDER BY next_attempt_at, id LIMIT ?2",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![millis(now), limit as i64], |r| r.get::<_, String>(0))
+                .map_err(unavailable)?;
+            rows.map(|r| {
+                let s = r.map_err(unavailable)?;
+                s.parse().map(MailId).map_err(|_| StoreError::Corrupt(format!("mail id {s}")))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn get_mail(&self, id: MailId) -> Result<Option<OutboxMail>, StoreError> {
+        self.with(move |c| {
+            let body: Option<String> = c
+                .query_row("SELECT body FROM outbox WHERE id = ?1", [id.to_string()], |r| r.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn claim_mail(
+        &self,
+        id: MailId,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<OutboxMail>, StoreError> {
+        self.with(move |c| {
+            Self::update_mail(c, id, |m| {
+                let free = m.sent_at.is_none() && m.leased_until.is_none_or(|l| l <= now);
+                if free {
+                    m.leased_until = Some(lease_until);
+                    m.attempts += 1;
+                }
+                free
+            })
+        })
+        .await
+    }
+
+    async fn mail_sent(&self, id: MailId, at: Timestamp, provider_id: &str) -> Result<(), StoreError> {
+        let provider_id = provider_id.to_owned();
+        self.with(move |c| {
+            Self::update_mail(c, id, |m| {
+                m.sent_at = Some(at);
+                m.leased_until = None;
+                m.provider_id = Some(provider_id);
+                m.last_error = None;
+                // The body carries the ticket secret: keep only what shows it was sent.
+                m.html.clear();
+                m.text.clear();
+                true
+            })
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn mail_failed(&self, id: MailId, next_attempt_at: Timestamp, error: &str) -> Result<(), StoreError> {
+        let error: String = error.chars().take(500).collect();
+        self.with(move |c| {
+            Self::update_mail(c, id, |m| {
+                m.leased_until = None;
+                m.next_attempt_at = next_attempt_at;
+                m.last_error = Some(error);
+                m.sent_at.is_none()
+            })
+            .map(|_| ())
+        })
+        .await
+    }
+}

@@ -1,0 +1,3 @@
+pub mod offices;
+pub mod open_request;
+pub mod ticket;

@@ -1,0 +1,81 @@
+//! `GET /`, `GET /offices`, `GET /offices/{office}` (SPEC C1, C2).
+
+use crate::Response;
+use crate::forms::{path_param, query};
+use crate::pages::{HomePage, OfficePage, OfficesPage, ServiceLink};
+use crate::respond::{Failure, Format, finish, html, json, negotiate};
+use crate::views::{List, OfficeCardView, OfficeView, hours};
+use balcao_app::{App, AppError, offices};
+use balcao_core::{ServiceKind, Uf};
+use http::StatusCode;
+use lambda_http::Request;
+
+fn uf_options() -> Vec<(&'static str, &'static str)> {
+    Uf::ALL.iter().map(|u| (u.code(), u.name())).collect()
+}
+
+pub async fn list(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let q = query(&req);
+    let uf = match q.get("uf").filter(|s| !s.trim().is_empty()) {
+        None if format == Format::Html => return html(StatusCode::OK, &HomePage { ufs: uf_options() }),
+        None => return finish(format, Err(AppError::invalid("uf", "informe a UF, por exemplo ?uf=SP").into())),
+        Some(uf) => Uf::parse(uf),
+    };
+    let result = async {
+        let uf = uf.map_err(|e| AppError::invalid("uf", &e.to_string()))?;
+        let all = offices::list(app, uf, None).await?;
+        let city = q.get("city").unwrap_or("").trim().to_owned();
+        let cities = offices::cities(&all);
+        let chosen: Vec<_> = if city.is_empty() {
+            all
+        } else {
+            let wanted = city.to_lowercase();
+            all.into_iter().filter(|o| o.city.to_lowercase() == wanted).collect()
+        };
+        let views: Vec<OfficeView> = chosen.iter().map(OfficeView::from).collect();
+        Ok::<_, Failure>(match format {
+            Format::Json => json(StatusCode::OK, &List { items: views }),
+            Format::Html => html(
+                StatusCode::OK,
+                &OfficesPage { ufs: uf_options(), uf: uf.code(), uf_name: uf.name(), cities, city, offices: views },
+            ),
+        })
+    }
+    .await;
+    finish(format, result)
+}
+
+pub async fn card(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let result = async {
+        let id = path_param(&req, "office")?;
+        let office = offices::card(app, &id).await?;
+        Ok(negotiate(
+            format,
+            StatusCode::OK,
+            || OfficeCardView::from(&office),
+            || OfficePage {
+                o: OfficeView::from(&office),
+                hours: hours(&office),
+                services: office
+                    .services
+                    .iter()
+                    .map(|s| {
+                        let whatsapp = office.whatsapp_link().filter(|_| s.kind == ServiceKind::Whatsapp);
+                        ServiceLink {
+                            name: s.name.clone(),
+                            kind_label: s.kind.label(),
+                            description: s.description.clone(),
+                            external: whatsapp.is_some(),
+                            href: whatsapp
+                                .unwrap_or_else(|| format!("/offices/{}/requests/new?service={}", office.id, s.id)),
+                        }
+                    })
+                    .collect(),
+            },
+        ))
+    }
+    .await;
+    finish(format, result)
+}

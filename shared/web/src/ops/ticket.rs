@@ -1,0 +1,46 @@
+//! `GET /tickets/{id}?k=...` (SPEC C7).
+
+use crate::Response;
+use crate::forms::{path_param, query};
+use crate::pages::{HistoryLine, TicketPage};
+use crate::respond::{Format, finish, negotiate};
+use crate::views::{TicketView, local_time};
+use balcao_app::{App, ticket};
+use http::StatusCode;
+use lambda_http::Request;
+
+pub async fn show(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let result = async {
+        let id = path_param(&req, "id")?;
+        let q = query(&req);
+        let t = ticket::read(app, &id, q.get("k")).await?;
+        let tz = t.request.office.timezone.clone();
+        Ok(negotiate(
+            format,
+            StatusCode::OK,
+            || TicketView::from(&t),
+            || TicketPage {
+                t: TicketView::from(&t),
+                just_created: q.get("novo") == Some("1"),
+                appointment: t.request.appointment.as_ref().map(|a| {
+                    format!(
+                        "{} às {} ({}) – {}",
+                        a.date.strftime("%d/%m/%Y"),
+                        a.time.strftime("%H:%M"),
+                        tz,
+                        a.mode.label()
+                    )
+                }),
+                created_at: local_time(t.request.created_at, &tz),
+                history: t
+                    .events
+                    .iter()
+                    .map(|e| HistoryLine { at: local_time(e.at, &tz), author: e.author.label(), text: e.text.clone() })
+                    .collect(),
+            },
+        ))
+    }
+    .await;
+    finish(format, result)
+}

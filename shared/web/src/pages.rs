@@ -1,0 +1,90 @@
+//! Page models for the compiled templates under `templates/`.
+
+use crate::views::{HoursView, OfficeView, TicketView};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub ufs: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "offices.html")]
+pub struct OfficesPage {
+    pub ufs: Vec<(&'static str, &'static str)>,
+    pub uf: &'static str,
+    pub uf_name: &'static str,
+    pub cities: Vec<String>,
+    pub city: String,
+    pub offices: Vec<OfficeView>,
+}
+
+pub struct ServiceLink {
+    pub name: String,
+    pub kind_label: &'static str,
+    pub description: String,
+    pub href: String,
+    pub external: bool,
+}
+
+#[derive(Template)]
+#[template(path = "office.html")]
+pub struct OfficePage {
+    pub o: OfficeView,
+    pub services: Vec<ServiceLink>,
+    pub hours: Vec<HoursView>,
+}
+
+pub struct FieldInput {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub error: Option<String>,
+    /// text, email, tel, date, time, select, checkbox, radio or textarea.
+    pub input: &'static str,
+    pub autocomplete: &'static str,
+    pub hint: &'static str,
+    pub options: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "request_form.html")]
+pub struct RequestFormPage {
+    pub o: OfficeView,
+    pub service_id: String,
+    pub service_name: String,
+    pub service_description: String,
+    pub fields: Vec<FieldInput>,
+    pub errors: Vec<(String, String)>,
+    pub consent_checked: bool,
+    pub consent_error: Option<String>,
+    pub privacy_version: String,
+    pub privacy_text: String,
+    pub idempotency_key: String,
+}
+
+pub struct HistoryLine {
+    pub at: String,
+    pub author: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+pub struct TicketPage {
+    pub t: TicketView,
+    pub just_created: bool,
+    pub appointment: Option<String>,
+    pub created_at: String,
+    pub history: Vec<HistoryLine>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub title: String,
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+}

@@ -1,0 +1,176 @@
+//! Content negotiation and the one place where failures become HTTP responses.
+
+use crate::Response;
+use crate::pages::ErrorPage;
+use askama::Template;
+use balcao_app::AppError;
+use balcao_app::ports::StoreError;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use http::{HeaderMap, StatusCode};
+use lambda_http::Body;
+use serde::Serialize;
+use serde_json::json;
+
+/// What the caller asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Json,
+}
+
+impl Format {
+    pub fn of(headers: &HeaderMap) -> Self {
+        let accept = headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if accept.contains("application/json") && !accept.contains("text/html") { Format::Json } else { Format::Html }
+    }
+}
+
+/// Everything that can go wrong in a request, app errors and HTTP-level ones alike.
+#[derive(Debug)]
+pub enum Failure {
+    App(AppError),
+    BadRequest(String),
+    UnsupportedMediaType,
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+fn response(status: StatusCode, content_type: &str, body: Body) -> Response {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, content_type.parse().expect("static content type"));
+    // Pages hold personal data and ticket secrets: never cache them in shared caches.
+    r.headers_mut().insert(CACHE_CONTROL, "no-store".parse().expect("static header"));
+    r
+}
+
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_string(value) {
+        Ok(s) => response(status, "application/json", Body::Text(s)),
+        Err(e) => internal(Format::Json, &e.to_string()),
+    }
+}
+
+pub fn html<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(s) => response(status, "text/html; charset=utf-8", Body::Text(s)),
+        Err(e) => internal(Format::Html, &e.to_string()),
+    }
+}
+
+/// Answers JSON or HTML; only the chosen one is built.
+pub fn negotiate<J: Serialize, P: Template>(
+    format: Format,
+    status: StatusCode,
+    json_view: impl FnOnce() -> J,
+    page: impl FnOnce() -> P,
+) -> Response {
+    match format {
+        Format::Json => json(status, &json_view()),
+        Format::Html => html(status, &page()),
+    }
+}
+
+/// Post/Redirect/Get.
+pub fn see_other(location: &str) -> Response {
+    let mut r = response(StatusCode::SEE_OTHER, "text/plain; charset=utf-8", Body::Empty);
+    match location.parse() {
+        Ok(v) => {
+            r.headers_mut().insert(LOCATION, v);
+            r
+        }
+        Err(_) => internal(Format::Html, "bad redirect location"),
+    }
+}
+
+fn internal(format: Format, detail: &str) -> Response {
+    tracing::error!(detail, "internal error");
+    error(format, StatusCode::INTERNAL_SERVER_ERROR, "internal", "Erro interno. Tente novamente.", None)
+}
+
+fn error(
+    format: Format,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    fields: Option<&balcao_core::FieldErrors>,
+) -> Response {
+    match format {
+        Format::Json => {
+            let mut e = json!({ "code": code, "message": message });
+            if let Some(f) = fields {
+                e["fields"] = json!(f);
+            }
+            let body = json!({ "error": e }).to_string();
+            response(status, "application/json", Body::Text(body))
+        }
+        Format::Html => {
+            let page = ErrorPage {
+                title: status.canonical_reason().unwrap_or("Erro").to_owned(),
+                message: message.to_owned(),
+                fields: fields.map(|f| f.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()).unwrap_or_default(),
+            };
+            match page.render() {
+                Ok(s) => response(status, "text/html; charset=utf-8", Body::Text(s)),
+                Err(_) => response(status, "text/plain; charset=utf-8", Body::Text(message.to_owned())),
+            }
+        }
+    }
+}
+
+/// The single mapping from failures to statuses, codes and messages.
+pub fn failure(format: Format, f: Failure) -> Response {
+    match f {
+        Failure::App(AppError::Invalid(fields)) => error(
+            format,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Há campos com problemas; corrija-os e envie de novo.",
+            Some(&fields),
+        ),
+        Failure::App(e @ AppError::NotFound(_)) => error(format, StatusCode::NOT_FOUND, "not_found", &e.to_string(), None),
+        Failure::App(e @ AppError::IdempotencyMismatch) => {
+            error(format, StatusCode::CONFLICT, "idempotency_conflict", &e.to_string(), None)
+        }
+        Failure::App(AppError::Store(StoreError::Contention)) => error(
+            format,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "Muitos pedidos ao mesmo tempo; tente de novo em instantes.",
+            None,
+        ),
+        Failure::App(AppError::Store(e)) => {
+            tracing::error!(error = %e, "store failure");
+            error(
+                format,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Serviço temporariamente indisponível; nada foi gravado. Tente de novo.",
+                None,
+            )
+        }
+        Failure::BadRequest(detail) => error(
+            format,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &format!("Requisição malformada: {detail}"),
+            None,
+        ),
+        Failure::UnsupportedMediaType => error(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Envie o formulário como application/x-www-form-urlencoded, multipart/form-data ou JSON.",
+            None,
+        ),
+    }
+}
+
+/// Runs an operation body and maps its failure.
+pub fn finish(format: Format, result: Result<Response, Failure>) -> Response {
+    result.unwrap_or_else(|f| failure(format, f))
+}

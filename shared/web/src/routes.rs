@@ -1,0 +1,58 @@
+//! The public routes: one operation (and one Lambda function) each. The local
+//! runtime, `template.yaml` and the OpenAPI document are checked against this table.
+
+use crate::{Response, ops};
+use balcao_app::App;
+use http::Method;
+use lambda_http::Request;
+
+/// One operation = one Lambda function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    ListOffices,
+    GetOffice,
+    RequestForm,
+    OpenRequest,
+    GetTicket,
+}
+
+impl Op {
+    pub const ALL: &'static [Op] = &[Op::ListOffices, Op::GetOffice, Op::RequestForm, Op::OpenRequest, Op::GetTicket];
+
+    /// The function crate under `functions/` and its binary name.
+    pub fn function(self) -> &'static str {
+        match self {
+            Op::ListOffices => "list-offices",
+            Op::GetOffice => "get-office",
+            Op::RequestForm => "request-form",
+            Op::OpenRequest => "open-request",
+            Op::GetTicket => "get-ticket",
+        }
+    }
+
+    pub async fn handle(self, app: &App, req: Request) -> Response {
+        match self {
+            Op::ListOffices => ops::offices::list(app, req).await,
+            Op::GetOffice => ops::offices::card(app, req).await,
+            Op::RequestForm => ops::open_request::form(app, req).await,
+            Op::OpenRequest => ops::open_request::submit(app, req).await,
+            Op::GetTicket => ops::ticket::show(app, req).await,
+        }
+    }
+}
+
+pub struct Route {
+    pub method: Method,
+    /// API Gateway syntax: `{name}` for a path parameter.
+    pub path: &'static str,
+    pub op: Op,
+}
+
+pub const ROUTES: &[Route] = &[
+    Route { method: Method::GET, path: "/", op: Op::ListOffices },
+    Route { method: Method::GET, path: "/offices", op: Op::ListOffices },
+    Route { method: Method::GET, path: "/offices/{office}", op: Op::GetOffice },
+    Route { method: Method::GET, path: "/offices/{office}/requests/new", op: Op::RequestForm },
+    Route { method: Method::POST, path: "/offices/{office}/requests", op: Op::OpenRequest },
+    Route { method: Method::GET, path: "/tickets/{id}", op: Op::GetTicket },
+];

@@ -1,0 +1,184 @@
+//! JSON shapes of the public contract, and the display values pages share.
+
+use balcao_app::ports::Ticket;
+use balcao_core::office::weekday_label;
+use balcao_core::{FieldRule, Office, Request};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+pub struct List<T> {
+    pub items: Vec<T>,
+}
+
+#[derive(Serialize)]
+pub struct OfficeView {
+    pub id: String,
+    pub name: String,
+    pub uf: &'static str,
+    pub city: String,
+    pub cns: String,
+    pub officer: String,
+    pub address: String,
+    pub cep: String,
+    pub phone: String,
+    pub email: String,
+    pub whatsapp: Option<String>,
+    pub timezone: String,
+}
+
+impl From<&Office> for OfficeView {
+    fn from(o: &Office) -> Self {
+        Self {
+            id: o.id.to_string(),
+            name: o.name.clone(),
+            uf: o.uf.code(),
+            city: o.city.clone(),
+            cns: o.cns.clone(),
+            officer: o.officer.clone(),
+            address: o.address.clone(),
+            cep: o.cep.clone(),
+            phone: o.phone.clone(),
+            email: o.email.to_string(),
+            whatsapp: o.whatsapp_link(),
+            timezone: o.timezone.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ServiceView {
+    pub id: String,
+    pub kind: balcao_core::ServiceKind,
+    pub name: String,
+    pub description: String,
+    pub fields: BTreeMap<&'static str, FieldRule>,
+}
+
+#[derive(Serialize)]
+pub struct NamedView {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct HoursView {
+    pub weekday: &'static str,
+    pub periods: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct OfficeCardView {
+    #[serde(flatten)]
+    pub office: OfficeView,
+    pub services: Vec<ServiceView>,
+    pub sectors: Vec<NamedView>,
+    pub attendants: Vec<NamedView>,
+    pub hours: Vec<HoursView>,
+    pub privacy_version: String,
+}
+
+pub fn hours(o: &Office) -> Vec<HoursView> {
+    o.hours_by_day()
+        .into_iter()
+        .map(|(d, ps)| HoursView {
+            weekday: weekday_label(d),
+            periods: ps.iter().map(|p| format!("{}–{}", p.open.strftime("%H:%M"), p.close.strftime("%H:%M"))).collect(),
+        })
+        .collect()
+}
+
+impl From<&Office> for OfficeCardView {
+    fn from(o: &Office) -> Self {
+        Self {
+            office: OfficeView::from(o),
+            services: o
+                .services
+                .iter()
+                .map(|s| ServiceView {
+                    id: s.id.to_string(),
+                    kind: s.kind,
+                    name: s.name.clone(),
+                    description: s.description.clone(),
+                    fields: s.fields.iter().map(|(f, r)| (f.key(), r)).collect(),
+                })
+                .collect(),
+            sectors: o.sectors.iter().map(|s| NamedView { id: s.id.to_string(), name: s.name.clone() }).collect(),
+            // Attendants' emails stay private.
+            attendants: o.attendants.iter().map(|a| NamedView { id: a.id.to_string(), name: a.name.clone() }).collect(),
+            hours: hours(o),
+            privacy_version: o.privacy.version.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TicketView {
+    pub id: String,
+    pub number: u64,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub service: serde_json::Value,
+    pub office: serde_json::Value,
+    pub citizen: serde_json::Value,
+    pub details: serde_json::Value,
+    pub appointment: Option<serde_json::Value>,
+    pub consent: serde_json::Value,
+    pub created_at: String,
+    pub history: Vec<serde_json::Value>,
+}
+
+impl From<&Ticket> for TicketView {
+    fn from(t: &Ticket) -> Self {
+        use serde_json::json;
+        let r: &Request = &t.request;
+        let o = &r.office;
+        Self {
+            id: r.id.to_string(),
+            number: r.number.0,
+            status: r.status.key(),
+            status_label: r.status.label(),
+            service: json!({ "id": r.service_id, "kind": r.service_kind, "name": r.service_name }),
+            office: json!({
+                "id": o.id, "name": o.name, "uf": o.uf.code(), "city": o.city, "cns": o.cns,
+                "address": o.address, "cep": o.cep, "phone": o.phone, "email": o.email,
+                "whatsapp": o.whatsapp, "timezone": o.timezone,
+            }),
+            citizen: json!({
+                "name": r.citizen.name,
+                "email": r.citizen.email,
+                "document": r.citizen.document.as_ref().map(|d| d.masked()),
+                "document_type": r.citizen.document.as_ref().map(|d| d.kind_label()),
+                "mobile": r.citizen.mobile.as_ref().map(ToString::to_string),
+            }),
+            details: json!({
+                "sector": r.details.sector, "protocol": r.details.protocol, "priority": r.details.priority,
+                "attendant": r.details.attendant, "message": r.details.message,
+            }),
+            appointment: r.appointment.as_ref().map(|a| {
+                json!({
+                    "date": a.date.to_string(), "time": a.time.strftime("%H:%M").to_string(),
+                    "mode": a.mode.key(), "timezone": o.timezone,
+                })
+            }),
+            consent: json!({ "version": r.consent.version, "accepted_at": r.consent.accepted_at.to_string() }),
+            created_at: r.created_at.to_string(),
+            history: t
+                .events
+                .iter()
+                .map(|e| {
+                    json!({
+                        "at": e.at.to_string(), "kind": e.kind, "author": e.author.label(),
+                        "text": e.text, "status": e.status.map(|s| s.key()),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `22/11/2026 14:05` in the office's time zone.
+pub fn local_time(at: jiff::Timestamp, timezone: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(tz).strftime("%d/%m/%Y %H:%M").to_string()
+}
