@@ -1,1 +1,210 @@
+//! The local runtime: every route of `balcao_web::ROUTES` served by the same
+//! handlers the Lambdas run, over SQLite, a local mailbox and a courier loop.
 
+pub mod dev;
+pub mod seed;
+
+use axum::Router;
+use axum::body::Body as AxumBody;
+use axum::extract::{Path, State};
+use axum::routing::on;
+use balcao_app::courier::{Courier, RetryPolicy};
+use balcao_app::ports::StoreError;
+use balcao_app::{App, Clock, Config, Store, SystemClock};
+use balcao_embedded::{LocalMailbox, ManualClock, SqliteStore};
+use balcao_web::Op;
+use lambda_http::RequestExt;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// API Gateway's payload limit.
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub addr: SocketAddr,
+    /// Where the SQLite file lives; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// Start with a clock that only `/_dev/clock` moves.
+    pub manual_clock: Option<jiff::Timestamp>,
+    /// Base of links in emails; defaults to `http://<bound address>`.
+    pub public_base_url: Option<String>,
+    pub retry: RetryPolicy,
+    pub courier_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: Some(PathBuf::from("data")),
+            manual_clock: None,
+            public_base_url: None,
+            retry: RetryPolicy::default(),
+            courier_every: Duration::from_millis(250),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error("não foi possível usar a pasta de dados {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error("não foi possível abrir o banco de dados: {0}")]
+    Store(#[from] StoreError),
+    #[error("não foi possível escutar em {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// Shared by every local route.
+#[derive(Clone)]
+pub struct Local {
+    pub app: App,
+    pub courier: Courier,
+    pub mailbox: LocalMailbox,
+    pub manual_clock: Option<Arc<ManualClock>>,
+}
+
+/// A started runtime. Dropping it stops the server and the courier.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub local: Local,
+    pub store: SqliteStore,
+    stop: watch::Sender<bool>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn wait(mut self) {
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub async fn start(opts: Options) -> Result<Running, StartError> {
+    let store = match &opts.data_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.clone(), e))?;
+            SqliteStore::open(&dir.join("balcao.db"))?
+        }
+        None => SqliteStore::in_memory()?,
+    };
+    seed_if_empty(&store).await?;
+
+    let listener = TcpListener::bind(opts.addr).await.map_err(|e| StartError::Bind(opts.addr, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(opts.addr, e))?;
+
+    let manual_clock = opts.manual_clock.map(|t| Arc::new(ManualClock::new(t)));
+    let clock: Arc<dyn Clock> = match &manual_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let base = opts.public_base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let shared_store: Arc<dyn Store> = Arc::new(store.clone());
+    let app = App { store: shared_store.clone(), clock: clock.clone(), config: Config::new(&base) };
+    let mailbox = LocalMailbox::new(store.clone(), clock.clone());
+    let courier =
+        Courier { store: shared_store, mailer: Arc::new(mailbox.clone()), clock, policy: opts.retry };
+    let local = Local { app, courier, mailbox, manual_clock };
+
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(courier_loop(local.courier.clone(), opts.courier_every, stopped.clone()));
+
+    let router = router(local.clone());
+    let mut shutdown = stopped;
+    let server = tokio::spawn(async move {
+        let graceful = async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(graceful).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    tracing::info!(%addr, "Balcão local listening");
+    Ok(Running { addr, local, store, stop, server: Some(server) })
+}
+
+async fn seed_if_empty(store: &SqliteStore) -> Result<(), StoreError> {
+    let demos = seed::demo_offices();
+    if store.get_office(&demos[0].id).await?.is_some() {
+        return Ok(());
+    }
+    for office in &demos {
+        store.put_office(office).await?;
+    }
+    tracing::info!(count = demos.len(), "seeded demo offices");
+    Ok(())
+}
+
+/// Drains the outbox now and then, as the DynamoDB stream does on AWS.
+async fn courier_loop(courier: Courier, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = courier.drain(50).await {
+            tracing::error!(error = %e, "courier failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+pub fn router(local: Local) -> Router {
+    let mut router = Router::new();
+    for route in balcao_web::ROUTES {
+        let op = route.op;
+        let filter = axum::routing::MethodFilter::try_from(route.method.clone()).expect("routes use standard methods");
+        let handler = move |State(local): State<Local>, params: Option<Path<HashMap<String, String>>>, req| async move {
+            serve(op, &local, params.map(|p| p.0).unwrap_or_default(), req).await
+        };
+        router = router.route(route.path, on(filter, handler));
+    }
+    dev::routes(router).with_state(local)
+}
+
+/// Turns the local HTTP request into what API Gateway would hand the Lambda.
+async fn serve(
+    op: Op,
+    local: &Local,
+    params: HashMap<String, String>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return axum::response::Response::builder()
+                .status(413)
+                .body(AxumBody::from("Requisição grande demais."))
+                .unwrap_or_default();
+        }
+    };
+    let body = if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(bytes.to_vec()) };
+    let req = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
+    let res = op.handle(&local.app, req).await;
+    let (parts, body) = res.into_parts();
+    let bytes: Vec<u8> = match body {
+        lambda_http::Body::Empty => Vec::new(),
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    axum::response::Response::from_parts(parts, AxumBody::from(bytes))
+}

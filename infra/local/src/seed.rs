@@ -1,0 +1,205 @@
+//! Demo offices written on first start: three UFs, three time zones, every
+//! kind of service, sectors and attendants.
+
+use balcao_core::office::{parse_cep, parse_cns, parse_time_zone};
+use balcao_core::{
+    Attendant, Email, FieldRule, FieldRules, FormField, Mobile, Office, OfficeId, OpeningHours,
+    PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
+};
+use jiff::civil::{Time, Weekday};
+
+pub const PRIVACY_TEXT: &str = "Os dados informados neste formulário (nome, e-mail, CPF ou CNPJ, celular, \
+protocolo e mensagens) são tratados pela serventia somente para prestar o atendimento solicitado, \
+nos termos da Lei nº 13.709/2018 (LGPD). Eles ficam guardados enquanto durar o atendimento e pelo \
+prazo legal de guarda; você pode pedir acesso, correção ou exclusão pelo e-mail da serventia.";
+
+struct Demo {
+    id: &'static str,
+    name: &'static str,
+    uf: Uf,
+    city: &'static str,
+    cns: &'static str,
+    officer: &'static str,
+    address: &'static str,
+    cep: &'static str,
+    phone: &'static str,
+    email: &'static str,
+    whatsapp: &'static str,
+    timezone: &'static str,
+    lunch_break: bool,
+}
+
+const DEMOS: &[Demo] = &[
+    Demo {
+        id: "1-tabeliao-notas-sao-paulo",
+        name: "1º Tabelião de Notas de São Paulo",
+        uf: Uf::SP,
+        city: "São Paulo",
+        cns: "123456",
+        officer: "Ana Beatriz Figueiredo",
+        address: "Rua Líbero Badaró, 100, Centro",
+        cep: "01008-000",
+        phone: "(11) 3333-1000",
+        email: "atendimento@1tabeliao-sp.example.com",
+        whatsapp: "(11) 98888-1000",
+        timezone: "America/Sao_Paulo",
+        lunch_break: false,
+    },
+    Demo {
+        id: "registro-imoveis-campinas",
+        name: "2º Registro de Imóveis de Campinas",
+        uf: Uf::SP,
+        city: "Campinas",
+        cns: "112233",
+        officer: "Carlos Henrique Prado",
+        address: "Av. Francisco Glicério, 1200, Centro",
+        cep: "13012-100",
+        phone: "(19) 3232-2000",
+        email: "contato@2ri-campinas.example.com",
+        whatsapp: "(19) 99777-2000",
+        timezone: "America/Sao_Paulo",
+        lunch_break: true,
+    },
+    Demo {
+        id: "tabelionato-porto-velho",
+        name: "Tabelionato de Notas de Porto Velho",
+        uf: Uf::RO,
+        city: "Porto Velho",
+        cns: "654321",
+        officer: "Marcos Antônio Lima",
+        address: "Av. Sete de Setembro, 500, Centro",
+        cep: "76801-086",
+        phone: "(69) 3212-9520",
+        email: "atendimento@tabelionato-pvh.example.com",
+        whatsapp: "(69) 99999-9520",
+        timezone: "America/Porto_Velho",
+        lunch_break: true,
+    },
+    Demo {
+        id: "cartorio-civil-salvador",
+        name: "Cartório do Registro Civil de Salvador",
+        uf: Uf::BA,
+        city: "Salvador",
+        cns: "778899",
+        officer: "Joana Conceição Santos",
+        address: "Rua Chile, 20, Centro Histórico",
+        cep: "40020-000",
+        phone: "(71) 3625-5007",
+        email: "balcao@civil-salvador.example.com",
+        whatsapp: "(71) 98823-0376",
+        timezone: "America/Bahia",
+        lunch_break: false,
+    },
+];
+
+fn id(s: &str) -> ServiceId {
+    ServiceId::parse(s).expect("seed ids are slugs")
+}
+
+fn service(sid: &str, kind: ServiceKind, name: &str, description: &str, overrides: &[(FormField, FieldRule)]) -> Service {
+    Service {
+        id: id(sid),
+        kind,
+        name: name.to_owned(),
+        description: description.to_owned(),
+        fields: FieldRules::for_kind(kind, overrides).expect("seed field rules keep name and email required"),
+    }
+}
+
+fn hours(lunch_break: bool) -> Vec<OpeningHours> {
+    if !lunch_break {
+        return OpeningHours::default_week();
+    }
+    use Weekday::*;
+    let t = |h, m| Time::constant(h, m, 0, 0);
+    [Monday, Tuesday, Wednesday, Thursday, Friday]
+        .into_iter()
+        .flat_map(|d| {
+            [
+                OpeningHours::new(d, t(8, 0), t(12, 0)).expect("valid period"),
+                OpeningHours::new(d, t(13, 0), t(17, 0)).expect("valid period"),
+            ]
+        })
+        .collect()
+}
+
+/// The demo offices. Built through the domain's parsers so seed data obeys the same rules.
+pub fn demo_offices() -> Vec<Office> {
+    use FieldRule::*;
+    use FormField as F;
+    DEMOS
+        .iter()
+        .map(|d| Office {
+            id: OfficeId::parse(d.id).expect("seed id"),
+            name: d.name.to_owned(),
+            uf: d.uf,
+            city: d.city.to_owned(),
+            cns: parse_cns(d.cns).expect("seed CNS"),
+            officer: d.officer.to_owned(),
+            address: d.address.to_owned(),
+            cep: parse_cep(d.cep).expect("seed CEP"),
+            phone: d.phone.to_owned(),
+            email: Email::parse(d.email).expect("seed email"),
+            whatsapp: Some(Mobile::parse(d.whatsapp).expect("seed mobile")),
+            timezone: parse_time_zone(d.timezone).expect("seed time zone"),
+            hours: hours(d.lunch_break),
+            services: vec![
+                service("contato", ServiceKind::Contact, "Contato", "Tire dúvidas pontuais com o cartório.", &[
+                    (F::Attendant, Hidden),
+                ]),
+                service(
+                    "agendamento",
+                    ServiceKind::Appointment,
+                    "Agendamento de Atendimento",
+                    "Agende um atendimento presencial ou por videoconferência (Balcão Virtual).",
+                    &[(F::Mobile, Required), (F::Document, Required)],
+                ),
+                service(
+                    "acompanhamento-registral",
+                    ServiceKind::ProtocolLookup,
+                    "Acompanhamento Registral",
+                    "Consulte o andamento de um protocolo aberto neste cartório.",
+                    &[(F::Attendant, Hidden), (F::Sector, Hidden)],
+                ),
+                service(
+                    "certificado-digital",
+                    ServiceKind::Certificate,
+                    "Certificado Digital Notarizado",
+                    "Emissão remota do certificado digital notarizado, com videoconferência.",
+                    &[(F::Sector, Hidden), (F::Attendant, Hidden), (F::Protocol, Hidden)],
+                ),
+                service("whatsapp", ServiceKind::Whatsapp, "WhatsApp Business", "Converse com o cartório pelo WhatsApp.", &[]),
+            ],
+            sectors: vec![
+                Sector { id: id("notas"), name: "Notas".into() },
+                Sector { id: id("registro-civil"), name: "Registro Civil".into() },
+                Sector { id: id("protestos"), name: "Protestos".into() },
+            ],
+            attendants: vec![
+                Attendant {
+                    id: id("atendente-1"),
+                    name: "Paula Souza".into(),
+                    email: Email::parse(&format!("paula@{}.example.com", d.id)).expect("seed email"),
+                },
+                Attendant {
+                    id: id("atendente-2"),
+                    name: "Rafael Costa".into(),
+                    email: Email::parse(&format!("rafael@{}.example.com", d.id)).expect("seed email"),
+                },
+            ],
+            privacy: PrivacyNotice { version: "2026-07".into(), text: PRIVACY_TEXT.into() },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_offices_cover_three_ufs_and_several_time_zones() {
+        let o = super::demo_offices();
+        let ufs: std::collections::BTreeSet<_> = o.iter().map(|o| o.uf).collect();
+        let tzs: std::collections::BTreeSet<_> = o.iter().map(|o| o.timezone.clone()).collect();
+        assert!(ufs.len() >= 3);
+        assert!(tzs.len() >= 2);
+    }
+}
