@@ -1,1 +1,4 @@
-fn main(){}
+#[tokio::main]
+async fn main() -> Result<(), balcao_aws::Error> {
+    balcao_aws::serve(balcao_aws::Op::GetOffice).await
+}

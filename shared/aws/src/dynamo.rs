@@ -1,0 +1,512 @@
+//! [`Store`] over one DynamoDB table.
+//!
+//! | item | PK | SK | GSI1PK / GSI1SK |
+//! |---|---|---|---|
+//! | office | `OFFICE#<id>` | `PROFILE` | `UF#<uf>` / `<city>#<name>#<id>` |
+//! | ticket counter | `OFFICE#<id>` | `COUNTER` | |
+//! | request | `REQ#<ulid>` | `META` | (GSI2 `OFFICE#<id>` / `<status>#<created>#<id>`) |
+//! | history event | `REQ#<ulid>` | `EV#<ulid>` | |
+//! | idempotency record | `IDEM#<key hash>` | `IDEM` | (TTL) |
+//! | outbox mail | `MAIL#<ulid>` | `MAIL` | `OUTBOX` / `<due ms>#<id>` while unsent |
+//!
+//! Opening a ticket is one `TransactWriteItems`; a ticket page is one `Query`.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TransactWriteItem, Update,
+};
+use balcao_app::ports::{
+    Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
+};
+use balcao_core::{Email, Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Sent mail is kept this long (without its body) as the record of the sending.
+const SENT_RETENTION_DAYS: i64 = 30;
+const MAX_ATTEMPTS: usize = 25;
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    /// Last ticket number seen per office, so a warm function opens a ticket
+    /// in one transaction without reading the counter first.
+    counters: Mutex<HashMap<OfficeId, u64>>,
+}
+
+fn unavailable<E: std::error::Error>(e: E) -> StoreError {
+    StoreError::Unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn to_av<T: Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_av<T: for<'de> Deserialize<'de>>(item: &Item, attr: &str) -> Result<T, StoreError> {
+    let v = item.get(attr).cloned().ok_or_else(|| StoreError::Corrupt(format!("missing attribute {attr}")))?;
+    serde_dynamo::from_attribute_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn num(item: &Item, attr: &str) -> Option<i64> {
+    item.get(attr).and_then(|v| v.as_n().ok()).and_then(|s| s.parse().ok())
+}
+
+fn text(item: &Item, attr: &str) -> Option<String> {
+    item.get(attr).and_then(|v| v.as_s().ok()).cloned()
+}
+
+fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn from_millis(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Outbox sort key: zero-padded so string order is time order.
+fn due_key(at: Timestamp, id: MailId) -> String {
+    format!("{:015}#{id}", millis(at).max(0))
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+/// What an outbox item holds besides its delivery state.
+#[derive(Serialize, Deserialize)]
+struct MailContent {
+    to: Email,
+    subject: String,
+    text: String,
+    html: String,
+    request_id: Option<RequestId>,
+    created_at: Timestamp,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into(), counters: Mutex::new(HashMap::new()) }
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(ToOwned::to_owned))
+            .build()
+            .map_err(unavailable)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    async fn read_counter(&self, office: &OfficeId) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("OFFICE#{office}"), "COUNTER")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item.as_ref().and_then(|i| num(i, "n")).unwrap_or(0) as u64)
+    }
+
+    async fn read_idempotency(&self, key_hash: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("IDEM#{key_hash}"), "IDEM")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.as_ref().map(|i| from_av(i, "data")).transpose()
+    }
+
+    fn mail_from_item(item: &Item) -> Result<OutboxMail, StoreError> {
+        let id: MailId = text(item, "PK")
+            .and_then(|pk| pk.strip_prefix("MAIL#").and_then(|s| s.parse().ok()))
+            .map(MailId)
+            .ok_or_else(|| StoreError::Corrupt("mail key".into()))?;
+        let c: MailContent = from_av(item, "data")?;
+        let opt_ts = |attr| num(item, attr).map(from_millis).transpose();
+        Ok(OutboxMail {
+            id,
+            to: c.to,
+            subject: c.subject,
+            text: c.text,
+            html: c.html,
+            request_id: c.request_id,
+            created_at: c.created_at,
+            attempts: num(item, "attempts").unwrap_or(0) as u32,
+            next_attempt_at: from_millis(num(item, "next_attempt_at").unwrap_or(0))?,
+            leased_until: opt_ts("lease_until")?,
+            sent_at: opt_ts("sent_at")?,
+            provider_id: text(item, "provider_id"),
+            last_error: text(item, "last_error"),
+        })
+    }
+
+    fn ticket_items(&self, new: &balcao_app::ports::NewTicket, expected: u64) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let r = &new.request;
+        let office = &r.office.id;
+        let counter_cond = if expected == 0 { "attribute_not_exists(n)" } else { "n = :expected" };
+        let mut counter = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("OFFICE#{office}"), "COUNTER")))
+            .update_expression("SET n = :next")
+            .condition_expression(counter_cond)
+            .expression_attribute_values(":next", n(expected + 1));
+        if expected > 0 {
+            counter = counter.expression_attribute_values(":expected", n(expected));
+        }
+        let mut items = vec![TransactWriteItem::builder().update(counter.build().map_err(unavailable)?).build()];
+
+        let mut meta = key(format!("REQ#{}", r.id), "META");
+        meta.insert("data".into(), to_av(r)?);
+        meta.insert("version".into(), n(r.version));
+        meta.insert("GSI2PK".into(), s(format!("OFFICE#{office}")));
+        meta.insert("GSI2SK".into(), s(format!("{}#{:015}#{}", r.status.key(), millis(r.created_at), r.id)));
+        items.push(self.put(meta, Some("attribute_not_exists(PK)"))?);
+
+        let mut ev = key(format!("REQ#{}", r.id), &format!("EV#{}", new.event.id));
+        ev.insert("data".into(), to_av(&new.event)?);
+        items.push(self.put(ev, None)?);
+
+        let m = &new.mail;
+        let mut mail = key(format!("MAIL#{}", m.id), "MAIL");
+        mail.insert(
+            "data".into(),
+            to_av(&MailContent {
+                to: m.to.clone(),
+                subject: m.subject.clone(),
+                text: m.text.clone(),
+                html: m.html.clone(),
+                request_id: m.request_id,
+                created_at: m.created_at,
+            })?,
+        );
+        mail.insert("attempts".into(), n(0));
+        mail.insert("next_attempt_at".into(), n(millis(m.next_attempt_at)));
+        mail.insert("GSI1PK".into(), s("OUTBOX"));
+        mail.insert("GSI1SK".into(), s(due_key(m.next_attempt_at, m.id)));
+        items.push(self.put(mail, None)?);
+
+        if let Some(idem) = &new.idempotency {
+            let mut it = key(format!("IDEM#{}", idem.key_hash), "IDEM");
+            it.insert("data".into(), to_av(idem)?);
+            it.insert("ttl".into(), n(idem.expires_at.as_second()));
+            // An expired record not yet removed by TTL no longer counts.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(it))
+                .condition_expression("attribute_not_exists(PK) OR #ttl < :now")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":now", n(r.created_at.as_second()))
+                .build()
+                .map_err(unavailable)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        Ok(items)
+    }
+
+    /// Creates the table as `template.yaml` does (for DynamoDB Local and tests).
+    pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
+        let ks = |h: &str, r: &str| -> Result<Vec<KeySchemaElement>, StoreError> {
+            Ok(vec![
+                KeySchemaElement::builder().attribute_name(h).key_type(KeyType::Hash).build().map_err(unavailable)?,
+                KeySchemaElement::builder().attribute_name(r).key_type(KeyType::Range).build().map_err(unavailable)?,
+            ])
+        };
+        let gsi = |name: &str, h: &str, r: &str| -> Result<GlobalSecondaryIndex, StoreError> {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .set_key_schema(Some(ks(h, r)?))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .map_err(unavailable)
+        };
+        let mut defs = Vec::new();
+        for a in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"] {
+            defs.push(attr(a).map_err(unavailable)?);
+        }
+        client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_attribute_definitions(Some(defs))
+            .set_key_schema(Some(ks("PK", "SK")?))
+            .global_secondary_indexes(gsi("GSI1", "GSI1PK", "GSI1SK")?)
+            .global_secondary_indexes(gsi("GSI2", "GSI2PK", "GSI2SK")?)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::KeysOnly)
+                    .build()
+                    .map_err(unavailable)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn update_mail(
+        &self,
+        id: MailId,
+        update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+    ) -> Result<Option<Item>, StoreError> {
+        match update
+            .table_name(&self.table)
+            .set_key(Some(key(format!("MAIL#{id}"), "MAIL")))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.attributes),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => {
+                Ok(None)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// Why a transaction was cancelled, by position of its items.
+fn cancellation_codes(err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>) -> Option<Vec<String>> {
+    match err {
+        SdkError::ServiceError(e) => match e.err() {
+            TransactWriteItemsError::TransactionCanceledException(c) => Some(
+                c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect(),
+            ),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn put_office(&self, office: &Office) -> Result<(), StoreError> {
+        let mut item = key(format!("OFFICE#{}", office.id), "PROFILE");
+        item.insert("data".into(), to_av(office)?);
+        item.insert("GSI1PK".into(), s(format!("UF#{}", office.uf)));
+        item.insert("GSI1SK".into(), s(format!("{}#{}#{}", office.city, office.name, office.id)));
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("OFFICE#{id}"), "PROFILE")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.as_ref().map(|i| from_av(i, "data")).transpose()
+    }
+
+    async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
+        let mut offices = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI1")
+                .key_condition_expression("GSI1PK = :uf")
+                .expression_attribute_values(":uf", s(format!("UF#{uf}")))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                offices.push(from_av(item, "data")?);
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(offices),
+            }
+        }
+    }
+
+    async fn open_request(&self, office: &OfficeId, compose: &Compose<'_>) -> Result<Opened, StoreError> {
+        let cached = self.counters.lock().unwrap_or_else(|p| p.into_inner()).get(office).copied();
+        let mut expected = match cached {
+            Some(c) => c,
+            None => self.read_counter(office).await?,
+        };
+        for attempt in 0..MAX_ATTEMPTS {
+            let new = compose(TicketNumber(expected + 1));
+            let items = self.ticket_items(&new, expected)?;
+            match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+                Ok(_) => {
+                    self.counters.lock().unwrap_or_else(|p| p.into_inner()).insert(office.clone(), expected + 1);
+                    return Ok(Opened::Created(Box::new(new.request)));
+                }
+                Err(err) => {
+                    let Some(codes) = cancellation_codes(&err) else { return Err(unavailable(err)) };
+                    let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                    if let Some(idem) = new.idempotency.as_ref().filter(|_| failed(4)) {
+                        if let Some(record) = self.read_idempotency(&idem.key_hash).await? {
+                            return Ok(Opened::Replayed(record));
+                        }
+                    }
+                    if failed(0) {
+                        expected = self.read_counter(office).await?;
+                    } else {
+                        // Conflict with a concurrent transaction: back off a little, with jitter.
+                        let jitter = u64::from(new.request.id.0.random() as u8);
+                        let wait = 5 * (attempt as u64 + 1) + jitter % 20;
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
+                    }
+                }
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
+        let mut request: Option<Request> = None;
+        let mut events: Vec<Event> = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(format!("REQ#{id}")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                match text(item, "SK").as_deref() {
+                    Some("META") => request = Some(from_av(item, "data")?),
+                    Some(sk) if sk.starts_with("EV#") => events.push(from_av(item, "data")?),
+                    _ => {}
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        Ok(request.map(|request| Ticket { request, events }))
+    }
+
+    async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI1")
+            .key_condition_expression("GSI1PK = :o AND GSI1SK <= :due")
+            .expression_attribute_values(":o", s("OUTBOX"))
+            .expression_attribute_values(":due", s(format!("{:015}~", millis(now).max(0))))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items()
+            .iter()
+            .map(|i| {
+                text(i, "PK")
+                    .and_then(|pk| pk.strip_prefix("MAIL#").and_then(|s| s.parse().ok()))
+                    .map(MailId)
+                    .ok_or_else(|| StoreError::Corrupt("mail key".into()))
+            })
+            .collect()
+    }
+
+    async fn get_mail(&self, id: MailId) -> Result<Option<OutboxMail>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("MAIL#{id}"), "MAIL")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.as_ref().map(Self::mail_from_item).transpose()
+    }
+
+    async fn claim_mail(&self, id: MailId, now: Timestamp, lease_until: Timestamp) -> Result<Option<OutboxMail>, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .update_expression("SET lease_until = :lease, attempts = if_not_exists(attempts, :zero) + :one")
+            .condition_expression(
+                "attribute_exists(PK) AND attribute_not_exists(sent_at) AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            )
+            .expression_attribute_values(":lease", n(millis(lease_until)))
+            .expression_attribute_values(":now", n(millis(now)))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1));
+        self.update_mail(id, update).await?.as_ref().map(Self::mail_from_item).transpose()
+    }
+
+    async fn mail_sent(&self, id: MailId, at: Timestamp, provider_id: &str) -> Result<(), StoreError> {
+        let expires = at.as_second() + SENT_RETENTION_DAYS * 86_400;
+        // The body carries the ticket secret: drop it once sent.
+        let update = self
+            .client
+            .update_item()
+            .update_expression(
+                "SET sent_at = :at, provider_id = :pid, #ttl = :ttl, #d.#html = :empty, #d.#text = :empty \
+                 REMOVE lease_until, GSI1PK, GSI1SK, last_error",
+            )
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_names("#d", "data")
+            .expression_attribute_names("#html", "html")
+            .expression_attribute_names("#text", "text")
+            .expression_attribute_values(":at", n(millis(at)))
+            .expression_attribute_values(":pid", s(provider_id))
+            .expression_attribute_values(":ttl", n(expires))
+            .expression_attribute_values(":empty", s(""));
+        self.update_mail(id, update).await.map(|_| ())
+    }
+
+    async fn mail_failed(&self, id: MailId, next_attempt_at: Timestamp, error: &str) -> Result<(), StoreError> {
+        let error: String = error.chars().take(500).collect();
+        let update = self
+            .client
+            .update_item()
+            .update_expression("SET next_attempt_at = :next, GSI1SK = :due, last_error = :err REMOVE lease_until")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(sent_at)")
+            .expression_attribute_values(":next", n(millis(next_attempt_at)))
+            .expression_attribute_values(":due", s(due_key(next_attempt_at, id)))
+            .expression_attribute_values(":err", s(error));
+        self.update_mail(id, update).await.map(|_| ())
+    }
+}
