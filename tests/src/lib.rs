@@ -1,1 +1,175 @@
+//! Helpers for Balcão's black-box tests.
 
+pub mod contract;
+
+use balcao_app::courier::RetryPolicy;
+use balcao_local::{Options, Running, start};
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+
+/// The whole local runtime on a random loopback port, with an in-memory database.
+pub struct TestApp {
+    pub running: Running,
+    pub client: reqwest::Client,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Mail {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub sent_at: String,
+}
+
+pub const SP_OFFICE: &str = "1-tabeliao-notas-sao-paulo";
+pub const RO_OFFICE: &str = "tabelionato-porto-velho";
+/// A CPF with valid check digits.
+pub const CPF: &str = "529.982.247-25";
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Options)) -> Self {
+        let mut opts = Options {
+            addr: "127.0.0.1:0".parse().expect("loopback address"),
+            data_dir: None,
+            courier_every: Duration::from_millis(50),
+            retry: RetryPolicy {
+                lease: jiff::SignedDuration::from_secs(30),
+                first_backoff: jiff::SignedDuration::from_millis(100),
+                max_backoff: jiff::SignedDuration::from_secs(1),
+            },
+            ..Options::default()
+        };
+        tweak(&mut opts);
+        let running = start(opts).await.expect("local runtime starts");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self { running, client }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.base_url())
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).header("accept", "application/json").send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_html(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(self.url(path)).header("accept", "text/html").send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Opens a request with a JSON body; answers status and JSON.
+    pub async fn open_json(&self, office: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(&format!("/offices/{office}/requests")))
+            .header("accept", "application/json")
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn mailbox(&self) -> Vec<Mail> {
+        let r = self
+            .client
+            .get(self.url("/_dev/mailbox"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("mailbox");
+        r.json().await.expect("mailbox JSON")
+    }
+
+    /// Waits until `to` has at least `count` emails; returns them all.
+    pub async fn wait_for_mail(&self, to: &str, count: usize) -> Vec<Mail> {
+        for _ in 0..200 {
+            let mails: Vec<Mail> = self.mailbox().await.into_iter().filter(|m| m.to == to).collect();
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{to} did not receive {count} email(s) within 10 s");
+    }
+}
+
+/// A valid contact request for the SP demo office.
+pub fn contact_request(email: &str) -> Value {
+    serde_json::json!({
+        "service": "contato",
+        "name": "Maria da Silva",
+        "email": email,
+        "document": CPF,
+        "mobile": "(11) 98765-4321",
+        "message": "Qual o prazo para uma escritura?",
+        "consent": true,
+    })
+}
+
+/// The first http(s) URL in a text.
+pub fn first_link(text: &str) -> Option<String> {
+    let start = text.find("http")?;
+    let rest = &text[start..];
+    let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<').unwrap_or(rest.len());
+    Some(rest[..end].to_owned())
+}
+
+fn endpoint(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the tests with ./scripts/test, which starts DynamoDB Local and moto_server")
+    })
+}
+
+fn credentials() -> aws_sdk_dynamodb::config::Credentials {
+    aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "balcao-tests")
+}
+
+/// A client for the DynamoDB Local started by `scripts/test`.
+pub fn dynamo_client() -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint("BALCAO_TEST_DYNAMODB_ENDPOINT"))
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// A DynamoDB store on a table of its own.
+pub async fn fresh_dynamo_store() -> balcao_aws::DynamoStore {
+    let client = dynamo_client();
+    let table = format!("balcao-{}", ulid::Ulid::generate());
+    balcao_aws::DynamoStore::create_table(&client, &table).await.expect("create table in DynamoDB Local");
+    balcao_aws::DynamoStore::new(client, table)
+}
+
+pub fn moto_endpoint() -> String {
+    endpoint("BALCAO_TEST_MOTO_ENDPOINT")
+}
+
+/// An SES v2 client for the moto_server started by `scripts/test`.
+pub fn ses_client() -> aws_sdk_sesv2::Client {
+    let config = aws_sdk_sesv2::Config::builder()
+        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
+        .endpoint_url(moto_endpoint())
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new("test", "test", None, None, "balcao-tests"))
+        .build();
+    aws_sdk_sesv2::Client::from_conf(config)
+}

@@ -1,0 +1,53 @@
+//! One contract, two stores: SQLite and DynamoDB Local.
+
+use balcao_tests::contract;
+
+macro_rules! contract_suite {
+    ($store:ident, $make:expr) => {
+        mod $store {
+            use super::*;
+
+            async fn store() -> contract::Shared {
+                std::sync::Arc::new($make)
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn offices_round_trip() {
+                contract::offices_round_trip(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn numbers_are_sequential_per_office_and_tickets_read_back() {
+                contract::numbers_are_sequential_per_office_and_tickets_read_back(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_reused_key_replays_the_first_ticket() {
+                contract::a_reused_key_replays_the_first_ticket(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_opens_get_distinct_numbers() {
+                contract::concurrent_opens_get_distinct_numbers(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_opens_with_one_key_open_one_ticket() {
+                contract::concurrent_opens_with_one_key_open_one_ticket(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn outbox_lifecycle() {
+                contract::outbox_lifecycle(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn an_expired_lease_can_be_taken_over() {
+                contract::an_expired_lease_can_be_taken_over(store().await).await;
+            }
+        }
+    };
+}
+
+contract_suite!(sqlite, balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite"));
+contract_suite!(dynamodb, balcao_tests::fresh_dynamo_store().await);
