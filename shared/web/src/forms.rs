@@ -46,11 +46,11 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .unwrap_or("");
     let bytes: &[u8] = req.body().as_ref();
-    let mime = content_type.split(';').next().unwrap_or("").trim();
-    match mime {
+    // Only the media type is case-insensitive; a multipart boundary is not.
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match mime.as_str() {
         "application/x-www-form-urlencoded" => {
             let pairs: Vec<(String, String)> =
                 serde_urlencoded::from_bytes(bytes).map_err(|e| Failure::BadRequest(e.to_string()))?;
@@ -82,7 +82,7 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
         }
         "multipart/form-data" => {
             let boundary =
-                multer::parse_boundary(&content_type).map_err(|e| Failure::BadRequest(e.to_string()))?;
+                multer::parse_boundary(content_type).map_err(|e| Failure::BadRequest(e.to_string()))?;
             let data = bytes::Bytes::copy_from_slice(bytes);
             let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(data) });
             let mut multipart = multer::Multipart::new(stream, boundary);
