@@ -1,0 +1,76 @@
+//! The Lambda handlers fed with API Gateway HTTP API (payload 2.0) events, as
+//! `lambda_http` decodes them on AWS, over a seeded SQLite store.
+
+use balcao_app::{App, Config, Store, SystemClock};
+use balcao_embedded::SqliteStore;
+use balcao_web::Op;
+use std::sync::Arc;
+
+async fn app() -> (App, SqliteStore) {
+    let store = SqliteStore::in_memory().expect("sqlite");
+    for o in balcao_local::seed::demo_offices() {
+        store.put_office(&o).await.expect("seed");
+    }
+    let app = App {
+        store: Arc::new(store.clone()),
+        clock: Arc::new(SystemClock),
+        config: Config::new("https://balcao.example.gov.br"),
+    };
+    (app, store)
+}
+
+fn event(name: &str) -> lambda_http::Request {
+    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn body_json(r: &balcao_web::Response) -> serde_json::Value {
+    serde_json::from_slice(r.body().as_ref()).expect("JSON body")
+}
+
+#[tokio::test]
+async fn get_office_reads_the_path_parameter() {
+    let (app, _) = app().await;
+    let r = Op::GetOffice.handle(&app, event("get-office.json")).await;
+    assert_eq!(r.status(), 200);
+    let card = body_json(&r);
+    assert_eq!(card["id"], "1-tabeliao-notas-sao-paulo");
+    assert_eq!(card["services"].as_array().expect("services").len(), 5);
+}
+
+#[tokio::test]
+async fn list_offices_reads_the_query_string() {
+    let (app, _) = app().await;
+    let r = Op::ListOffices.handle(&app, event("list-offices.json")).await;
+    assert_eq!(r.status(), 200);
+    let list = body_json(&r);
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["timezone"], "America/Porto_Velho");
+}
+
+#[tokio::test]
+async fn open_request_decodes_a_base64_form_and_redirects_to_the_ticket() {
+    let (app, store) = app().await;
+    let r = Op::OpenRequest.handle(&app, event("open-request-form.json")).await;
+    assert_eq!(r.status(), 303, "{:?}", String::from_utf8_lossy(r.body().as_ref()));
+    let location = r.headers()["location"].to_str().expect("location");
+    assert!(location.starts_with("/tickets/"));
+    // Called twice, as a retried invocation would be: still one ticket and one mail.
+    let again = Op::OpenRequest.handle(&app, event("open-request-form.json")).await;
+    assert_eq!(again.headers()["location"].to_str().expect("location"), location, "same ticket, same link");
+    let due = store.due_mail(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1), 10).await.expect("due");
+    assert_eq!(due.len(), 1);
+    let mail = store.get_mail(due[0]).await.expect("get").expect("mail");
+    assert!(mail.text.starts_with("Acompanhe sua solicitação nº 1:\nhttps://balcao.example.gov.br/tickets/"));
+    assert!(mail.text.contains("José Pereira"));
+}
+
+#[tokio::test]
+async fn an_unknown_ticket_is_a_json_404() {
+    let (app, _) = app().await;
+    let r = Op::GetTicket.handle(&app, event("get-ticket-unknown.json")).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(body_json(&r)["error"]["code"], "not_found");
+}

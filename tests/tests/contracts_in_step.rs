@@ -1,0 +1,89 @@
+//! `template.yaml`, the OpenAPI document and `functions/` must say what the route table says.
+
+use balcao_web::{Op, ROUTES};
+use serde_norway::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn yaml(path: &str) -> Value {
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Functions that are not behind an HTTP route.
+const EVENT_FUNCTIONS: &[&str] = &["mailer"];
+
+fn route_set() -> BTreeSet<(String, String, String)> {
+    ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_owned(), r.op.function().to_owned())).collect()
+}
+
+#[test]
+fn every_function_crate_is_a_template_function_and_the_other_way_round() {
+    let template = yaml("template.yaml");
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let mut in_template = BTreeSet::new();
+    for (_, r) in resources {
+        if r["Type"].as_str() == Some("AWS::Serverless::Function") {
+            assert_eq!(r["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"));
+            in_template.insert(r["Metadata"]["BuildProperties"]["Binary"].as_str().expect("Binary").to_owned());
+        }
+    }
+    let mut crates = BTreeSet::new();
+    for entry in std::fs::read_dir(root().join("functions")).expect("functions/") {
+        let dir = entry.expect("entry").path();
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("function Cargo.toml");
+        let name = dir.file_name().expect("name").to_string_lossy().into_owned();
+        assert!(manifest.contains(&format!("name = \"{name}\"")), "functions/{name} builds a binary named {name}");
+        crates.insert(name);
+    }
+    assert_eq!(in_template, crates);
+    let mut ops: BTreeSet<String> = Op::ALL.iter().map(|o| o.function().to_owned()).collect();
+    ops.extend(EVENT_FUNCTIONS.iter().map(|s| (*s).to_owned()));
+    assert_eq!(ops, crates, "one function per operation");
+}
+
+#[test]
+fn the_http_api_routes_are_the_route_table() {
+    let template = yaml("template.yaml");
+    let mut events = BTreeSet::new();
+    for (_, r) in template["Resources"].as_mapping().expect("Resources") {
+        if r["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str().expect("Binary").to_owned();
+        if let Some(evs) = r["Properties"]["Events"].as_mapping() {
+            for (_, e) in evs {
+                if e["Type"].as_str() == Some("HttpApi") {
+                    let p = &e["Properties"];
+                    events.insert((
+                        p["Method"].as_str().expect("Method").to_uppercase(),
+                        p["Path"].as_str().expect("Path").to_owned(),
+                        binary.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(events, route_set());
+}
+
+#[test]
+fn the_openapi_document_describes_every_route_and_nothing_else() {
+    let doc = yaml("shared/web/openapi.yaml");
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_mapping().expect("paths") {
+        for (method, _) in item.as_mapping().expect("path item") {
+            let method = method.as_str().expect("method");
+            if ["get", "post", "put", "patch", "delete"].contains(&method) {
+                documented.insert((method.to_uppercase(), path.as_str().expect("path").to_owned()));
+            }
+        }
+    }
+    let routes: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
+    assert_eq!(documented, routes);
+}
