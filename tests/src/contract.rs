@@ -22,7 +22,11 @@ fn now() -> Timestamp {
 }
 
 /// What `open_request` composes, with fixed ids so retries write the same ticket.
-pub fn draft(office: &Office, at: Timestamp, key_hash: Option<&str>) -> impl Fn(TicketNumber) -> NewTicket + Send + Sync {
+pub fn draft(
+    office: &Office,
+    at: Timestamp,
+    key_hash: Option<&str>,
+) -> impl Fn(TicketNumber) -> NewTicket + Send + Sync {
     let id = RequestId(Ulid::generate());
     let event_id = Ulid::generate();
     let mail_id = MailId(Ulid::generate());
@@ -50,7 +54,10 @@ pub fn draft(office: &Office, at: Timestamp, key_hash: Option<&str>) -> impl Fn(
                 },
                 details: RequestDetails::default(),
                 appointment: None,
-                consent: Consent { version: "v1".into(), accepted_at: at },
+                consent: Consent {
+                    version: "v1".into(),
+                    accepted_at: at,
+                },
                 token_hash: "ab".repeat(32),
             },
             event: Event {
@@ -94,13 +101,31 @@ pub async fn offices_round_trip(store: Shared) {
     for o in [&sp1, &sp2, &ro] {
         store.put_office(o).await.expect("put office");
     }
-    assert_eq!(store.get_office(&sp1.id).await.expect("get"), Some(sp1.clone()));
-    assert_eq!(store.get_office(&balcao_core::OfficeId::parse("nope").expect("id")).await.expect("get"), None);
+    assert_eq!(
+        store.get_office(&sp1.id).await.expect("get"),
+        Some(sp1.clone())
+    );
+    assert_eq!(
+        store
+            .get_office(&balcao_core::OfficeId::parse("nope").expect("id"))
+            .await
+            .expect("get"),
+        None
+    );
     let mut renamed = sp1.clone();
     renamed.name = "Novo nome".into();
     store.put_office(&renamed).await.expect("update office");
-    let sp: BTreeSet<String> = store.list_offices(Uf::SP).await.expect("list").into_iter().map(|o| o.name).collect();
-    assert_eq!(sp, BTreeSet::from(["Novo nome".to_owned(), sp2.name.clone()]));
+    let sp: BTreeSet<String> = store
+        .list_offices(Uf::SP)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(
+        sp,
+        BTreeSet::from(["Novo nome".to_owned(), sp2.name.clone()])
+    );
     let ro_list = store.list_offices(Uf::RO).await.expect("list");
     assert_eq!(ro_list, vec![ro]);
     assert!(store.list_offices(Uf::AC).await.expect("list").is_empty());
@@ -123,37 +148,67 @@ pub async fn numbers_are_sequential_per_office_and_tickets_read_back(store: Shar
         }
     }
     assert_eq!(numbers, vec![1, 2, 3]);
-    let Opened::Created(other) = store.open_request(&b.id, &draft(&b, now(), None)).await.expect("open") else {
+    let Opened::Created(other) = store
+        .open_request(&b.id, &draft(&b, now(), None))
+        .await
+        .expect("open")
+    else {
         panic!("created")
     };
-    assert_eq!(other.number, TicketNumber(1), "each office counts on its own");
+    assert_eq!(
+        other.number,
+        TicketNumber(1),
+        "each office counts on its own"
+    );
 
     let last = last.expect("opened");
-    let ticket = store.get_ticket(last.id).await.expect("get").expect("exists");
+    let ticket = store
+        .get_ticket(last.id)
+        .await
+        .expect("get")
+        .expect("exists");
     assert_eq!(ticket.request, last);
     assert_eq!(ticket.events.len(), 1);
     assert_eq!(ticket.events[0].kind, EventKind::Opened);
-    assert!(store.get_ticket(RequestId(Ulid::generate())).await.expect("get").is_none());
+    assert!(
+        store
+            .get_ticket(RequestId(Ulid::generate()))
+            .await
+            .expect("get")
+            .is_none()
+    );
 }
 
 pub async fn a_reused_key_replays_the_first_ticket(store: Shared) {
     let o = demo(0);
     store.put_office(&o).await.expect("put");
     let first = draft(&o, now(), Some("key-1"));
-    let Opened::Created(created) = store.open_request(&o.id, &first).await.expect("open") else { panic!("created") };
+    let Opened::Created(created) = store.open_request(&o.id, &first).await.expect("open") else {
+        panic!("created")
+    };
     let second = draft(&o, now() + SignedDuration::from_mins(1), Some("key-1"));
-    match store.open_request(&o.id, &second).await.expect("open again") {
+    match store
+        .open_request(&o.id, &second)
+        .await
+        .expect("open again")
+    {
         Opened::Replayed(record) => {
             assert_eq!(record.request_id, created.id);
             assert_eq!(record.number, created.number);
         }
         Opened::Created(_) => panic!("a reused key must not open a second ticket"),
     }
-    let due = store.due_mail(now() + SignedDuration::from_hours(1), 100).await.expect("due");
+    let due = store
+        .due_mail(now() + SignedDuration::from_hours(1), 100)
+        .await
+        .expect("due");
     assert_eq!(due.len(), 1, "one ticket, one mail");
     // After the record expires the key is free again.
     let later = draft(&o, now() + SignedDuration::from_hours(25), Some("key-1"));
-    assert!(matches!(store.open_request(&o.id, &later).await.expect("open"), Opened::Created(_)));
+    assert!(matches!(
+        store.open_request(&o.id, &later).await.expect("open"),
+        Opened::Created(_)
+    ));
 }
 
 pub async fn concurrent_opens_get_distinct_numbers(store: Shared) {
@@ -205,7 +260,14 @@ pub async fn concurrent_opens_with_one_key_open_one_ticket(store: Shared) {
     }
     assert_eq!(created, 1);
     assert_eq!(ids.len(), 1);
-    assert_eq!(store.due_mail(now() + SignedDuration::from_hours(1), 100).await.expect("due").len(), 1);
+    assert_eq!(
+        store
+            .due_mail(now() + SignedDuration::from_hours(1), 100)
+            .await
+            .expect("due")
+            .len(),
+        1
+    );
 }
 
 pub async fn outbox_lifecycle(store: Shared) {
@@ -215,41 +277,98 @@ pub async fn outbox_lifecycle(store: Shared) {
     let mail_id = compose(TicketNumber(1)).mail.id;
     store.open_request(&o.id, &compose).await.expect("open");
 
-    assert!(store.due_mail(now() - SignedDuration::from_secs(1), 10).await.expect("due").is_empty(), "not yet due");
+    assert!(
+        store
+            .due_mail(now() - SignedDuration::from_secs(1), 10)
+            .await
+            .expect("due")
+            .is_empty(),
+        "not yet due"
+    );
     assert_eq!(store.due_mail(now(), 10).await.expect("due"), vec![mail_id]);
 
     let t0 = now() + SignedDuration::from_secs(1);
-    let claimed = store.claim_mail(mail_id, t0, t0 + SignedDuration::from_secs(60)).await.expect("claim");
+    let claimed = store
+        .claim_mail(mail_id, t0, t0 + SignedDuration::from_secs(60))
+        .await
+        .expect("claim");
     let claimed = claimed.expect("free mail can be claimed");
     assert_eq!(claimed.attempts, 1);
     assert_eq!(claimed.text, "texto com segredo");
-    assert!(store.claim_mail(mail_id, t0, t0 + SignedDuration::from_secs(60)).await.expect("claim").is_none(), "leased");
+    assert!(
+        store
+            .claim_mail(mail_id, t0, t0 + SignedDuration::from_secs(60))
+            .await
+            .expect("claim")
+            .is_none(),
+        "leased"
+    );
 
     let retry_at = t0 + SignedDuration::from_secs(30);
-    store.mail_failed(mail_id, retry_at, "caixa fora do ar").await.expect("failed");
-    assert!(store.due_mail(t0 + SignedDuration::from_secs(5), 10).await.expect("due").is_empty(), "waits its backoff");
-    assert_eq!(store.due_mail(retry_at, 10).await.expect("due"), vec![mail_id]);
+    store
+        .mail_failed(mail_id, retry_at, "caixa fora do ar")
+        .await
+        .expect("failed");
+    assert!(
+        store
+            .due_mail(t0 + SignedDuration::from_secs(5), 10)
+            .await
+            .expect("due")
+            .is_empty(),
+        "waits its backoff"
+    );
+    assert_eq!(
+        store.due_mail(retry_at, 10).await.expect("due"),
+        vec![mail_id]
+    );
     let again = store.get_mail(mail_id).await.expect("get").expect("exists");
     assert_eq!(again.last_error.as_deref(), Some("caixa fora do ar"));
     assert_eq!(again.leased_until, None);
 
     let t1 = retry_at + SignedDuration::from_secs(1);
-    let second = store.claim_mail(mail_id, t1, t1 + SignedDuration::from_secs(60)).await.expect("claim").expect("claimed");
+    let second = store
+        .claim_mail(mail_id, t1, t1 + SignedDuration::from_secs(60))
+        .await
+        .expect("claim")
+        .expect("claimed");
     assert_eq!(second.attempts, 2);
-    store.mail_sent(mail_id, t1, "provider-123").await.expect("sent");
+    store
+        .mail_sent(mail_id, t1, "provider-123")
+        .await
+        .expect("sent");
     let sent = store.get_mail(mail_id).await.expect("get").expect("exists");
     assert_eq!(sent.sent_at, Some(t1));
     assert_eq!(sent.provider_id.as_deref(), Some("provider-123"));
-    assert!(sent.text.is_empty() && sent.html.is_empty(), "the body with the ticket secret is dropped once sent");
-    assert!(store.due_mail(t1 + SignedDuration::from_hours(2), 10).await.expect("due").is_empty());
     assert!(
-        store.claim_mail(mail_id, t1 + SignedDuration::from_hours(2), t1 + SignedDuration::from_hours(3))
+        sent.text.is_empty() && sent.html.is_empty(),
+        "the body with the ticket secret is dropped once sent"
+    );
+    assert!(
+        store
+            .due_mail(t1 + SignedDuration::from_hours(2), 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim_mail(
+                mail_id,
+                t1 + SignedDuration::from_hours(2),
+                t1 + SignedDuration::from_hours(3)
+            )
             .await
             .expect("claim")
             .is_none(),
         "sent mail is never claimed again"
     );
-    assert!(store.claim_mail(MailId(Ulid::generate()), t1, t1).await.expect("claim").is_none());
+    assert!(
+        store
+            .claim_mail(MailId(Ulid::generate()), t1, t1)
+            .await
+            .expect("claim")
+            .is_none()
+    );
 }
 
 pub async fn an_expired_lease_can_be_taken_over(store: Shared) {
@@ -259,8 +378,21 @@ pub async fn an_expired_lease_can_be_taken_over(store: Shared) {
     let mail_id = compose(TicketNumber(1)).mail.id;
     store.open_request(&o.id, &compose).await.expect("open");
     let lease_end = now() + SignedDuration::from_secs(60);
-    assert!(store.claim_mail(mail_id, now(), lease_end).await.expect("claim").is_some());
+    assert!(
+        store
+            .claim_mail(mail_id, now(), lease_end)
+            .await
+            .expect("claim")
+            .is_some()
+    );
     // The first sender died: once its lease ends another may send.
-    let taken = store.claim_mail(mail_id, lease_end, lease_end + SignedDuration::from_secs(60)).await.expect("claim");
+    let taken = store
+        .claim_mail(
+            mail_id,
+            lease_end,
+            lease_end + SignedDuration::from_secs(60),
+        )
+        .await
+        .expect("claim");
     assert_eq!(taken.expect("lease expired").attempts, 2);
 }

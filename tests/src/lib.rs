@@ -60,13 +60,25 @@ impl TestApp {
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let r = self.client.get(self.url(path)).header("accept", "application/json").send().await.expect("GET");
+        let r = self
+            .client
+            .get(self.url(path))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("GET");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get_html(&self, path: &str) -> (u16, String) {
-        let r = self.client.get(self.url(path)).header("accept", "text/html").send().await.expect("GET");
+        let r = self
+            .client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET");
         let status = r.status().as_u16();
         (status, r.text().await.expect("body"))
     }
@@ -100,7 +112,12 @@ impl TestApp {
     pub async fn wait_for_mail(&self, to: &str) -> Vec<Mail> {
         let count = 1;
         for _ in 0..200 {
-            let mails: Vec<Mail> = self.mailbox().await.into_iter().filter(|m| m.to == to).collect();
+            let mails: Vec<Mail> = self
+                .mailbox()
+                .await
+                .into_iter()
+                .filter(|m| m.to == to)
+                .collect();
             if mails.len() >= count {
                 return mails;
             }
@@ -127,7 +144,9 @@ pub fn contact_request(email: &str) -> Value {
 pub fn first_link(text: &str) -> Option<String> {
     let start = text.find("http")?;
     let rest = &text[start..];
-    let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<').unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
     Some(rest[..end].to_owned())
 }
 
@@ -156,7 +175,9 @@ pub fn dynamo_client() -> aws_sdk_dynamodb::Client {
 pub async fn fresh_dynamo_store() -> balcao_aws::DynamoStore {
     let client = dynamo_client();
     let table = format!("balcao-{}", ulid::Ulid::generate());
-    balcao_aws::DynamoStore::create_table(&client, &table).await.expect("create table in DynamoDB Local");
+    balcao_aws::DynamoStore::create_table(&client, &table)
+        .await
+        .expect("create table in DynamoDB Local");
     balcao_aws::DynamoStore::new(client, table)
 }
 
@@ -170,7 +191,13 @@ pub fn ses_client() -> aws_sdk_sesv2::Client {
         .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
         .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
         .endpoint_url(moto_endpoint())
-        .credentials_provider(aws_sdk_sesv2::config::Credentials::new("test", "test", None, None, "balcao-tests"))
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "balcao-tests",
+        ))
         .build();
     aws_sdk_sesv2::Client::from_conf(config)
 }

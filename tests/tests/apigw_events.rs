@@ -42,7 +42,9 @@ async fn get_office_reads_the_path_parameter() {
 #[tokio::test]
 async fn list_offices_reads_the_query_string() {
     let (app, _) = app().await;
-    let r = Op::ListOffices.handle(&app, event("list-offices.json")).await;
+    let r = Op::ListOffices
+        .handle(&app, event("list-offices.json"))
+        .await;
     assert_eq!(r.status(), 200);
     let list = body_json(&r);
     let items = list["items"].as_array().expect("items");
@@ -53,24 +55,48 @@ async fn list_offices_reads_the_query_string() {
 #[tokio::test]
 async fn open_request_decodes_a_base64_form_and_redirects_to_the_ticket() {
     let (app, store) = app().await;
-    let r = Op::OpenRequest.handle(&app, event("open-request-form.json")).await;
-    assert_eq!(r.status(), 303, "{:?}", String::from_utf8_lossy(r.body().as_ref()));
+    let r = Op::OpenRequest
+        .handle(&app, event("open-request-form.json"))
+        .await;
+    assert_eq!(
+        r.status(),
+        303,
+        "{:?}",
+        String::from_utf8_lossy(r.body().as_ref())
+    );
     let location = r.headers()["location"].to_str().expect("location");
     assert!(location.starts_with("/tickets/"));
     // Called twice, as a retried invocation would be: still one ticket and one mail.
-    let again = Op::OpenRequest.handle(&app, event("open-request-form.json")).await;
-    assert_eq!(again.headers()["location"].to_str().expect("location"), location, "same ticket, same link");
-    let due = store.due_mail(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1), 10).await.expect("due");
+    let again = Op::OpenRequest
+        .handle(&app, event("open-request-form.json"))
+        .await;
+    assert_eq!(
+        again.headers()["location"].to_str().expect("location"),
+        location,
+        "same ticket, same link"
+    );
+    let due = store
+        .due_mail(
+            jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1),
+            10,
+        )
+        .await
+        .expect("due");
     assert_eq!(due.len(), 1);
     let mail = store.get_mail(due[0]).await.expect("get").expect("mail");
-    assert!(mail.text.starts_with("Acompanhe sua solicitação nº 1:\nhttps://balcao.example.gov.br/tickets/"));
+    assert!(
+        mail.text
+            .starts_with("Acompanhe sua solicitação nº 1:\nhttps://balcao.example.gov.br/tickets/")
+    );
     assert!(mail.text.contains("José Pereira"));
 }
 
 #[tokio::test]
 async fn an_unknown_ticket_is_a_json_404() {
     let (app, _) = app().await;
-    let r = Op::GetTicket.handle(&app, event("get-ticket-unknown.json")).await;
+    let r = Op::GetTicket
+        .handle(&app, event("get-ticket-unknown.json"))
+        .await;
     assert_eq!(r.status(), 404);
     assert_eq!(body_json(&r)["error"]["code"], "not_found");
 }

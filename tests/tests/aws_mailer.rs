@@ -18,8 +18,18 @@ async fn messages_to(to: &str) -> usize {
         .json()
         .await
         .expect("json");
-    let messages = data["ses"]["Message"].as_array().cloned().unwrap_or_default();
-    messages.iter().filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|x| x == to))).count()
+    let messages = data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    messages
+        .iter()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == to))
+        })
+        .count()
 }
 
 fn stream_event(mail_pk: &str, sequence: &str) -> Value {
@@ -40,8 +50,15 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
     let store = Arc::new(fresh_dynamo_store().await);
     let office = balcao_local::seed::demo_offices().remove(0);
     store.put_office(&office).await.expect("office");
-    let app = App { store: store.clone(), clock: Arc::new(SystemClock), config: Config::new("https://balcao.example.gov.br") };
-    let to = format!("aws-{}@example.com", ulid::Ulid::generate().to_string().to_lowercase());
+    let app = App {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        config: Config::new("https://balcao.example.gov.br"),
+    };
+    let to = format!(
+        "aws-{}@example.com",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
     let raw = RawRequestForm {
         service: Some("contato".into()),
         name: Some("Lúcia Prado".into()),
@@ -50,12 +67,24 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
         consent: Some("true".into()),
         ..Default::default()
     };
-    open_request::open(&app, office.id.as_str(), &raw, None).await.expect("opened");
-    let due = store.due_mail(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1), 10).await.expect("due");
+    open_request::open(&app, office.id.as_str(), &raw, None)
+        .await
+        .expect("opened");
+    let due = store
+        .due_mail(
+            jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1),
+            10,
+        )
+        .await
+        .expect("due");
     assert_eq!(due.len(), 1);
 
     let ses = ses_client();
-    ses.create_email_identity().email_identity("balcao@example.com").send().await.expect("identity");
+    ses.create_email_identity()
+        .email_identity("balcao@example.com")
+        .send()
+        .await
+        .expect("identity");
     let courier = Courier {
         store: store.clone(),
         mailer: Arc::new(SesMailer::new(ses, "balcao@example.com", None)),
@@ -63,17 +92,27 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
         policy: RetryPolicy::default(),
     };
     for _ in 0..2 {
-        let event = LambdaEvent::new(stream_event(&format!("MAIL#{}", due[0]), "100"), Context::default());
+        let event = LambdaEvent::new(
+            stream_event(&format!("MAIL#{}", due[0]), "100"),
+            Context::default(),
+        );
         let answer = mailer_fn::handle(&courier, event).await.expect("handled");
         assert_eq!(answer["batchItemFailures"], json!([]));
     }
-    assert_eq!(messages_to(&to).await, 1, "sent once although the record came twice");
+    assert_eq!(
+        messages_to(&to).await,
+        1,
+        "sent once although the record came twice"
+    );
     let mail = store.get_mail(due[0]).await.expect("get").expect("mail");
     assert!(mail.sent_at.is_some() && mail.text.is_empty());
 
     // A sweep finds nothing left to send.
-    let sweep = mailer_fn::handle(&courier, LambdaEvent::new(json!({"source": "aws.scheduler"}), Context::default()))
-        .await
-        .expect("sweep");
+    let sweep = mailer_fn::handle(
+        &courier,
+        LambdaEvent::new(json!({"source": "aws.scheduler"}), Context::default()),
+    )
+    .await
+    .expect("sweep");
     assert_eq!(sweep, json!({"sent": 0, "failed": 0}));
 }

@@ -18,7 +18,16 @@ fn yaml(path: &str) -> Value {
 const EVENT_FUNCTIONS: &[&str] = &["mailer"];
 
 fn route_set() -> BTreeSet<(String, String, String)> {
-    ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_owned(), r.op.function().to_owned())).collect()
+    ROUTES
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.path.to_owned(),
+                r.op.function().to_owned(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -28,16 +37,32 @@ fn every_function_crate_is_a_template_function_and_the_other_way_round() {
     let mut in_template = BTreeSet::new();
     for (_, r) in resources {
         if r["Type"].as_str() == Some("AWS::Serverless::Function") {
-            assert_eq!(r["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"));
-            in_template.insert(r["Metadata"]["BuildProperties"]["Binary"].as_str().expect("Binary").to_owned());
+            assert_eq!(
+                r["Metadata"]["BuildMethod"].as_str(),
+                Some("rust-cargolambda")
+            );
+            in_template.insert(
+                r["Metadata"]["BuildProperties"]["Binary"]
+                    .as_str()
+                    .expect("Binary")
+                    .to_owned(),
+            );
         }
     }
     let mut crates = BTreeSet::new();
     for entry in std::fs::read_dir(root().join("functions")).expect("functions/") {
         let dir = entry.expect("entry").path();
-        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("function Cargo.toml");
-        let name = dir.file_name().expect("name").to_string_lossy().into_owned();
-        assert!(manifest.contains(&format!("name = \"{name}\"")), "functions/{name} builds a binary named {name}");
+        let manifest =
+            std::fs::read_to_string(dir.join("Cargo.toml")).expect("function Cargo.toml");
+        let name = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "functions/{name} builds a binary named {name}"
+        );
         crates.insert(name);
     }
     assert_eq!(in_template, crates);
@@ -54,7 +79,10 @@ fn the_http_api_routes_are_the_route_table() {
         if r["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
-        let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str().expect("Binary").to_owned();
+        let binary = r["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("Binary")
+            .to_owned();
         if let Some(evs) = r["Properties"]["Events"].as_mapping() {
             for (_, e) in evs {
                 if e["Type"].as_str() == Some("HttpApi") {
@@ -80,10 +108,16 @@ fn the_openapi_document_describes_every_route_and_nothing_else() {
         for (method, _) in item.as_mapping().expect("path item") {
             let method = method.as_str().expect("method");
             if ["get", "post", "put", "patch", "delete"].contains(&method) {
-                documented.insert((method.to_uppercase(), path.as_str().expect("path").to_owned()));
+                documented.insert((
+                    method.to_uppercase(),
+                    path.as_str().expect("path").to_owned(),
+                ));
             }
         }
     }
-    let routes: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
+    let routes: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect();
     assert_eq!(documented, routes);
 }

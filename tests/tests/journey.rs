@@ -18,7 +18,11 @@ async fn a_citizen_chooses_an_office_opens_a_request_and_follows_the_email_link(
     let items = list["items"].as_array().expect("items");
     let ids: BTreeSet<&str> = items.iter().filter_map(|o| o["id"].as_str()).collect();
     assert!(ids.contains(SP_OFFICE));
-    assert!(items.iter().all(|o| o["uf"] == "SP" && o["cns"].is_string() && o["timezone"].is_string()));
+    assert!(
+        items
+            .iter()
+            .all(|o| o["uf"] == "SP" && o["cns"].is_string() && o["timezone"].is_string())
+    );
     let (_, campinas) = app.get_json("/offices?uf=sp&city=campinas").await;
     assert_eq!(campinas["items"].as_array().expect("items").len(), 1);
     assert_eq!(campinas["items"][0]["city"], "Campinas");
@@ -27,26 +31,67 @@ async fn a_citizen_chooses_an_office_opens_a_request_and_follows_the_email_link(
     assert!(bad_uf["error"]["fields"]["uf"].is_string());
     let (status, cities_page) = app.get_html("/offices?uf=SP").await;
     assert_eq!(status, 200);
-    assert!(cities_page.contains("Campinas") && cities_page.contains(&format!("/offices/{SP_OFFICE}")));
+    assert!(
+        cities_page.contains("Campinas") && cities_page.contains(&format!("/offices/{SP_OFFICE}"))
+    );
 
     let (status, card) = app.get_json(&format!("/offices/{SP_OFFICE}")).await;
     assert_eq!(status, 200);
-    let kinds: BTreeSet<&str> = card["services"].as_array().expect("services").iter().filter_map(|s| s["kind"].as_str()).collect();
-    assert_eq!(kinds, BTreeSet::from(["contact", "appointment", "protocol_lookup", "whatsapp", "certificate"]));
-    let appointment = card["services"].as_array().expect("services").iter().find(|s| s["kind"] == "appointment").expect("appointment");
+    let kinds: BTreeSet<&str> = card["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from([
+            "contact",
+            "appointment",
+            "protocol_lookup",
+            "whatsapp",
+            "certificate"
+        ])
+    );
+    let appointment = card["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["kind"] == "appointment")
+        .expect("appointment");
     assert_eq!(appointment["fields"]["date"], "required");
     assert_eq!(appointment["fields"]["name"], "required");
     let (_, card_html) = app.get_html(&format!("/offices/{SP_OFFICE}")).await;
-    for needle in ["CNS", "123456", "Ana Beatriz Figueiredo", "01008-000", "https://wa.me/5511988881000", "Segunda"] {
+    for needle in [
+        "CNS",
+        "123456",
+        "Ana Beatriz Figueiredo",
+        "01008-000",
+        "https://wa.me/5511988881000",
+        "Segunda",
+    ] {
         assert!(card_html.contains(needle), "office card shows {needle}");
     }
 
-    let (status, form) = app.get_html(&format!("/offices/{SP_OFFICE}/requests/new?service=contato")).await;
+    let (status, form) = app
+        .get_html(&format!(
+            "/offices/{SP_OFFICE}/requests/new?service=contato"
+        ))
+        .await;
     assert_eq!(status, 200);
-    for needle in ["name=\"name\"", "name=\"email\"", "name=\"document\"", "name=\"idempotency_key\"", "name=\"consent\""] {
+    for needle in [
+        "name=\"name\"",
+        "name=\"email\"",
+        "name=\"document\"",
+        "name=\"idempotency_key\"",
+        "name=\"consent\"",
+    ] {
         assert!(form.contains(needle), "form has {needle}");
     }
-    assert!(!form.contains("name=\"date\""), "hidden fields are not shown");
+    assert!(
+        !form.contains("name=\"date\""),
+        "hidden fields are not shown"
+    );
 
     // A browser posts the form and is redirected to the ticket page.
     let email = "maria.journey@example.com";
@@ -71,13 +116,23 @@ async fn a_citizen_chooses_an_office_opens_a_request_and_follows_the_email_link(
         .await
         .expect("post");
     assert_eq!(posted.status().as_u16(), 303);
-    let location = posted.headers()["location"].to_str().expect("location").to_owned();
+    let location = posted.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
     assert!(location.starts_with("/tickets/") && location.contains("k="));
     let (status, page) = app.get_html(&location).await;
     assert_eq!(status, 200);
     assert!(page.contains("Solicitação enviada"));
-    assert!(page.contains("***.982.247-**") && !page.contains("529.982.247-25"), "the CPF is masked");
-    assert!(page.contains("Notas") && page.contains("123.456/2026") && page.contains("Atendimento prioritário"));
+    assert!(
+        page.contains("***.982.247-**") && !page.contains("529.982.247-25"),
+        "the CPF is masked"
+    );
+    assert!(
+        page.contains("Notas")
+            && page.contains("123.456/2026")
+            && page.contains("Atendimento prioritário")
+    );
 
     // The email has the ticket link at its top, in both bodies.
     let mails = app.wait_for_mail(email).await;
@@ -88,10 +143,14 @@ async fn a_citizen_chooses_an_office_opens_a_request_and_follows_the_email_link(
     assert!(first_line.contains("Acompanhe"), "link first: {first_line}");
     let link = first_link(&mail.text).expect("link in text");
     assert_eq!(first_link(&mail.html).expect("link in html"), link);
-    assert!(mail.text.contains("1º Tabelião de Notas de São Paulo") && mail.text.contains("CNS 123456"));
+    assert!(
+        mail.text.contains("1º Tabelião de Notas de São Paulo") && mail.text.contains("CNS 123456")
+    );
     assert!(mail.text.contains("***.982.247-**") && !mail.text.contains("529.982.247-25"));
 
-    let path = link.strip_prefix(&app.running.base_url()).expect("link to this site");
+    let path = link
+        .strip_prefix(&app.running.base_url())
+        .expect("link to this site");
     let (status, ticket) = app.get_json(path).await;
     assert_eq!(status, 200);
     assert_eq!(ticket["number"], 1);
@@ -108,7 +167,11 @@ async fn a_citizen_chooses_an_office_opens_a_request_and_follows_the_email_link(
     let history = ticket["history"].as_array().expect("history");
     assert_eq!(history.len(), 1);
     assert_eq!(history[0]["kind"], "opened");
-    assert!(history[0]["at"].is_string() && history[0]["author"].is_string() && history[0]["text"].is_string());
+    assert!(
+        history[0]["at"].is_string()
+            && history[0]["author"].is_string()
+            && history[0]["text"].is_string()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,10 +186,18 @@ async fn an_appointment_keeps_the_office_time_zone() {
     assert_eq!(status, 201, "{opened}");
     assert_eq!(opened["status"], "received");
     let url = opened["ticket_url"].as_str().expect("url");
-    let path = url.strip_prefix(&app.running.base_url()).expect("local link");
+    let path = url
+        .strip_prefix(&app.running.base_url())
+        .expect("local link");
     let (_, ticket) = app.get_json(path).await;
-    assert_eq!(ticket["appointment"], json!({"date": "2027-03-10", "time": "10:30", "mode": "virtual", "timezone": "America/Porto_Velho"}));
-    assert_eq!(ticket["citizen"]["document"], "12.ABC.345/01DE-35", "a company's CNPJ is not personal data");
+    assert_eq!(
+        ticket["appointment"],
+        json!({"date": "2027-03-10", "time": "10:30", "mode": "virtual", "timezone": "America/Porto_Velho"})
+    );
+    assert_eq!(
+        ticket["citizen"]["document"], "12.ABC.345/01DE-35",
+        "a company's CNPJ is not personal data"
+    );
     let mail = &app.wait_for_mail("pedro@example.com").await[0];
     assert!(mail.text.contains("10/03/2027 às 10:30"));
 }
@@ -169,7 +240,9 @@ async fn each_field_reports_its_own_error_and_nothing_is_stored() {
         let (status, answer) = app.open_json(SP_OFFICE, &body).await;
         assert_eq!(status, 422, "{field}={value}: {answer}");
         assert_eq!(answer["error"]["code"], "validation_failed");
-        let message = answer["error"]["fields"][field].as_str().unwrap_or_else(|| panic!("{field} named in {answer}"));
+        let message = answer["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field} named in {answer}"));
         assert!(message.contains(expected), "{field}: {message}");
     }
     // Nothing was stored: the next good request is number 1 and only its email went out.
@@ -201,24 +274,41 @@ async fn the_html_form_shows_errors_beside_fields_and_keeps_what_was_typed() {
     let page = r.text().await.expect("page");
     assert!(page.contains("value=\"maria@\""), "typed email kept");
     assert!(page.contains("Minha dúvida"), "typed message kept");
-    assert!(page.contains("Maria &#60;Teste&#62;") || page.contains("Maria &lt;Teste&gt;"), "kept and escaped");
+    assert!(
+        page.contains("Maria &#60;Teste&#62;") || page.contains("Maria &lt;Teste&gt;"),
+        "kept and escaped"
+    );
     assert!(page.contains("aria-invalid=\"true\" aria-describedby=\"e-email\""));
     assert!(page.contains("id=\"e-email\"") && page.contains("e-mail inválido"));
     assert!(page.contains("id=\"e-consent\""), "consent error shown");
-    assert!(page.contains("value=\"01JKEEPTHISKEY000000000001\""), "same key, so a fixed resubmission is still one ticket");
+    assert!(
+        page.contains("value=\"01JKEEPTHISKEY000000000001\""),
+        "same key, so a fixed resubmission is still one ticket"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_or_missing_secret_reveals_nothing() {
     let app = TestApp::spawn().await;
-    let (_, opened) = app.open_json(SP_OFFICE, &contact_request("sigilo@example.com")).await;
+    let (_, opened) = app
+        .open_json(SP_OFFICE, &contact_request("sigilo@example.com"))
+        .await;
     let id = opened["id"].as_str().expect("id");
-    let (s1, wrong) = app.get_json(&format!("/tickets/{id}?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await;
+    let (s1, wrong) = app
+        .get_json(&format!(
+            "/tickets/{id}?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        ))
+        .await;
     let (s2, missing) = app.get_json(&format!("/tickets/{id}")).await;
-    let (s3, unknown) = app.get_json("/tickets/01JZZZZZZZZZZZZZZZZZZZZZZZ?k=abc").await;
+    let (s3, unknown) = app
+        .get_json("/tickets/01JZZZZZZZZZZZZZZZZZZZZZZZ?k=abc")
+        .await;
     let (s4, garbage) = app.get_json("/tickets/not-an-id?k=abc").await;
     assert_eq!((s1, s2, s3, s4), (404, 404, 404, 404));
-    assert_eq!(wrong, unknown, "a wrong secret looks exactly like an unknown ticket");
+    assert_eq!(
+        wrong, unknown,
+        "a wrong secret looks exactly like an unknown ticket"
+    );
     assert_eq!(missing, garbage);
     assert_eq!(wrong["error"]["code"], "not_found");
     let (status, html) = app.get_html(&format!("/tickets/{id}?k=nope")).await;
@@ -237,7 +327,13 @@ async fn fifty_concurrent_submissions_with_one_key_open_one_ticket_and_send_one_
             let url = app.url(&format!("/offices/{SP_OFFICE}/requests"));
             let body = body.clone();
             tokio::spawn(async move {
-                let r = client.post(url).header("accept", "application/json").json(&body).send().await.expect("post");
+                let r = client
+                    .post(url)
+                    .header("accept", "application/json")
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("post");
                 (r.status().as_u16(), r.json::<Value>().await.expect("json"))
             })
         })
@@ -246,19 +342,36 @@ async fn fifty_concurrent_submissions_with_one_key_open_one_ticket_and_send_one_
     for t in tasks {
         let (status, answer) = t.await.expect("task");
         assert_eq!(status, 201, "{answer}");
-        answers.insert((answer["id"].to_string(), answer["number"].to_string(), answer["ticket_url"].to_string()));
+        answers.insert((
+            answer["id"].to_string(),
+            answer["number"].to_string(),
+            answer["ticket_url"].to_string(),
+        ));
     }
-    assert_eq!(answers.len(), 1, "every answer names the same ticket and link: {answers:?}");
+    assert_eq!(
+        answers.len(),
+        1,
+        "every answer names the same ticket and link: {answers:?}"
+    );
     app.wait_for_mail("pressa@example.com").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mails: Vec<_> = app.mailbox().await.into_iter().filter(|m| m.to == "pressa@example.com").collect();
+    let mails: Vec<_> = app
+        .mailbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == "pressa@example.com")
+        .collect();
     assert_eq!(mails.len(), 1);
     // The replayed link works: it carries the same secret.
     let (_, _, url) = answers.into_iter().next().expect("answer");
     let url: String = serde_json::from_str::<String>(&url).expect("string");
-    let (status, _) = app.get_json(url.strip_prefix(&app.running.base_url()).expect("local")).await;
+    let (status, _) = app
+        .get_json(url.strip_prefix(&app.running.base_url()).expect("local"))
+        .await;
     assert_eq!(status, 200);
-    let (_, next) = app.open_json(SP_OFFICE, &contact_request("outra@example.com")).await;
+    let (_, next) = app
+        .open_json(SP_OFFICE, &contact_request("outra@example.com"))
+        .await;
     assert_eq!(next["number"], 2);
 }
 
@@ -278,12 +391,18 @@ async fn the_same_key_with_other_data_is_a_conflict() {
 async fn a_mail_outage_delays_the_email_but_never_loses_or_doubles_it() {
     let app = TestApp::spawn().await;
     app.running.local.mailbox.fail_next(3);
-    let (status, _) = app.open_json(SP_OFFICE, &contact_request("paciente@example.com")).await;
+    let (status, _) = app
+        .open_json(SP_OFFICE, &contact_request("paciente@example.com"))
+        .await;
     assert_eq!(status, 201, "the ticket opens even while mail is down");
     let mails = app.wait_for_mail("paciente@example.com").await;
     assert_eq!(mails.len(), 1);
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(app.mailbox().await.len(), 1, "delivered once after the outage");
+    assert_eq!(
+        app.mailbox().await.len(),
+        1,
+        "delivered once after the outage"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,7 +418,9 @@ async fn multipart_forms_and_the_idempotency_header_work() {
     ];
     let mut body = String::new();
     for (k, v) in fields {
-        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
     }
     body.push_str(&format!("--{boundary}--\r\n"));
     let mut ids = BTreeSet::new();
@@ -308,7 +429,10 @@ async fn multipart_forms_and_the_idempotency_header_work() {
             .client
             .post(app.url(&format!("/offices/{SP_OFFICE}/requests")))
             .header("accept", "application/json")
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .header("idempotency-key", "header-key-0000001")
             .body(body.clone())
             .send()
@@ -324,16 +448,44 @@ async fn multipart_forms_and_the_idempotency_header_work() {
 async fn malformed_requests_get_clear_json_errors() {
     let app = TestApp::spawn().await;
     let url = app.url(&format!("/offices/{SP_OFFICE}/requests"));
-    let r = app.client.post(&url).header("accept", "application/json").header("content-type", "text/plain").body("oi").send().await.expect("post");
+    let r = app
+        .client
+        .post(&url)
+        .header("accept", "application/json")
+        .header("content-type", "text/plain")
+        .body("oi")
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status().as_u16(), 415);
-    assert_eq!(r.json::<Value>().await.expect("json")["error"]["code"], "unsupported_media_type");
-    let r = app.client.post(&url).header("accept", "application/json").header("content-type", "application/json").body("{not json").send().await.expect("post");
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["error"]["code"],
+        "unsupported_media_type"
+    );
+    let r = app
+        .client
+        .post(&url)
+        .header("accept", "application/json")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status().as_u16(), 400);
-    assert_eq!(r.json::<Value>().await.expect("json")["error"]["code"], "bad_request");
-    let (status, answer) = app.open_json("nao-existe", &contact_request("x@example.com")).await;
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["error"]["code"],
+        "bad_request"
+    );
+    let (status, answer) = app
+        .open_json("nao-existe", &contact_request("x@example.com"))
+        .await;
     assert_eq!(status, 404);
     assert_eq!(answer["error"]["code"], "not_found");
-    let (status, _) = app.get_html(&format!("/offices/{SP_OFFICE}/requests/new?service=whatsapp")).await;
+    let (status, _) = app
+        .get_html(&format!(
+            "/offices/{SP_OFFICE}/requests/new?service=whatsapp"
+        ))
+        .await;
     assert_eq!(status, 404, "WhatsApp has no form");
 }
 
@@ -356,25 +508,48 @@ async fn the_manual_clock_moves_only_when_told() {
     assert_eq!(set["now"], "2026-12-01T11:00:00Z");
     assert_eq!(post(json!({"advance_minutes": -5})).await.0, 422);
     assert_eq!(post(json!({"set": "amanhã"})).await.0, 422);
-    assert_eq!(post(json!({"advance_minutes": 1, "set": "2026-12-01T11:00:00Z"})).await.0, 422);
+    assert_eq!(
+        post(json!({"advance_minutes": 1, "set": "2026-12-01T11:00:00Z"}))
+            .await
+            .0,
+        422
+    );
 
     // Tickets opened now carry the manual time.
-    let (_, opened) = app.open_json(SP_OFFICE, &contact_request("relogio@example.com")).await;
-    let path = opened["ticket_url"].as_str().expect("url").strip_prefix(&app.running.base_url()).expect("local").to_owned();
+    let (_, opened) = app
+        .open_json(SP_OFFICE, &contact_request("relogio@example.com"))
+        .await;
+    let path = opened["ticket_url"]
+        .as_str()
+        .expect("url")
+        .strip_prefix(&app.running.base_url())
+        .expect("local")
+        .to_owned();
     let (_, ticket) = app.get_json(&path).await;
     assert_eq!(ticket["created_at"], "2026-12-01T11:00:00Z");
 
     let normal = TestApp::spawn().await;
-    let r = normal.client.post(normal.url("/_dev/clock")).json(&json!({"advance_minutes": 1})).send().await.expect("post");
+    let r = normal
+        .client
+        .post(normal.url("/_dev/clock"))
+        .json(&json!({"advance_minutes": 1}))
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status().as_u16(), 404, "no manual clock unless asked for");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mailbox_page_is_readable_by_a_person() {
     let app = TestApp::spawn().await;
-    app.open_json(SP_OFFICE, &contact_request("leitora@example.com")).await;
+    app.open_json(SP_OFFICE, &contact_request("leitora@example.com"))
+        .await;
     app.wait_for_mail("leitora@example.com").await;
     let (status, page) = app.get_html("/_dev/mailbox").await;
     assert_eq!(status, 200);
-    assert!(page.contains("Caixa de e-mails local") && page.contains("leitora@example.com") && page.contains("Solicitação nº 1"));
+    assert!(
+        page.contains("Caixa de e-mails local")
+            && page.contains("leitora@example.com")
+            && page.contains("Solicitação nº 1")
+    );
 }

@@ -54,14 +54,28 @@ async fn sent_messages() -> Vec<Value> {
 #[tokio::test]
 async fn sends_through_ses_v2_from_a_verified_identity() {
     let client = ses_client();
-    let sender = format!("balcao-{}@example.com", ulid::Ulid::generate().to_string().to_lowercase());
-    client.create_email_identity().email_identity(&sender).send().await.expect("create identity");
+    let sender = format!(
+        "balcao-{}@example.com",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
+    client
+        .create_email_identity()
+        .email_identity(&sender)
+        .send()
+        .await
+        .expect("create identity");
     let mailer = SesMailer::new(client, &sender, None);
-    let to = format!("cidadao-{}@example.com", ulid::Ulid::generate().to_string().to_lowercase());
+    let to = format!(
+        "cidadao-{}@example.com",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
     let id = mailer.send(&mail(&to)).await.expect("sent");
     assert!(!id.is_empty(), "SES answers a message id");
     let sent = sent_messages().await;
-    let mine: Vec<_> = sent.iter().filter(|m| m.to_string().contains(&to)).collect();
+    let mine: Vec<_> = sent
+        .iter()
+        .filter(|m| m.to_string().contains(&to))
+        .collect();
     assert_eq!(mine.len(), 1, "exactly one message to {to} in {sent:?}");
     let text = mine[0].to_string();
     assert!(text.contains(&sender), "from the configured sender");
@@ -72,6 +86,12 @@ async fn sends_through_ses_v2_from_a_verified_identity() {
 #[tokio::test]
 async fn an_unverified_sender_is_refused() {
     let mailer = SesMailer::new(ses_client(), "nao-verificado@example.org", None);
-    let err = mailer.send(&mail("alguem@example.com")).await.expect_err("refused");
-    assert!(err.to_string().contains("recusado") || err.to_string().contains("indisponível"), "{err}");
+    let err = mailer
+        .send(&mail("alguem@example.com"))
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("recusado") || err.to_string().contains("indisponível"),
+        "{err}"
+    );
 }

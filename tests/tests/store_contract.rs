@@ -18,7 +18,8 @@ macro_rules! contract_suite {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn numbers_are_sequential_per_office_and_tickets_read_back() {
-                contract::numbers_are_sequential_per_office_and_tickets_read_back(store().await).await;
+                contract::numbers_are_sequential_per_office_and_tickets_read_back(store().await)
+                    .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,5 +50,8 @@ macro_rules! contract_suite {
     };
 }
 
-contract_suite!(sqlite, balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite"));
+contract_suite!(
+    sqlite,
+    balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite")
+);
 contract_suite!(dynamodb, balcao_tests::fresh_dynamo_store().await);

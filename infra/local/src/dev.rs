@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes(router: Router<Local>) -> Router<Local> {
-    router.route("/_dev/mailbox", get(mailbox)).route("/_dev/clock", post(clock))
+    router
+        .route("/_dev/mailbox", get(mailbox))
+        .route("/_dev/clock", post(clock))
 }
 
 #[derive(Template)]
@@ -24,13 +26,23 @@ struct MailboxPage {
 }
 
 fn dev_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
 }
 
 async fn mailbox(State(local): State<Local>, headers: HeaderMap) -> Response {
     let mails = match local.mailbox.list().await {
         Ok(m) => m,
-        Err(e) => return dev_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &e.to_string()),
+        Err(e) => {
+            return dev_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                &e.to_string(),
+            );
+        }
     };
     let wants_json = headers
         .get(header::ACCEPT)
@@ -41,7 +53,11 @@ async fn mailbox(State(local): State<Local>, headers: HeaderMap) -> Response {
     }
     match (MailboxPage { mails }).render() {
         Ok(html) => Html(html).into_response(),
-        Err(e) => dev_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string()),
+        Err(e) => dev_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            &e.to_string(),
+        ),
     }
 }
 
@@ -53,7 +69,10 @@ struct ClockMove {
 }
 
 /// Moves the manual clock, then runs everything now due before answering.
-async fn clock(State(local): State<Local>, body: Result<Json<ClockMove>, axum::extract::rejection::JsonRejection>) -> Response {
+async fn clock(
+    State(local): State<Local>,
+    body: Result<Json<ClockMove>, axum::extract::rejection::JsonRejection>,
+) -> Response {
     let Some(manual) = &local.manual_clock else {
         return dev_error(
             StatusCode::NOT_FOUND,
@@ -62,7 +81,11 @@ async fn clock(State(local): State<Local>, body: Result<Json<ClockMove>, axum::e
         );
     };
     let Ok(Json(m)) = body else {
-        return dev_error(StatusCode::BAD_REQUEST, "bad_request", "envie {\"advance_minutes\": N} ou {\"set\": \"<RFC 3339>\"}");
+        return dev_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "envie {\"advance_minutes\": N} ou {\"set\": \"<RFC 3339>\"}",
+        );
     };
     match (m.advance_minutes, m.set) {
         (Some(n), None) if (0..=60 * 24 * 366).contains(&n) => {
@@ -70,7 +93,13 @@ async fn clock(State(local): State<Local>, body: Result<Json<ClockMove>, axum::e
         }
         (None, Some(s)) => match s.parse::<Timestamp>() {
             Ok(t) => manual.set(t),
-            Err(_) => return dev_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "set deve ser uma data RFC 3339"),
+            Err(_) => {
+                return dev_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "set deve ser uma data RFC 3339",
+                );
+            }
         },
         _ => {
             return dev_error(
@@ -82,8 +111,15 @@ async fn clock(State(local): State<Local>, body: Result<Json<ClockMove>, axum::e
     }
     let report = match local.courier.drain(500).await {
         Ok(r) => r,
-        Err(e) => return dev_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &e.to_string()),
+        Err(e) => {
+            return dev_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                &e.to_string(),
+            );
+        }
     };
     let now = balcao_app::Clock::now(manual.as_ref());
-    Json(json!({ "now": now.to_string(), "mail_sent": report.sent, "mail_failed": report.failed })).into_response()
+    Json(json!({ "now": now.to_string(), "mail_sent": report.sent, "mail_failed": report.failed }))
+        .into_response()
 }

@@ -108,24 +108,48 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     };
     seed_if_empty(&store).await?;
 
-    let listener = TcpListener::bind(opts.addr).await.map_err(|e| StartError::Bind(opts.addr, e))?;
-    let addr = listener.local_addr().map_err(|e| StartError::Bind(opts.addr, e))?;
+    let listener = TcpListener::bind(opts.addr)
+        .await
+        .map_err(|e| StartError::Bind(opts.addr, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(opts.addr, e))?;
 
     let manual_clock = opts.manual_clock.map(|t| Arc::new(ManualClock::new(t)));
     let clock: Arc<dyn Clock> = match &manual_clock {
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
     };
-    let base = opts.public_base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let base = opts
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let shared_store: Arc<dyn Store> = Arc::new(store.clone());
-    let app = App { store: shared_store.clone(), clock: clock.clone(), config: Config::new(&base) };
+    let app = App {
+        store: shared_store.clone(),
+        clock: clock.clone(),
+        config: Config::new(&base),
+    };
     let mailbox = LocalMailbox::new(store.clone(), clock.clone());
-    let courier =
-        Courier { store: shared_store, mailer: Arc::new(mailbox.clone()), clock, policy: opts.retry };
-    let local = Local { app, courier, mailbox, manual_clock };
+    let courier = Courier {
+        store: shared_store,
+        mailer: Arc::new(mailbox.clone()),
+        clock,
+        policy: opts.retry,
+    };
+    let local = Local {
+        app,
+        courier,
+        mailbox,
+        manual_clock,
+    };
 
     let (stop, stopped) = watch::channel(false);
-    tokio::spawn(courier_loop(local.courier.clone(), opts.courier_every, stopped.clone()));
+    tokio::spawn(courier_loop(
+        local.courier.clone(),
+        opts.courier_every,
+        stopped.clone(),
+    ));
 
     let router = router(local.clone());
     let mut shutdown = stopped;
@@ -133,12 +157,21 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         let graceful = async move {
             let _ = shutdown.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(graceful).await {
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(graceful)
+            .await
+        {
             tracing::error!(error = %e, "server stopped");
         }
     });
     tracing::info!(%addr, "Balcão local listening");
-    Ok(Running { addr, local, store, stop, server: Some(server) })
+    Ok(Running {
+        addr,
+        local,
+        store,
+        stop,
+        server: Some(server),
+    })
 }
 
 async fn seed_if_empty(store: &SqliteStore) -> Result<(), StoreError> {
@@ -170,8 +203,11 @@ pub fn router(local: Local) -> Router {
     let mut router = Router::new();
     for route in balcao_web::ROUTES {
         let op = route.op;
-        let filter = axum::routing::MethodFilter::try_from(route.method.clone()).expect("routes use standard methods");
-        let handler = move |State(local): State<Local>, params: Option<Path<HashMap<String, String>>>, req| async move {
+        let filter = axum::routing::MethodFilter::try_from(route.method.clone())
+            .expect("routes use standard methods");
+        let handler = move |State(local): State<Local>,
+                            params: Option<Path<HashMap<String, String>>>,
+                            req| async move {
             serve(op, &local, params.map(|p| p.0).unwrap_or_default(), req).await
         };
         router = router.route(route.path, on(filter, handler));
@@ -196,7 +232,11 @@ async fn serve(
                 .unwrap_or_default();
         }
     };
-    let body = if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(bytes.to_vec()) };
+    let body = if bytes.is_empty() {
+        lambda_http::Body::Empty
+    } else {
+        lambda_http::Body::Binary(bytes.to_vec())
+    };
     let req = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
     let res = op.handle(&local.app, req).await;
     let (parts, body) = res.into_parts();

@@ -26,7 +26,9 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let args = Args::parse();
     let manual_clock = match args.manual_clock.as_deref() {
@@ -35,7 +37,9 @@ async fn main() -> ExitCode {
         Some(s) => match s.parse() {
             Ok(t) => Some(t),
             Err(e) => {
-                eprintln!("--manual-clock: data inválida ({e}); use RFC 3339, por exemplo 2026-11-20T19:55:00Z");
+                eprintln!(
+                    "--manual-clock: data inválida ({e}); use RFC 3339, por exemplo 2026-11-20T19:55:00Z"
+                );
                 return ExitCode::from(2);
             }
         },
@@ -49,7 +53,11 @@ async fn main() -> ExitCode {
     };
     match start(opts).await {
         Ok(running) => {
-            println!("Balcão local em {} (caixa de e-mails: {}/_dev/mailbox)", running.base_url(), running.base_url());
+            println!(
+                "Balcão local em {} (caixa de e-mails: {}/_dev/mailbox)",
+                running.base_url(),
+                running.base_url()
+            );
             running.wait().await;
             ExitCode::SUCCESS
         }

@@ -96,13 +96,20 @@ fn id(s: &str) -> ServiceId {
     ServiceId::parse(s).expect("seed ids are slugs")
 }
 
-fn service(sid: &str, kind: ServiceKind, name: &str, description: &str, overrides: &[(FormField, FieldRule)]) -> Service {
+fn service(
+    sid: &str,
+    kind: ServiceKind,
+    name: &str,
+    description: &str,
+    overrides: &[(FormField, FieldRule)],
+) -> Service {
     Service {
         id: id(sid),
         kind,
         name: name.to_owned(),
         description: description.to_owned(),
-        fields: FieldRules::for_kind(kind, overrides).expect("seed field rules keep name and email required"),
+        fields: FieldRules::for_kind(kind, overrides)
+            .expect("seed field rules keep name and email required"),
     }
 }
 
@@ -144,9 +151,13 @@ pub fn demo_offices() -> Vec<Office> {
             timezone: parse_time_zone(d.timezone).expect("seed time zone"),
             hours: hours(d.lunch_break),
             services: vec![
-                service("contato", ServiceKind::Contact, "Contato", "Tire dúvidas pontuais com o cartório.", &[
-                    (F::Attendant, Hidden),
-                ]),
+                service(
+                    "contato",
+                    ServiceKind::Contact,
+                    "Contato",
+                    "Tire dúvidas pontuais com o cartório.",
+                    &[(F::Attendant, Hidden)],
+                ),
                 service(
                     "agendamento",
                     ServiceKind::Appointment,
@@ -166,28 +177,52 @@ pub fn demo_offices() -> Vec<Office> {
                     ServiceKind::Certificate,
                     "Certificado Digital Notarizado",
                     "Emissão remota do certificado digital notarizado, com videoconferência.",
-                    &[(F::Sector, Hidden), (F::Attendant, Hidden), (F::Protocol, Hidden)],
+                    &[
+                        (F::Sector, Hidden),
+                        (F::Attendant, Hidden),
+                        (F::Protocol, Hidden),
+                    ],
                 ),
-                service("whatsapp", ServiceKind::Whatsapp, "WhatsApp Business", "Converse com o cartório pelo WhatsApp.", &[]),
+                service(
+                    "whatsapp",
+                    ServiceKind::Whatsapp,
+                    "WhatsApp Business",
+                    "Converse com o cartório pelo WhatsApp.",
+                    &[],
+                ),
             ],
             sectors: vec![
-                Sector { id: id("notas"), name: "Notas".into() },
-                Sector { id: id("registro-civil"), name: "Registro Civil".into() },
-                Sector { id: id("protestos"), name: "Protestos".into() },
+                Sector {
+                    id: id("notas"),
+                    name: "Notas".into(),
+                },
+                Sector {
+                    id: id("registro-civil"),
+                    name: "Registro Civil".into(),
+                },
+                Sector {
+                    id: id("protestos"),
+                    name: "Protestos".into(),
+                },
             ],
             attendants: vec![
                 Attendant {
                     id: id("atendente-1"),
                     name: "Paula Souza".into(),
-                    email: Email::parse(&format!("paula@{}.example.com", d.id)).expect("seed email"),
+                    email: Email::parse(&format!("paula@{}.example.com", d.id))
+                        .expect("seed email"),
                 },
                 Attendant {
                     id: id("atendente-2"),
                     name: "Rafael Costa".into(),
-                    email: Email::parse(&format!("rafael@{}.example.com", d.id)).expect("seed email"),
+                    email: Email::parse(&format!("rafael@{}.example.com", d.id))
+                        .expect("seed email"),
                 },
             ],
-            privacy: PrivacyNotice { version: "2026-07".into(), text: PRIVACY_TEXT.into() },
+            privacy: PrivacyNotice {
+                version: "2026-07".into(),
+                text: PRIVACY_TEXT.into(),
+            },
         })
         .collect()
 }

@@ -28,7 +28,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     fn backoff(&self, attempts: u32) -> SignedDuration {
         let factor = 2i32.saturating_pow(attempts.saturating_sub(1).min(20));
-        self.first_backoff.saturating_mul(factor).min(self.max_backoff)
+        self.first_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
     }
 }
 
@@ -57,12 +59,18 @@ pub struct Courier {
 impl Courier {
     pub async fn deliver(&self, id: MailId) -> Result<Delivery, StoreError> {
         let now = self.clock.now();
-        let Some(mail) = self.store.claim_mail(id, now, now + self.policy.lease).await? else {
+        let Some(mail) = self
+            .store
+            .claim_mail(id, now, now + self.policy.lease)
+            .await?
+        else {
             return Ok(Delivery::AlreadyHandled);
         };
         match self.mailer.send(&mail).await {
             Ok(provider_id) => {
-                self.store.mail_sent(id, self.clock.now(), &provider_id).await?;
+                self.store
+                    .mail_sent(id, self.clock.now(), &provider_id)
+                    .await?;
                 tracing::info!(mail = %id, to = %mail.to.masked(), "mail sent");
                 Ok(Delivery::Sent)
             }

@@ -23,10 +23,19 @@ impl<'a> TicketSummary<'a> {
         Self {
             r,
             link,
-            document: r.citizen.document.as_ref().map(|d| format!("{}: {}", d.kind_label(), d.masked())),
+            document: r
+                .citizen
+                .document
+                .as_ref()
+                .map(|d| format!("{}: {}", d.kind_label(), d.masked())),
             mobile: r.citizen.mobile.as_ref().map(ToString::to_string),
             appointment: r.appointment.as_ref().map(|a| {
-                format!("{} às {} ({})", a.date.strftime("%d/%m/%Y"), a.time.strftime("%H:%M"), a.mode.label())
+                format!(
+                    "{} às {} ({})",
+                    a.date.strftime("%d/%m/%Y"),
+                    a.time.strftime("%H:%M"),
+                    a.mode.label()
+                )
             }),
         }
     }
@@ -48,7 +57,19 @@ struct TicketOpenedText<'a> {
 pub fn ticket_opened(r: &Request, link: &str) -> Letter {
     let subject = format!("Solicitação nº {} recebida – {}", r.number, r.office.name);
     // Rendering only fails on a template bug, caught by the tests below.
-    let html = TicketOpenedHtml { t: TicketSummary::new(r, link) }.render().unwrap_or_default();
-    let text = TicketOpenedText { t: TicketSummary::new(r, link) }.render().unwrap_or_default();
-    Letter { subject, text, html }
+    let html = TicketOpenedHtml {
+        t: TicketSummary::new(r, link),
+    }
+    .render()
+    .unwrap_or_default();
+    let text = TicketOpenedText {
+        t: TicketSummary::new(r, link),
+    }
+    .render()
+    .unwrap_or_default();
+    Letter {
+        subject,
+        text,
+        html,
+    }
 }

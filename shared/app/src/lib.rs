@@ -24,7 +24,9 @@ pub struct Config {
 
 impl Config {
     pub fn new(public_base_url: &str) -> Self {
-        Self { public_base_url: public_base_url.trim_end_matches('/').to_owned() }
+        Self {
+            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+        }
     }
 }
 

@@ -23,5 +23,8 @@ pub fn cities(offices: &[Office]) -> Vec<String> {
 
 pub async fn card(app: &App, id: &str) -> Result<Office, AppError> {
     let id = OfficeId::parse(id).map_err(|_| AppError::NotFound("cartório"))?;
-    app.store.get_office(&id).await?.ok_or(AppError::NotFound("cartório"))
+    app.store
+        .get_office(&id)
+        .await?
+        .ok_or(AppError::NotFound("cartório"))
 }

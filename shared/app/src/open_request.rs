@@ -35,10 +35,18 @@ pub async fn open(
     header_key: Option<&str>,
 ) -> Result<OpenedTicket, AppError> {
     let office = crate::offices::card(app, office_id).await?;
-    let key = match raw.idempotency_key.as_deref().or(header_key).filter(|k| !k.trim().is_empty()) {
+    let key = match raw
+        .idempotency_key
+        .as_deref()
+        .or(header_key)
+        .filter(|k| !k.trim().is_empty())
+    {
         None => None,
         Some(k) => Some(IdempotencyKey::parse(k).ok_or_else(|| {
-            AppError::invalid("idempotency_key", "chave de idempotência inválida (8 a 128 caracteres visíveis)")
+            AppError::invalid(
+                "idempotency_key",
+                "chave de idempotência inválida (8 a 128 caracteres visíveis)",
+            )
         })?),
     };
     let now = app.clock.now();
@@ -67,7 +75,10 @@ pub async fn open(
             citizen: form.citizen.clone(),
             details: form.details.clone(),
             appointment: form.appointment.clone(),
-            consent: Consent { version: office.privacy.version.clone(), accepted_at: now },
+            consent: Consent {
+                version: office.privacy.version.clone(),
+                accepted_at: now,
+            },
             token_hash: secret.hash(),
         };
         let event = Event {
@@ -103,13 +114,25 @@ pub async fn open(
             fingerprint: fingerprint.clone(),
             expires_at: now + IDEMPOTENCY_HOURS.hours(),
         });
-        NewTicket { request, event, mail, idempotency }
+        NewTicket {
+            request,
+            event,
+            mail,
+            idempotency,
+        }
     };
 
     match app.store.open_request(&office.id, &compose).await? {
         Opened::Created(request) => {
             tracing::info!(request = %request.id, office = %office.id, number = %request.number, "request opened");
-            Ok(OpenedTicket { id, number: request.number, status: request.status, ticket_url, token, replayed: false })
+            Ok(OpenedTicket {
+                id,
+                number: request.number,
+                status: request.status,
+                ticket_url,
+                token,
+                replayed: false,
+            })
         }
         Opened::Replayed(record) => {
             let key = key.as_ref().ok_or(AppError::IdempotencyMismatch)?;

@@ -97,18 +97,36 @@ pub trait Store: Send + Sync {
     /// Allocates the office's next number and writes request, first event,
     /// outbox mail and idempotency record atomically; or returns the record of
     /// an earlier submission with the same key.
-    async fn open_request(&self, office: &OfficeId, compose: &Compose<'_>) -> Result<Opened, StoreError>;
+    async fn open_request(
+        &self,
+        office: &OfficeId,
+        compose: &Compose<'_>,
+    ) -> Result<Opened, StoreError>;
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError>;
 
     /// Unsent mail whose next attempt is due, oldest first.
     async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError>;
     async fn get_mail(&self, id: MailId) -> Result<Option<OutboxMail>, StoreError>;
     /// Takes a lease on an unsent mail whose lease is free; `None` if sent or leased by another.
-    async fn claim_mail(&self, id: MailId, now: Timestamp, lease_until: Timestamp)
-    -> Result<Option<OutboxMail>, StoreError>;
+    async fn claim_mail(
+        &self,
+        id: MailId,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<OutboxMail>, StoreError>;
     /// Records the sending and drops the body (it holds the ticket secret).
-    async fn mail_sent(&self, id: MailId, at: Timestamp, provider_id: &str) -> Result<(), StoreError>;
-    async fn mail_failed(&self, id: MailId, next_attempt_at: Timestamp, error: &str) -> Result<(), StoreError>;
+    async fn mail_sent(
+        &self,
+        id: MailId,
+        at: Timestamp,
+        provider_id: &str,
+    ) -> Result<(), StoreError>;
+    async fn mail_failed(
+        &self,
+        id: MailId,
+        next_attempt_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError>;
 }
 
 #[derive(Debug, Error)]

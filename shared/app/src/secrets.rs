@@ -41,7 +41,9 @@ impl IdempotencyKey {
     pub fn parse(input: &str) -> Option<Self> {
         let k = input.trim();
         (8..=128).contains(&k.len()).then_some(())?;
-        k.bytes().all(|b| b.is_ascii_graphic()).then(|| Self(k.to_owned()))
+        k.bytes()
+            .all(|b| b.is_ascii_graphic())
+            .then(|| Self(k.to_owned()))
     }
 
     fn derive(&self, purpose: &str, office: &str) -> [u8; 32] {
@@ -95,7 +97,10 @@ mod tests {
         let t = s.encode();
         assert!(t.len() >= 43);
         assert!(token_matches(&t, &s.hash()));
-        assert!(!token_matches(&TicketSecret::generate().encode(), &s.hash()));
+        assert!(!token_matches(
+            &TicketSecret::generate().encode(),
+            &s.hash()
+        ));
         assert!(!token_matches("not base64!", &s.hash()));
         assert!(!token_matches("", &s.hash()));
     }
@@ -108,7 +113,10 @@ mod tests {
         assert_eq!(k.unseal("office-a", &sealed).unwrap().encode(), s.encode());
         assert_ne!(k.unseal("office-b", &sealed).unwrap().encode(), s.encode());
         let other = IdempotencyKey::parse("another-key-123").unwrap();
-        assert_ne!(other.unseal("office-a", &sealed).unwrap().encode(), s.encode());
+        assert_ne!(
+            other.unseal("office-a", &sealed).unwrap().encode(),
+            s.encode()
+        );
         assert_ne!(k.hash("office-a"), k.hash("office-b"));
     }
 

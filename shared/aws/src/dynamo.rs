@@ -17,9 +17,9 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TransactWriteItem, Update,
 };
 use balcao_app::ports::{
     Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
@@ -62,12 +62,17 @@ fn to_av<T: Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
 }
 
 fn from_av<T: for<'de> Deserialize<'de>>(item: &Item, attr: &str) -> Result<T, StoreError> {
-    let v = item.get(attr).cloned().ok_or_else(|| StoreError::Corrupt(format!("missing attribute {attr}")))?;
+    let v = item
+        .get(attr)
+        .cloned()
+        .ok_or_else(|| StoreError::Corrupt(format!("missing attribute {attr}")))?;
     serde_dynamo::from_attribute_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn num(item: &Item, attr: &str) -> Option<i64> {
-    item.get(attr).and_then(|v| v.as_n().ok()).and_then(|s| s.parse().ok())
+    item.get(attr)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|s| s.parse().ok())
 }
 
 fn text(item: &Item, attr: &str) -> Option<String> {
@@ -104,7 +109,11 @@ struct MailContent {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into(), counters: Mutex::new(HashMap::new()) }
+        Self {
+            client,
+            table: table.into(),
+            counters: Mutex::new(HashMap::new()),
+        }
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
@@ -130,7 +139,10 @@ impl DynamoStore {
         Ok(out.item.as_ref().and_then(|i| num(i, "n")).unwrap_or(0) as u64)
     }
 
-    async fn read_idempotency(&self, key_hash: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+    async fn read_idempotency(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -167,10 +179,18 @@ impl DynamoStore {
         })
     }
 
-    fn ticket_items(&self, new: &balcao_app::ports::NewTicket, expected: u64) -> Result<Vec<TransactWriteItem>, StoreError> {
+    fn ticket_items(
+        &self,
+        new: &balcao_app::ports::NewTicket,
+        expected: u64,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let r = &new.request;
         let office = &r.office.id;
-        let counter_cond = if expected == 0 { "attribute_not_exists(n)" } else { "n = :expected" };
+        let counter_cond = if expected == 0 {
+            "attribute_not_exists(n)"
+        } else {
+            "n = :expected"
+        };
         let mut counter = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(format!("OFFICE#{office}"), "COUNTER")))
@@ -180,13 +200,25 @@ impl DynamoStore {
         if expected > 0 {
             counter = counter.expression_attribute_values(":expected", n(expected));
         }
-        let mut items = vec![TransactWriteItem::builder().update(counter.build().map_err(unavailable)?).build()];
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .update(counter.build().map_err(unavailable)?)
+                .build(),
+        ];
 
         let mut meta = key(format!("REQ#{}", r.id), "META");
         meta.insert("data".into(), to_av(r)?);
         meta.insert("version".into(), n(r.version));
         meta.insert("GSI2PK".into(), s(format!("OFFICE#{office}")));
-        meta.insert("GSI2SK".into(), s(format!("{}#{:015}#{}", r.status.key(), millis(r.created_at), r.id)));
+        meta.insert(
+            "GSI2SK".into(),
+            s(format!(
+                "{}#{:015}#{}",
+                r.status.key(),
+                millis(r.created_at),
+                r.id
+            )),
+        );
         items.push(self.put(meta, Some("attribute_not_exists(PK)"))?);
 
         let mut ev = key(format!("REQ#{}", r.id), &format!("EV#{}", new.event.id));
@@ -233,19 +265,34 @@ impl DynamoStore {
     /// Creates the table as `template.yaml` does (for DynamoDB Local and tests).
     pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
         let attr = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
         };
         let ks = |h: &str, r: &str| -> Result<Vec<KeySchemaElement>, StoreError> {
             Ok(vec![
-                KeySchemaElement::builder().attribute_name(h).key_type(KeyType::Hash).build().map_err(unavailable)?,
-                KeySchemaElement::builder().attribute_name(r).key_type(KeyType::Range).build().map_err(unavailable)?,
+                KeySchemaElement::builder()
+                    .attribute_name(h)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .map_err(unavailable)?,
+                KeySchemaElement::builder()
+                    .attribute_name(r)
+                    .key_type(KeyType::Range)
+                    .build()
+                    .map_err(unavailable)?,
             ])
         };
         let gsi = |name: &str, h: &str, r: &str| -> Result<GlobalSecondaryIndex, StoreError> {
             GlobalSecondaryIndex::builder()
                 .index_name(name)
                 .set_key_schema(Some(ks(h, r)?))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .map_err(unavailable)
         };
@@ -287,7 +334,9 @@ impl DynamoStore {
             .await
         {
             Ok(out) => Ok(out.attributes),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => {
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
                 Ok(None)
             }
             Err(e) => Err(unavailable(e)),
@@ -296,11 +345,16 @@ impl DynamoStore {
 }
 
 /// Why a transaction was cancelled, by position of its items.
-fn cancellation_codes(err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>) -> Option<Vec<String>> {
+fn cancellation_codes(
+    err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> Option<Vec<String>> {
     match err {
         SdkError::ServiceError(e) => match e.err() {
             TransactWriteItemsError::TransactionCanceledException(c) => Some(
-                c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect(),
+                c.cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().unwrap_or("None").to_owned())
+                    .collect(),
             ),
             _ => None,
         },
@@ -314,8 +368,17 @@ impl Store for DynamoStore {
         let mut item = key(format!("OFFICE#{}", office.id), "PROFILE");
         item.insert("data".into(), to_av(office)?);
         item.insert("GSI1PK".into(), s(format!("UF#{}", office.uf)));
-        item.insert("GSI1SK".into(), s(format!("{}#{}#{}", office.city, office.name, office.id)));
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(unavailable)?;
+        item.insert(
+            "GSI1SK".into(),
+            s(format!("{}#{}#{}", office.city, office.name, office.id)),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -356,8 +419,17 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn open_request(&self, office: &OfficeId, compose: &Compose<'_>) -> Result<Opened, StoreError> {
-        let cached = self.counters.lock().unwrap_or_else(|p| p.into_inner()).get(office).copied();
+    async fn open_request(
+        &self,
+        office: &OfficeId,
+        compose: &Compose<'_>,
+    ) -> Result<Opened, StoreError> {
+        let cached = self
+            .counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(office)
+            .copied();
         let mut expected = match cached {
             Some(c) => c,
             None => self.read_counter(office).await?,
@@ -365,18 +437,30 @@ impl Store for DynamoStore {
         for attempt in 0..MAX_ATTEMPTS {
             let new = compose(TicketNumber(expected + 1));
             let items = self.ticket_items(&new, expected)?;
-            match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
                 Ok(_) => {
-                    self.counters.lock().unwrap_or_else(|p| p.into_inner()).insert(office.clone(), expected + 1);
+                    self.counters
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(office.clone(), expected + 1);
                     return Ok(Opened::Created(Box::new(new.request)));
                 }
                 Err(err) => {
-                    let Some(codes) = cancellation_codes(&err) else { return Err(unavailable(err)) };
-                    let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-                    if let Some(idem) = new.idempotency.as_ref().filter(|_| failed(4)) {
-                        if let Some(record) = self.read_idempotency(&idem.key_hash).await? {
-                            return Ok(Opened::Replayed(record));
-                        }
+                    let Some(codes) = cancellation_codes(&err) else {
+                        return Err(unavailable(err));
+                    };
+                    let failed =
+                        |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                    if let Some(idem) = new.idempotency.as_ref().filter(|_| failed(4))
+                        && let Some(record) = self.read_idempotency(&idem.key_hash).await?
+                    {
+                        return Ok(Opened::Replayed(record));
                     }
                     if failed(0) {
                         expected = self.read_counter(office).await?;
@@ -460,7 +544,12 @@ impl Store for DynamoStore {
         out.item.as_ref().map(Self::mail_from_item).transpose()
     }
 
-    async fn claim_mail(&self, id: MailId, now: Timestamp, lease_until: Timestamp) -> Result<Option<OutboxMail>, StoreError> {
+    async fn claim_mail(
+        &self,
+        id: MailId,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<OutboxMail>, StoreError> {
         let update = self
             .client
             .update_item()
@@ -472,10 +561,19 @@ impl Store for DynamoStore {
             .expression_attribute_values(":now", n(millis(now)))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1));
-        self.update_mail(id, update).await?.as_ref().map(Self::mail_from_item).transpose()
+        self.update_mail(id, update)
+            .await?
+            .as_ref()
+            .map(Self::mail_from_item)
+            .transpose()
     }
 
-    async fn mail_sent(&self, id: MailId, at: Timestamp, provider_id: &str) -> Result<(), StoreError> {
+    async fn mail_sent(
+        &self,
+        id: MailId,
+        at: Timestamp,
+        provider_id: &str,
+    ) -> Result<(), StoreError> {
         let expires = at.as_second() + SENT_RETENTION_DAYS * 86_400;
         // The body carries the ticket secret: drop it once sent.
         let update = self
@@ -497,12 +595,19 @@ impl Store for DynamoStore {
         self.update_mail(id, update).await.map(|_| ())
     }
 
-    async fn mail_failed(&self, id: MailId, next_attempt_at: Timestamp, error: &str) -> Result<(), StoreError> {
+    async fn mail_failed(
+        &self,
+        id: MailId,
+        next_attempt_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
         let error: String = error.chars().take(500).collect();
         let update = self
             .client
             .update_item()
-            .update_expression("SET next_attempt_at = :next, GSI1SK = :due, last_error = :err REMOVE lease_until")
+            .update_expression(
+                "SET next_attempt_at = :next, GSI1SK = :due, last_error = :err REMOVE lease_until",
+            )
             .condition_expression("attribute_exists(PK) AND attribute_not_exists(sent_at)")
             .expression_attribute_values(":next", n(millis(next_attempt_at)))
             .expression_attribute_values(":due", s(due_key(next_attempt_at, id)))

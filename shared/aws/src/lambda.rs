@@ -21,7 +21,10 @@ fn var(name: &str) -> Result<String, Error> {
 
 impl Env {
     pub fn from_env() -> Result<Self, Error> {
-        Ok(Self { table: var("TABLE_NAME")?, public_base_url: var("PUBLIC_BASE_URL")? })
+        Ok(Self {
+            table: var("TABLE_NAME")?,
+            public_base_url: var("PUBLIC_BASE_URL")?,
+        })
     }
 }
 
@@ -39,8 +42,15 @@ fn init_tracing() {
 }
 
 async fn app(env: &Env, sdk: &aws_config::SdkConfig) -> App {
-    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &env.table));
-    App { store, clock: Arc::new(SystemClock), config: Config::new(&env.public_base_url) }
+    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        &env.table,
+    ));
+    App {
+        store,
+        clock: Arc::new(SystemClock),
+        config: Config::new(&env.public_base_url),
+    }
 }
 
 /// Runs one HTTP operation behind API Gateway.
@@ -50,7 +60,10 @@ pub async fn serve(op: Op) -> Result<(), Error> {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let app = app(&env, &sdk).await;
     let app = &app;
-    lambda_http::run(service_fn(move |req| async move { Ok::<_, Error>(op.handle(app, req).await) })).await
+    lambda_http::run(service_fn(move |req| async move {
+        Ok::<_, Error>(op.handle(app, req).await)
+    }))
+    .await
 }
 
 /// Runs the mailer: DynamoDB stream records of new outbox mail, and the
@@ -60,14 +73,23 @@ pub async fn serve_mailer() -> Result<(), Error> {
     let env = Env::from_env()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let from = var("SENDER_ADDRESS")?;
-    let configuration_set = std::env::var("SES_CONFIGURATION_SET").ok().filter(|s| !s.is_empty());
+    let configuration_set = std::env::var("SES_CONFIGURATION_SET")
+        .ok()
+        .filter(|s| !s.is_empty());
     let app = app(&env, &sdk).await;
     let courier = Courier {
         store: app.store.clone(),
-        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), from, configuration_set)),
+        mailer: Arc::new(SesMailer::new(
+            aws_sdk_sesv2::Client::new(&sdk),
+            from,
+            configuration_set,
+        )),
         clock: app.clock.clone(),
         policy: RetryPolicy::default(),
     };
     let courier = &courier;
-    lambda_runtime::run(lambda_runtime::service_fn(move |event| mailer_fn::handle(courier, event))).await
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        mailer_fn::handle(courier, event)
+    }))
+    .await
 }

@@ -11,7 +11,10 @@ use serde_json::Value;
 /// How many due mails one sweep delivers at most.
 const SWEEP_LIMIT: usize = 200;
 
-pub async fn handle(courier: &Courier, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+pub async fn handle(
+    courier: &Courier,
+    event: LambdaEvent<Value>,
+) -> Result<Value, lambda_runtime::Error> {
     let payload = event.payload;
     if payload.get("Records").is_none() {
         let report = courier.drain(SWEEP_LIMIT).await?;
@@ -26,7 +29,9 @@ pub async fn handle(courier: &Courier, event: LambdaEvent<Value>) -> Result<Valu
             .keys
             .get("PK")
             .and_then(|v| match v {
-                serde_dynamo::AttributeValue::S(s) => s.strip_prefix("MAIL#").and_then(|id| id.parse().ok()),
+                serde_dynamo::AttributeValue::S(s) => {
+                    s.strip_prefix("MAIL#").and_then(|id| id.parse().ok())
+                }
                 _ => None,
             })
             .map(MailId);

@@ -15,12 +15,20 @@ pub struct SesMailer {
 
 impl SesMailer {
     pub fn new(client: Client, from: impl Into<String>, configuration_set: Option<String>) -> Self {
-        Self { client, from: from.into(), configuration_set }
+        Self {
+            client,
+            from: from.into(),
+            configuration_set,
+        }
     }
 }
 
 fn content(text: &str) -> Result<Content, MailError> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(|e| MailError::Rejected(e.to_string()))
+    Content::builder()
+        .data(text)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| MailError::Rejected(e.to_string()))
 }
 
 #[async_trait]
@@ -28,13 +36,22 @@ impl Mailer for SesMailer {
     async fn send(&self, mail: &OutboxMail) -> Result<String, MailError> {
         let message = Message::builder()
             .subject(content(&mail.subject)?)
-            .body(Body::builder().text(content(&mail.text)?).html(content(&mail.html)?).build())
+            .body(
+                Body::builder()
+                    .text(content(&mail.text)?)
+                    .html(content(&mail.html)?)
+                    .build(),
+            )
             .build();
         let out = self
             .client
             .send_email()
             .from_email_address(&self.from)
-            .destination(Destination::builder().to_addresses(mail.to.as_str()).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(mail.to.as_str())
+                    .build(),
+            )
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
@@ -43,7 +60,9 @@ impl Mailer for SesMailer {
                 let detail = DisplayErrorContext(&e).to_string();
                 match e {
                     // 4xx from SES (bad address, unverified sender) will not pass on retry as is.
-                    SdkError::ServiceError(ref se) if se.raw().status().is_client_error() => MailError::Rejected(detail),
+                    SdkError::ServiceError(ref se) if se.raw().status().is_client_error() => {
+                        MailError::Rejected(detail)
+                    }
                     _ => MailError::Unavailable(detail),
                 }
             })?;

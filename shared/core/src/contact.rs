@@ -31,7 +31,8 @@ impl Email {
         if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(ContactError::BadEmail);
         }
-        let parsed = email_address::EmailAddress::from_str(s).map_err(|_| ContactError::BadEmail)?;
+        let parsed =
+            email_address::EmailAddress::from_str(s).map_err(|_| ContactError::BadEmail)?;
         let (local, domain) = (parsed.local_part(), parsed.domain());
         // Literal IP domains and dotless hosts are valid RFC 5322 but never a citizen's mailbox.
         if !domain.contains('.') || domain.starts_with('[') || domain.ends_with('.') {
@@ -71,9 +72,9 @@ impl From<Email> for String {
 
 /// Area codes (DDD) in use in Brazil.
 const AREA_CODES: &[u8] = &[
-    11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24, 27, 28, 31, 32, 33, 34, 35, 37, 38, 41, 42,
-    43, 44, 45, 46, 47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 73, 74,
-    75, 77, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+    11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24, 27, 28, 31, 32, 33, 34, 35, 37, 38, 41, 42, 43,
+    44, 45, 46, 47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 73, 74, 75, 77,
+    79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 97, 98, 99,
 ];
 
 /// A Brazilian mobile number: DDD plus nine digits starting with 9. Kept as 11 digits.
@@ -87,7 +88,10 @@ impl Mobile {
         if trimmed.is_empty() {
             return Err(ContactError::Empty);
         }
-        if !trimmed.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' ' | '.')) {
+        if !trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' ' | '.'))
+        {
             return Err(ContactError::BadMobile);
         }
         let mut digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
@@ -139,12 +143,21 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Ana.Silva@Example.COM ").unwrap().as_str(), "Ana.Silva@example.com");
+        assert_eq!(
+            Email::parse(" Ana.Silva@Example.COM ").unwrap().as_str(),
+            "Ana.Silva@example.com"
+        );
         assert_eq!(Email::parse("ana@localhost"), Err(ContactError::BadEmail));
-        assert_eq!(Email::parse("ana silva@example.com"), Err(ContactError::BadEmail));
+        assert_eq!(
+            Email::parse("ana silva@example.com"),
+            Err(ContactError::BadEmail)
+        );
         assert_eq!(Email::parse("@example.com"), Err(ContactError::BadEmail));
         assert_eq!(Email::parse(""), Err(ContactError::Empty));
-        assert_eq!(Email::parse("ana@example.com").unwrap().masked(), "a***@example.com");
+        assert_eq!(
+            Email::parse("ana@example.com").unwrap().masked(),
+            "a***@example.com"
+        );
     }
 
     #[test]
@@ -153,9 +166,19 @@ mod tests {
         assert_eq!(m.digits(), "11987654321");
         assert_eq!(m.to_string(), "(11) 98765-4321");
         assert_eq!(m.international(), "5511987654321");
-        assert_eq!(Mobile::parse("69 99999-0000").unwrap().digits(), "69999990000");
-        assert_eq!(Mobile::parse("(11) 3876-4321"), Err(ContactError::BadMobile), "landline");
-        assert_eq!(Mobile::parse("(20) 98765-4321"), Err(ContactError::BadAreaCode));
+        assert_eq!(
+            Mobile::parse("69 99999-0000").unwrap().digits(),
+            "69999990000"
+        );
+        assert_eq!(
+            Mobile::parse("(11) 3876-4321"),
+            Err(ContactError::BadMobile),
+            "landline"
+        );
+        assert_eq!(
+            Mobile::parse("(20) 98765-4321"),
+            Err(ContactError::BadAreaCode)
+        );
         assert_eq!(Mobile::parse("11 98765-432a"), Err(ContactError::BadMobile));
     }
 

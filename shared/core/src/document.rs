@@ -107,7 +107,9 @@ impl Cnpj {
             return Err(DocumentError::WrongLength);
         }
         let bytes = s.as_bytes();
-        let base_ok = bytes[..12].iter().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        let base_ok = bytes[..12]
+            .iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
         let dv_ok = bytes[12..].iter().all(u8::is_ascii_digit);
         if !base_ok || !dv_ok {
             return Err(DocumentError::BadCharacters);
@@ -134,7 +136,15 @@ impl Cnpj {
 impl fmt::Display for Cnpj {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.0;
-        write!(f, "{}.{}.{}/{}-{}", &s[..2], &s[2..5], &s[5..8], &s[8..12], &s[12..])
+        write!(
+            f,
+            "{}.{}.{}/{}-{}",
+            &s[..2],
+            &s[2..5],
+            &s[5..8],
+            &s[8..12],
+            &s[12..]
+        )
     }
 }
 
@@ -195,20 +205,38 @@ mod tests {
     fn known_cpfs() {
         assert!(Cpf::parse("529.982.247-25").is_ok());
         assert!(Cpf::parse("52998224725").is_ok());
-        assert_eq!(Cpf::parse("529.982.247-26"), Err(DocumentError::CheckDigits));
-        assert_eq!(Cpf::parse("111.111.111-11"), Err(DocumentError::CheckDigits));
+        assert_eq!(
+            Cpf::parse("529.982.247-26"),
+            Err(DocumentError::CheckDigits)
+        );
+        assert_eq!(
+            Cpf::parse("111.111.111-11"),
+            Err(DocumentError::CheckDigits)
+        );
         assert_eq!(Cpf::parse("5299822472"), Err(DocumentError::WrongLength));
         assert_eq!(Cpf::parse("5299822472a"), Err(DocumentError::BadCharacters));
-        assert_eq!(Cpf::parse("52998224725").unwrap().masked(), "***.982.247-**");
-        assert_eq!(Cpf::parse("52998224725").unwrap().to_string(), "529.982.247-25");
+        assert_eq!(
+            Cpf::parse("52998224725").unwrap().masked(),
+            "***.982.247-**"
+        );
+        assert_eq!(
+            Cpf::parse("52998224725").unwrap().to_string(),
+            "529.982.247-25"
+        );
     }
 
     #[test]
     fn known_numeric_cnpjs() {
         assert!(Cnpj::parse("11.222.333/0001-81").is_ok());
         assert!(Cnpj::parse("11222333000181").is_ok());
-        assert_eq!(Cnpj::parse("11.222.333/0001-82"), Err(DocumentError::CheckDigits));
-        assert_eq!(Cnpj::parse("00000000000000"), Err(DocumentError::CheckDigits));
+        assert_eq!(
+            Cnpj::parse("11.222.333/0001-82"),
+            Err(DocumentError::CheckDigits)
+        );
+        assert_eq!(
+            Cnpj::parse("00000000000000"),
+            Err(DocumentError::CheckDigits)
+        );
     }
 
     #[test]
@@ -216,15 +244,30 @@ mod tests {
         let c = Cnpj::parse("12.ABC.345/01DE-35").unwrap();
         assert_eq!(c.chars(), "12ABC34501DE35");
         assert_eq!(c.to_string(), "12.ABC.345/01DE-35");
-        assert!(Cnpj::parse("12.abc.345/01de-35").is_ok(), "lower case is accepted and normalised");
-        assert_eq!(Cnpj::parse("12.ABC.345/01DE-36"), Err(DocumentError::CheckDigits));
-        assert_eq!(Cnpj::parse("12.ABC.345/01DE-3A"), Err(DocumentError::BadCharacters));
+        assert!(
+            Cnpj::parse("12.abc.345/01de-35").is_ok(),
+            "lower case is accepted and normalised"
+        );
+        assert_eq!(
+            Cnpj::parse("12.ABC.345/01DE-36"),
+            Err(DocumentError::CheckDigits)
+        );
+        assert_eq!(
+            Cnpj::parse("12.ABC.345/01DE-3A"),
+            Err(DocumentError::BadCharacters)
+        );
     }
 
     #[test]
     fn document_picks_by_length() {
-        assert!(matches!(Document::parse("529.982.247-25"), Ok(Document::Cpf(_))));
-        assert!(matches!(Document::parse("12.ABC.345/01DE-35"), Ok(Document::Cnpj(_))));
+        assert!(matches!(
+            Document::parse("529.982.247-25"),
+            Ok(Document::Cpf(_))
+        ));
+        assert!(matches!(
+            Document::parse("12.ABC.345/01DE-35"),
+            Ok(Document::Cnpj(_))
+        ));
         assert_eq!(Document::parse("123"), Err(DocumentError::WrongLength));
         assert_eq!(Document::parse("12#"), Err(DocumentError::BadCharacters));
         assert_eq!(Document::parse(" "), Err(DocumentError::Empty));
@@ -236,7 +279,9 @@ mod tests {
         all.push(dv1);
         let dv2 = mod11(&all, (2..=11).rev());
         all.push(dv2);
-        all.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect()
+        all.iter()
+            .map(|d| char::from_digit(*d, 10).unwrap())
+            .collect()
     }
 
     proptest! {

@@ -39,7 +39,9 @@ pub struct FieldErrors(BTreeMap<String, String>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -76,9 +78,18 @@ fn truthy(v: &str) -> Option<bool> {
 }
 
 impl ValidRequestForm {
-    pub fn parse(raw: &RawRequestForm, office: &Office, now: Timestamp) -> Result<Self, FieldErrors> {
+    pub fn parse(
+        raw: &RawRequestForm,
+        office: &Office,
+        now: Timestamp,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let service = match raw.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let service = match raw
+            .service
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => {
                 errors.add("service", "escolha o tipo de atendimento");
                 None
@@ -89,28 +100,52 @@ impl ValidRequestForm {
                     None
                 }
                 Some(s) if !s.kind.opens_ticket() => {
-                    errors.add("service", "este atendimento é feito pelo WhatsApp do cartório");
+                    errors.add(
+                        "service",
+                        "este atendimento é feito pelo WhatsApp do cartório",
+                    );
                     None
                 }
                 Some(s) => Some(s),
             },
         };
         if raw.consent.as_deref().and_then(truthy) != Some(true) {
-            errors.add("consent", "é preciso aceitar a política de privacidade para enviar");
+            errors.add(
+                "consent",
+                "é preciso aceitar a política de privacidade para enviar",
+            );
         }
         let Some(service) = service else {
             return Err(errors);
         };
 
-        let mut f = FieldReader { raw, service, errors };
-        let name = f.take(FormField::Name, |v| PersonName::parse(v).map_err(|e| e.to_string()));
-        let email = f.take(FormField::Email, |v| Email::parse(v).map_err(|e| e.to_string()));
-        let document = f.take(FormField::Document, |v| Document::parse(v).map_err(|e| e.to_string()));
-        let mobile = f.take(FormField::Mobile, |v| Mobile::parse(v).map_err(|e| e.to_string()));
-        let protocol = f.take(FormField::Protocol, |v| ProtocolNumber::parse(v).map_err(|e| e.to_string()));
-        let message = f.take(FormField::Message, |v| FreeText::parse(v).map_err(|e| e.to_string()));
+        let mut f = FieldReader {
+            raw,
+            service,
+            errors,
+        };
+        let name = f.take(FormField::Name, |v| {
+            PersonName::parse(v).map_err(|e| e.to_string())
+        });
+        let email = f.take(FormField::Email, |v| {
+            Email::parse(v).map_err(|e| e.to_string())
+        });
+        let document = f.take(FormField::Document, |v| {
+            Document::parse(v).map_err(|e| e.to_string())
+        });
+        let mobile = f.take(FormField::Mobile, |v| {
+            Mobile::parse(v).map_err(|e| e.to_string())
+        });
+        let protocol = f.take(FormField::Protocol, |v| {
+            ProtocolNumber::parse(v).map_err(|e| e.to_string())
+        });
+        let message = f.take(FormField::Message, |v| {
+            FreeText::parse(v).map_err(|e| e.to_string())
+        });
         let priority = f
-            .take(FormField::Priority, |v| truthy(v).ok_or_else(|| "responda sim ou não".to_owned()))
+            .take(FormField::Priority, |v| {
+                truthy(v).ok_or_else(|| "responda sim ou não".to_owned())
+            })
             .unwrap_or(false);
         let sector = f.take(FormField::Sector, |v| {
             office
@@ -129,7 +164,8 @@ impl ValidRequestForm {
                 .ok_or_else(|| "atendente inexistente neste cartório".to_owned())
         });
         let date = f.take(FormField::Date, |v| {
-            Date::strptime("%Y-%m-%d", v.trim()).map_err(|_| "data inválida: use AAAA-MM-DD".to_owned())
+            Date::strptime("%Y-%m-%d", v.trim())
+                .map_err(|_| "data inválida: use AAAA-MM-DD".to_owned())
         });
         let time = f.take(FormField::Time, |v| {
             Time::strptime("%H:%M", v.trim()).map_err(|_| "hora inválida: use HH:MM".to_owned())
@@ -172,8 +208,19 @@ impl ValidRequestForm {
         match (name, email) {
             (Some(name), Some(email)) if errors.is_empty() => Ok(Self {
                 service: service.clone(),
-                citizen: Citizen { name, email, document, mobile },
-                details: RequestDetails { sector, protocol, priority, attendant, message },
+                citizen: Citizen {
+                    name,
+                    email,
+                    document,
+                    mobile,
+                },
+                details: RequestDetails {
+                    sector,
+                    protocol,
+                    priority,
+                    attendant,
+                    message,
+                },
                 appointment,
             }),
             _ => Err(errors),
@@ -209,7 +256,11 @@ impl FieldReader<'_> {
         v.as_deref().filter(|s| !s.trim().is_empty())
     }
 
-    fn take<T>(&mut self, field: FormField, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+    fn take<T>(
+        &mut self,
+        field: FormField,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let rule = self.service.fields.rule(field);
         if rule == FieldRule::Hidden {
             return None;
@@ -263,9 +314,15 @@ mod tests {
                 svc("agendamento", ServiceKind::Appointment),
                 svc("whats", ServiceKind::Whatsapp),
             ],
-            sectors: vec![Sector { id: ServiceId::parse("notas").unwrap(), name: "Notas".into() }],
+            sectors: vec![Sector {
+                id: ServiceId::parse("notas").unwrap(),
+                name: "Notas".into(),
+            }],
             attendants: vec![],
-            privacy: PrivacyNotice { version: "v1".into(), text: "…".into() },
+            privacy: PrivacyNotice {
+                version: "v1".into(),
+                text: "…".into(),
+            },
         }
     }
 
@@ -305,14 +362,19 @@ mod tests {
             ..contact()
         };
         let e = ValidRequestForm::parse(&raw, &office(), now()).unwrap_err();
-        for f in ["name", "email", "document", "mobile", "sector", "message", "consent"] {
+        for f in [
+            "name", "email", "document", "mobile", "sector", "message", "consent",
+        ] {
             assert!(e.get(f).is_some(), "{f} should have an error: {e:?}");
         }
     }
 
     #[test]
     fn hidden_fields_are_ignored() {
-        let raw = RawRequestForm { date: Some("bad".into()), ..contact() };
+        let raw = RawRequestForm {
+            date: Some("bad".into()),
+            ..contact()
+        };
         assert!(ValidRequestForm::parse(&raw, &office(), now()).is_ok());
     }
 
@@ -327,17 +389,35 @@ mod tests {
         };
         let e = ValidRequestForm::parse(&base, &office(), now()).unwrap_err();
         assert!(e.get("date").is_some());
-        let ok = RawRequestForm { date: Some("2026-11-23".into()), ..base };
+        let ok = RawRequestForm {
+            date: Some("2026-11-23".into()),
+            ..base
+        };
         let v = ValidRequestForm::parse(&ok, &office(), now()).unwrap();
         assert_eq!(v.appointment.unwrap().mode, AppointmentMode::Virtual);
     }
 
     #[test]
     fn service_errors() {
-        let e = ValidRequestForm::parse(&RawRequestForm { service: Some("whats".into()), ..contact() }, &office(), now())
-            .unwrap_err();
+        let e = ValidRequestForm::parse(
+            &RawRequestForm {
+                service: Some("whats".into()),
+                ..contact()
+            },
+            &office(),
+            now(),
+        )
+        .unwrap_err();
         assert!(e.get("service").unwrap().contains("WhatsApp"));
-        let e = ValidRequestForm::parse(&RawRequestForm { service: None, ..contact() }, &office(), now()).unwrap_err();
+        let e = ValidRequestForm::parse(
+            &RawRequestForm {
+                service: None,
+                ..contact()
+            },
+            &office(),
+            now(),
+        )
+        .unwrap_err();
         assert!(e.get("service").is_some());
     }
 }

@@ -73,8 +73,14 @@ impl fmt::Display for Uf {
 fn parse_slug(input: &str) -> Result<String, OfficeError> {
     let ok = !input.is_empty()
         && input.len() <= 64
-        && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok { Ok(input.to_owned()) } else { Err(OfficeError::BadId) }
+        && input
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(input.to_owned())
+    } else {
+        Err(OfficeError::BadId)
+    }
 }
 
 macro_rules! slug_id {
@@ -231,7 +237,10 @@ pub enum FieldRule {
 /// Per-field rules of one service. Every field has a rule; name and email are
 /// always required (the ticket link goes to that email).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "BTreeMap<FormField, FieldRule>", into = "BTreeMap<FormField, FieldRule>")]
+#[serde(
+    try_from = "BTreeMap<FormField, FieldRule>",
+    into = "BTreeMap<FormField, FieldRule>"
+)]
 pub struct FieldRules(BTreeMap<FormField, FieldRule>);
 
 impl FieldRules {
@@ -242,7 +251,8 @@ impl FieldRules {
     ) -> Result<Self, OfficeError> {
         use FieldRule::*;
         use FormField as F;
-        let mut map: BTreeMap<FormField, FieldRule> = FormField::ALL.iter().map(|f| (*f, Optional)).collect();
+        let mut map: BTreeMap<FormField, FieldRule> =
+            FormField::ALL.iter().map(|f| (*f, Optional)).collect();
         map.insert(F::Name, Required);
         map.insert(F::Email, Required);
         let hidden_unless: &[FormField] = match kind {
@@ -350,7 +360,11 @@ impl OpeningHours {
         if open >= close {
             return Err(OfficeError::BadHours);
         }
-        Ok(Self { weekday, open, close })
+        Ok(Self {
+            weekday,
+            open,
+            close,
+        })
     }
 
     /// Monday to Friday 08:00–17:00, the default of SPEC S9.
@@ -358,7 +372,11 @@ impl OpeningHours {
         use Weekday::*;
         [Monday, Tuesday, Wednesday, Thursday, Friday]
             .into_iter()
-            .map(|d| Self { weekday: d, open: Time::constant(8, 0, 0, 0), close: Time::constant(17, 0, 0, 0) })
+            .map(|d| Self {
+                weekday: d,
+                open: Time::constant(8, 0, 0, 0),
+                close: Time::constant(17, 0, 0, 0),
+            })
             .collect()
     }
 }
@@ -374,7 +392,8 @@ mod iso_weekday {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
         let n = i8::deserialize(d)?;
-        Weekday::from_monday_one_offset(n).map_err(|_| D::Error::custom("weekday must be 1 (Monday) to 7 (Sunday)"))
+        Weekday::from_monday_one_offset(n)
+            .map_err(|_| D::Error::custom("weekday must be 1 (Monday) to 7 (Sunday)"))
     }
 }
 
@@ -395,7 +414,11 @@ pub fn parse_time_zone(name: &str) -> Result<String, OfficeError> {
 /// CNS (Código Nacional de Serventia): six digits.
 pub fn parse_cns(input: &str) -> Result<String, OfficeError> {
     let d: String = input.chars().filter(char::is_ascii_digit).collect();
-    if d.len() == 6 && input.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-')) {
+    if d.len() == 6
+        && input
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+    {
         Ok(d)
     } else {
         Err(OfficeError::BadCns)
@@ -405,7 +428,11 @@ pub fn parse_cns(input: &str) -> Result<String, OfficeError> {
 /// CEP: eight digits, shown as `01310-100`.
 pub fn parse_cep(input: &str) -> Result<String, OfficeError> {
     let d: String = input.chars().filter(char::is_ascii_digit).collect();
-    if d.len() == 8 && input.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-')) {
+    if d.len() == 8
+        && input
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+    {
         Ok(format!("{}-{}", &d[..5], &d[5..]))
     } else {
         Err(OfficeError::BadCep)
@@ -444,7 +471,9 @@ impl Office {
     }
 
     pub fn whatsapp_link(&self) -> Option<String> {
-        self.whatsapp.as_ref().map(|m| format!("https://wa.me/{}", m.international()))
+        self.whatsapp
+            .as_ref()
+            .map(|m| format!("https://wa.me/{}", m.international()))
     }
 
     /// Opening hours grouped per weekday, Monday first, for display.
@@ -499,7 +528,10 @@ mod tests {
     #[test]
     fn essential_fields_cannot_be_hidden() {
         assert_eq!(
-            FieldRules::for_kind(ServiceKind::Contact, &[(FormField::Email, FieldRule::Hidden)]),
+            FieldRules::for_kind(
+                ServiceKind::Contact,
+                &[(FormField::Email, FieldRule::Hidden)]
+            ),
             Err(OfficeError::EssentialField("email"))
         );
         let json = r#"{"name":"required","email":"optional"}"#;

@@ -83,15 +83,24 @@ impl Status {
             (S::Received, A::StartAnalysis) => S::InAnalysis,
             (S::Received | S::InAnalysis, A::Approve) => S::InProgress,
             (S::Received | S::InAnalysis, A::Reject) => S::Rejected,
-            (S::InAnalysis | S::InProgress | S::AwaitingCitizen | S::Scheduled, A::Schedule) => S::Scheduled,
+            (S::InAnalysis | S::InProgress | S::AwaitingCitizen | S::Scheduled, A::Schedule) => {
+                S::Scheduled
+            }
             (S::InProgress | S::Scheduled, A::AskCitizen) => S::AwaitingCitizen,
             (S::AwaitingCitizen, A::CitizenReply) => S::InProgress,
             (S::InProgress | S::AwaitingCitizen | S::Scheduled, A::Conclude) => S::Concluded,
-            (S::Received | S::InAnalysis | S::InProgress | S::AwaitingCitizen | S::Scheduled, A::CloseByCitizen) => {
-                S::ClosedByCitizen
-            }
             (
-                S::Received | S::InAnalysis | S::InProgress | S::AwaitingCitizen | S::Scheduled | S::Expired | S::Released,
+                S::Received | S::InAnalysis | S::InProgress | S::AwaitingCitizen | S::Scheduled,
+                A::CloseByCitizen,
+            ) => S::ClosedByCitizen,
+            (
+                S::Received
+                | S::InAnalysis
+                | S::InProgress
+                | S::AwaitingCitizen
+                | S::Scheduled
+                | S::Expired
+                | S::Released,
                 A::Cancel,
             ) => S::Cancelled,
             (S::Received, A::Expire) => S::Expired,
@@ -166,7 +175,10 @@ mod tests {
     #[test]
     fn keys_match_the_public_contract_and_serde() {
         for s in Status::ALL {
-            assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{}\"", s.key()));
+            assert_eq!(
+                serde_json::to_string(s).unwrap(),
+                format!("\"{}\"", s.key())
+            );
             assert_eq!(Status::parse(s.key()), Some(*s));
         }
         let labels: BTreeSet<_> = Status::ALL.iter().map(|s| s.label()).collect();
@@ -175,10 +187,19 @@ mod tests {
 
     #[test]
     fn terminal_statuses() {
-        let terminal: Vec<_> = Status::ALL.iter().filter(|s| s.is_terminal()).copied().collect();
+        let terminal: Vec<_> = Status::ALL
+            .iter()
+            .filter(|s| s.is_terminal())
+            .copied()
+            .collect();
         assert_eq!(
             terminal,
-            vec![Status::Concluded, Status::ClosedByCitizen, Status::Rejected, Status::Cancelled]
+            vec![
+                Status::Concluded,
+                Status::ClosedByCitizen,
+                Status::Rejected,
+                Status::Cancelled
+            ]
         );
     }
 
@@ -188,10 +209,10 @@ mod tests {
         let mut frontier = vec![Status::Received];
         while let Some(s) = frontier.pop() {
             for a in Action::ALL {
-                if let Ok(n) = s.apply(*a) {
-                    if seen.insert(n) {
-                        frontier.push(n);
-                    }
+                if let Ok(n) = s.apply(*a)
+                    && seen.insert(n)
+                {
+                    frontier.push(n);
                 }
             }
         }

@@ -172,34 +172,70 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_collapsed() {
-        assert_eq!(PersonName::parse("  Maria   da  Silva ").unwrap().as_str(), "Maria da Silva");
-        assert_eq!(PersonName::parse("D'Ávila-Souza Jr.").unwrap().as_str(), "D'Ávila-Souza Jr.");
+        assert_eq!(
+            PersonName::parse("  Maria   da  Silva ").unwrap().as_str(),
+            "Maria da Silva"
+        );
+        assert_eq!(
+            PersonName::parse("D'Ávila-Souza Jr.").unwrap().as_str(),
+            "D'Ávila-Souza Jr."
+        );
     }
 
     #[test]
     fn names_refuse_digits_controls_and_extremes() {
         assert_eq!(PersonName::parse(""), Err(TextError::Empty));
         assert_eq!(PersonName::parse("A"), Err(TextError::TooShort { min: 2 }));
-        assert_eq!(PersonName::parse("Maria 2"), Err(TextError::ForbiddenCharacters));
-        assert_eq!(PersonName::parse("Ma\u{0}ria"), Err(TextError::ForbiddenCharacters));
-        assert_eq!(PersonName::parse(&"a".repeat(121)), Err(TextError::TooLong { max: 120 }));
+        assert_eq!(
+            PersonName::parse("Maria 2"),
+            Err(TextError::ForbiddenCharacters)
+        );
+        assert_eq!(
+            PersonName::parse("Ma\u{0}ria"),
+            Err(TextError::ForbiddenCharacters)
+        );
+        assert_eq!(
+            PersonName::parse(&"a".repeat(121)),
+            Err(TextError::TooLong { max: 120 })
+        );
     }
 
     #[test]
     fn free_text_keeps_line_breaks_and_refuses_controls() {
-        assert_eq!(FreeText::parse(" linha 1\r\nlinha 2 ").unwrap().as_str(), "linha 1\nlinha 2");
-        assert_eq!(FreeText::parse("olá\u{7}"), Err(TextError::ForbiddenCharacters));
-        assert_eq!(FreeText::parse("olá\u{202E}"), Err(TextError::ForbiddenCharacters));
+        assert_eq!(
+            FreeText::parse(" linha 1\r\nlinha 2 ").unwrap().as_str(),
+            "linha 1\nlinha 2"
+        );
+        assert_eq!(
+            FreeText::parse("olá\u{7}"),
+            Err(TextError::ForbiddenCharacters)
+        );
+        assert_eq!(
+            FreeText::parse("olá\u{202E}"),
+            Err(TextError::ForbiddenCharacters)
+        );
         assert_eq!(FreeText::parse("   "), Err(TextError::Empty));
         assert!(FreeText::parse(&"x".repeat(4000)).is_ok());
-        assert_eq!(FreeText::parse(&"x".repeat(4001)), Err(TextError::TooLong { max: 4000 }));
+        assert_eq!(
+            FreeText::parse(&"x".repeat(4001)),
+            Err(TextError::TooLong { max: 4000 })
+        );
     }
 
     #[test]
     fn protocol_numbers() {
-        assert_eq!(ProtocolNumber::parse(" 123.456/2026-a ").unwrap().as_str(), "123.456/2026-A");
-        assert_eq!(ProtocolNumber::parse("abc"), Err(TextError::ForbiddenCharacters));
-        assert_eq!(ProtocolNumber::parse("12 34"), Err(TextError::ForbiddenCharacters));
+        assert_eq!(
+            ProtocolNumber::parse(" 123.456/2026-a ").unwrap().as_str(),
+            "123.456/2026-A"
+        );
+        assert_eq!(
+            ProtocolNumber::parse("abc"),
+            Err(TextError::ForbiddenCharacters)
+        );
+        assert_eq!(
+            ProtocolNumber::parse("12 34"),
+            Err(TextError::ForbiddenCharacters)
+        );
     }
 
     proptest! {

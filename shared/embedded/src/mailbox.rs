@@ -3,8 +3,8 @@
 
 use crate::store::SqliteStore;
 use async_trait::async_trait;
-use balcao_app::{Clock, Mailer};
 use balcao_app::ports::{MailError, OutboxMail, StoreError};
+use balcao_app::{Clock, Mailer};
 use rusqlite::params;
 use serde::Serialize;
 use std::sync::Arc;
@@ -29,7 +29,11 @@ pub struct LocalMailbox {
 
 impl LocalMailbox {
     pub fn new(db: SqliteStore, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock, failures_left: Arc::new(AtomicU32::new(0)) }
+        Self {
+            db,
+            clock,
+            failures_left: Arc::new(AtomicU32::new(0)),
+        }
     }
 
     /// The next `n` sends fail as if the mail service were down.
@@ -67,10 +71,14 @@ impl LocalMailbox {
 #[async_trait]
 impl Mailer for LocalMailbox {
     async fn send(&self, mail: &OutboxMail) -> Result<String, MailError> {
-        let take_failure =
-            self.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+        let take_failure = self
+            .failures_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
         if take_failure {
-            return Err(MailError::Unavailable("falha simulada da caixa local".into()));
+            return Err(MailError::Unavailable(
+                "falha simulada da caixa local".into(),
+            ));
         }
         let m = mail.clone();
         // A fresh id per delivery, like a real provider: a mail sent twice shows twice.

@@ -46,11 +46,16 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(unavailable)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(unavailable)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` on the connection on a blocking thread.
@@ -73,9 +78,15 @@ impl SqliteStore {
         id: MailId,
         change: impl FnOnce(&mut OutboxMail) -> bool,
     ) -> Result<Option<OutboxMail>, StoreError> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(unavailable)?;
         let body: Option<String> = tx
-            .query_row("SELECT body FROM outbox WHERE id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT body FROM outbox WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(unavailable)?;
         let Some(body) = body else { return Ok(None) };
@@ -85,7 +96,12 @@ impl SqliteStore {
         }
         tx.execute(
             "UPDATE outbox SET next_attempt_at = ?2, sent_at = ?3, body = ?4 WHERE id = ?1",
-            params![id.to_string(), millis(mail.next_attempt_at), mail.sent_at.map(millis), to_json(&mail)?],
+            params![
+                id.to_string(),
+                millis(mail.next_attempt_at),
+                mail.sent_at.map(millis),
+                to_json(&mail)?
+            ],
         )
         .map_err(unavailable)?;
         tx.commit().map_err(unavailable)?;
@@ -114,7 +130,11 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.with(move |c| {
             let body: Option<String> = c
-                .query_row("SELECT body FROM offices WHERE id = ?1", [id.as_str()], |r| r.get(0))
+                .query_row(
+                    "SELECT body FROM offices WHERE id = ?1",
+                    [id.as_str()],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(unavailable)?;
             body.as_deref().map(from_json).transpose()
@@ -124,23 +144,34 @@ impl Store for SqliteStore {
 
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
         self.with(move |c| {
-            let mut stmt =
-                c.prepare_cached("SELECT body FROM offices WHERE uf = ?1 ORDER BY city, name").map_err(unavailable)?;
-            let rows = stmt.query_map([uf.code()], |r| r.get::<_, String>(0)).map_err(unavailable)?;
+            let mut stmt = c
+                .prepare_cached("SELECT body FROM offices WHERE uf = ?1 ORDER BY city, name")
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map([uf.code()], |r| r.get::<_, String>(0))
+                .map_err(unavailable)?;
             rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
         })
         .await
     }
 
-    async fn open_request(&self, office: &OfficeId, compose: &Compose<'_>) -> Result<Opened, StoreError> {
+    async fn open_request(
+        &self,
+        office: &OfficeId,
+        compose: &Compose<'_>,
+    ) -> Result<Opened, StoreError> {
         // Optimistic like the DynamoDB adapter: read the counter, compose, then
         // write only if the counter has not moved.
         for _ in 0..50 {
             let oid = office.clone();
             let current: i64 = self
                 .with(move |c| {
-                    c.query_row("SELECT next_number FROM offices WHERE id = ?1", [oid.as_str()], |r| r.get(0))
-                        .map_err(unavailable)
+                    c.query_row(
+                        "SELECT next_number FROM offices WHERE id = ?1",
+                        [oid.as_str()],
+                        |r| r.get(0),
+                    )
+                    .map_err(unavailable)
                 })
                 .await?;
             let number = TicketNumber(u64::try_from(current).unwrap_or(0) + 1);
@@ -158,10 +189,10 @@ impl Store for SqliteStore {
                             )
                             .optional()
                             .map_err(unavailable)?;
-                        if let Some((body, expires)) = existing {
-                            if expires > millis(new.request.created_at) {
-                                return Ok(Some(Opened::Replayed(from_json::<IdempotencyRecord>(&body)?)));
-                            }
+                        if let Some((body, expires)) = existing
+                            && expires > millis(new.request.created_at)
+                        {
+                            return Ok(Some(Opened::Replayed(from_json::<IdempotencyRecord>(&body)?)));
                         }
                     }
                     let moved = tx
@@ -219,13 +250,18 @@ impl Store for SqliteStore {
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
         self.with(move |c| {
             let body: Option<String> = c
-                .query_row("SELECT body FROM requests WHERE id = ?1", [id.to_string()], |r| r.get(0))
+                .query_row(
+                    "SELECT body FROM requests WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(unavailable)?;
             let Some(body) = body else { return Ok(None) };
             let request: Request = from_json(&body)?;
-            let mut stmt =
-                c.prepare_cached("SELECT body FROM events WHERE request_id = ?1 ORDER BY id").map_err(unavailable)?;
+            let mut stmt = c
+                .prepare_cached("SELECT body FROM events WHERE request_id = ?1 ORDER BY id")
+                .map_err(unavailable)?;
             let events = stmt
                 .query_map([id.to_string()], |r| r.get::<_, String>(0))
                 .map_err(unavailable)?
@@ -245,11 +281,15 @@ impl Store for SqliteStore {
                 )
                 .map_err(unavailable)?;
             let rows = stmt
-                .query_map(params![millis(now), limit as i64], |r| r.get::<_, String>(0))
+                .query_map(params![millis(now), limit as i64], |r| {
+                    r.get::<_, String>(0)
+                })
                 .map_err(unavailable)?;
             rows.map(|r| {
                 let s = r.map_err(unavailable)?;
-                s.parse().map(MailId).map_err(|_| StoreError::Corrupt(format!("mail id {s}")))
+                s.parse()
+                    .map(MailId)
+                    .map_err(|_| StoreError::Corrupt(format!("mail id {s}")))
             })
             .collect()
         })
@@ -259,7 +299,11 @@ impl Store for SqliteStore {
     async fn get_mail(&self, id: MailId) -> Result<Option<OutboxMail>, StoreError> {
         self.with(move |c| {
             let body: Option<String> = c
-                .query_row("SELECT body FROM outbox WHERE id = ?1", [id.to_string()], |r| r.get(0))
+                .query_row(
+                    "SELECT body FROM outbox WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(unavailable)?;
             body.as_deref().map(from_json).transpose()
@@ -286,7 +330,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn mail_sent(&self, id: MailId, at: Timestamp, provider_id: &str) -> Result<(), StoreError> {
+    async fn mail_sent(
+        &self,
+        id: MailId,
+        at: Timestamp,
+        provider_id: &str,
+    ) -> Result<(), StoreError> {
         let provider_id = provider_id.to_owned();
         self.with(move |c| {
             Self::update_mail(c, id, |m| {
@@ -304,7 +353,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn mail_failed(&self, id: MailId, next_attempt_at: Timestamp, error: &str) -> Result<(), StoreError> {
+    async fn mail_failed(
+        &self,
+        id: MailId,
+        next_attempt_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
         let error: String = error.chars().take(500).collect();
         self.with(move |c| {
             Self::update_mail(c, id, |m| {

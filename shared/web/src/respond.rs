@@ -20,8 +20,15 @@ pub enum Format {
 
 impl Format {
     pub fn of(headers: &HeaderMap) -> Self {
-        let accept = headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if accept.contains("application/json") && !accept.contains("text/html") { Format::Json } else { Format::Html }
+        let accept = headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if accept.contains("application/json") && !accept.contains("text/html") {
+            Format::Json
+        } else {
+            Format::Html
+        }
     }
 }
 
@@ -42,9 +49,13 @@ impl From<AppError> for Failure {
 fn response(status: StatusCode, content_type: &str, body: Body) -> Response {
     let mut r = http::Response::new(body);
     *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, content_type.parse().expect("static content type"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        content_type.parse().expect("static content type"),
+    );
     // Pages hold personal data and ticket secrets: never cache them in shared caches.
-    r.headers_mut().insert(CACHE_CONTROL, "no-store".parse().expect("static header"));
+    r.headers_mut()
+        .insert(CACHE_CONTROL, "no-store".parse().expect("static header"));
     r
 }
 
@@ -77,7 +88,11 @@ pub fn negotiate<J: Serialize, P: Template>(
 
 /// Post/Redirect/Get.
 pub fn see_other(location: &str) -> Response {
-    let mut r = response(StatusCode::SEE_OTHER, "text/plain; charset=utf-8", Body::Empty);
+    let mut r = response(
+        StatusCode::SEE_OTHER,
+        "text/plain; charset=utf-8",
+        Body::Empty,
+    );
     match location.parse() {
         Ok(v) => {
             r.headers_mut().insert(LOCATION, v);
@@ -89,7 +104,13 @@ pub fn see_other(location: &str) -> Response {
 
 fn internal(format: Format, detail: &str) -> Response {
     tracing::error!(detail, "internal error");
-    error(format, StatusCode::INTERNAL_SERVER_ERROR, "internal", "Erro interno. Tente novamente.", None)
+    error(
+        format,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Erro interno. Tente novamente.",
+        None,
+    )
 }
 
 fn error(
@@ -112,11 +133,21 @@ fn error(
             let page = ErrorPage {
                 title: status.canonical_reason().unwrap_or("Erro").to_owned(),
                 message: message.to_owned(),
-                fields: fields.map(|f| f.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()).unwrap_or_default(),
+                fields: fields
+                    .map(|f| {
+                        f.iter()
+                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             };
             match page.render() {
                 Ok(s) => response(status, "text/html; charset=utf-8", Body::Text(s)),
-                Err(_) => response(status, "text/plain; charset=utf-8", Body::Text(message.to_owned())),
+                Err(_) => response(
+                    status,
+                    "text/plain; charset=utf-8",
+                    Body::Text(message.to_owned()),
+                ),
             }
         }
     }
@@ -132,10 +163,20 @@ pub fn failure(format: Format, f: Failure) -> Response {
             "Há campos com problemas; corrija-os e envie de novo.",
             Some(&fields),
         ),
-        Failure::App(e @ AppError::NotFound(_)) => error(format, StatusCode::NOT_FOUND, "not_found", &e.to_string(), None),
-        Failure::App(e @ AppError::IdempotencyMismatch) => {
-            error(format, StatusCode::CONFLICT, "idempotency_conflict", &e.to_string(), None)
-        }
+        Failure::App(e @ AppError::NotFound(_)) => error(
+            format,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &e.to_string(),
+            None,
+        ),
+        Failure::App(e @ AppError::IdempotencyMismatch) => error(
+            format,
+            StatusCode::CONFLICT,
+            "idempotency_conflict",
+            &e.to_string(),
+            None,
+        ),
         Failure::App(AppError::Store(StoreError::Contention)) => error(
             format,
             StatusCode::SERVICE_UNAVAILABLE,

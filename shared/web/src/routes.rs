@@ -17,7 +17,13 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: &'static [Op] = &[Op::ListOffices, Op::GetOffice, Op::RequestForm, Op::OpenRequest, Op::GetTicket];
+    pub const ALL: &'static [Op] = &[
+        Op::ListOffices,
+        Op::GetOffice,
+        Op::RequestForm,
+        Op::OpenRequest,
+        Op::GetTicket,
+    ];
 
     /// The function crate under `functions/` and its binary name.
     pub fn function(self) -> &'static str {
@@ -49,10 +55,34 @@ pub struct Route {
 }
 
 pub const ROUTES: &[Route] = &[
-    Route { method: Method::GET, path: "/", op: Op::ListOffices },
-    Route { method: Method::GET, path: "/offices", op: Op::ListOffices },
-    Route { method: Method::GET, path: "/offices/{office}", op: Op::GetOffice },
-    Route { method: Method::GET, path: "/offices/{office}/requests/new", op: Op::RequestForm },
-    Route { method: Method::POST, path: "/offices/{office}/requests", op: Op::OpenRequest },
-    Route { method: Method::GET, path: "/tickets/{id}", op: Op::GetTicket },
+    Route {
+        method: Method::GET,
+        path: "/",
+        op: Op::ListOffices,
+    },
+    Route {
+        method: Method::GET,
+        path: "/offices",
+        op: Op::ListOffices,
+    },
+    Route {
+        method: Method::GET,
+        path: "/offices/{office}",
+        op: Op::GetOffice,
+    },
+    Route {
+        method: Method::GET,
+        path: "/offices/{office}/requests/new",
+        op: Op::RequestForm,
+    },
+    Route {
+        method: Method::POST,
+        path: "/offices/{office}/requests",
+        op: Op::OpenRequest,
+    },
+    Route {
+        method: Method::GET,
+        path: "/tickets/{id}",
+        op: Op::GetTicket,
+    },
 ];

@@ -83,7 +83,10 @@ pub fn hours(o: &Office) -> Vec<HoursView> {
         .into_iter()
         .map(|(d, ps)| HoursView {
             weekday: weekday_label(d),
-            periods: ps.iter().map(|p| format!("{}–{}", p.open.strftime("%H:%M"), p.close.strftime("%H:%M"))).collect(),
+            periods: ps
+                .iter()
+                .map(|p| format!("{}–{}", p.open.strftime("%H:%M"), p.close.strftime("%H:%M")))
+                .collect(),
         })
         .collect()
 }
@@ -103,9 +106,23 @@ impl From<&Office> for OfficeCardView {
                     fields: s.fields.iter().map(|(f, r)| (f.key(), r)).collect(),
                 })
                 .collect(),
-            sectors: o.sectors.iter().map(|s| NamedView { id: s.id.to_string(), name: s.name.clone() }).collect(),
+            sectors: o
+                .sectors
+                .iter()
+                .map(|s| NamedView {
+                    id: s.id.to_string(),
+                    name: s.name.clone(),
+                })
+                .collect(),
             // Attendants' emails stay private.
-            attendants: o.attendants.iter().map(|a| NamedView { id: a.id.to_string(), name: a.name.clone() }).collect(),
+            attendants: o
+                .attendants
+                .iter()
+                .map(|a| NamedView {
+                    id: a.id.to_string(),
+                    name: a.name.clone(),
+                })
+                .collect(),
             hours: hours(o),
             privacy_version: o.privacy.version.clone(),
         }

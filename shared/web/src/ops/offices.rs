@@ -18,8 +18,15 @@ pub async fn list(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let q = query(&req);
     let uf = match q.get("uf").filter(|s| !s.trim().is_empty()) {
-        None if format == Format::Html => return html(StatusCode::OK, &HomePage { ufs: uf_options() }),
-        None => return finish(format, Err(AppError::invalid("uf", "informe a UF, por exemplo ?uf=SP").into())),
+        None if format == Format::Html => {
+            return html(StatusCode::OK, &HomePage { ufs: uf_options() });
+        }
+        None => {
+            return finish(
+                format,
+                Err(AppError::invalid("uf", "informe a UF, por exemplo ?uf=SP").into()),
+            );
+        }
         Some(uf) => Uf::parse(uf),
     };
     let result = async {
@@ -31,14 +38,23 @@ pub async fn list(app: &App, req: Request) -> Response {
             all
         } else {
             let wanted = city.to_lowercase();
-            all.into_iter().filter(|o| o.city.to_lowercase() == wanted).collect()
+            all.into_iter()
+                .filter(|o| o.city.to_lowercase() == wanted)
+                .collect()
         };
         let views: Vec<OfficeView> = chosen.iter().map(OfficeView::from).collect();
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &List { items: views }),
             Format::Html => html(
                 StatusCode::OK,
-                &OfficesPage { ufs: uf_options(), uf: uf.code(), uf_name: uf.name(), cities, city, offices: views },
+                &OfficesPage {
+                    ufs: uf_options(),
+                    uf: uf.code(),
+                    uf_name: uf.name(),
+                    cities,
+                    city,
+                    offices: views,
+                },
             ),
         })
     }
@@ -62,14 +78,17 @@ pub async fn card(app: &App, req: Request) -> Response {
                     .services
                     .iter()
                     .map(|s| {
-                        let whatsapp = office.whatsapp_link().filter(|_| s.kind == ServiceKind::Whatsapp);
+                        let whatsapp = office
+                            .whatsapp_link()
+                            .filter(|_| s.kind == ServiceKind::Whatsapp);
                         ServiceLink {
                             name: s.name.clone(),
                             kind_label: s.kind.label(),
                             description: s.description.clone(),
                             external: whatsapp.is_some(),
-                            href: whatsapp
-                                .unwrap_or_else(|| format!("/offices/{}/requests/new?service={}", office.id, s.id)),
+                            href: whatsapp.unwrap_or_else(|| {
+                                format!("/offices/{}/requests/new?service={}", office.id, s.id)
+                            }),
                         }
                     })
                     .collect(),

@@ -22,10 +22,19 @@ pub async fn form(app: &App, req: Request) -> Response {
             .filter(|s| s.kind.opens_ticket())
             .ok_or(AppError::NotFound("atendimento"))?;
         if format == Format::Json {
-            return Ok(json(StatusCode::OK, &crate::views::OfficeCardView::from(&office)));
+            return Ok(json(
+                StatusCode::OK,
+                &crate::views::OfficeCardView::from(&office),
+            ));
         }
-        let raw = RawRequestForm { service: Some(service_id), ..Default::default() };
-        Ok(html(StatusCode::OK, &form_page(&office, service, &raw, &FieldErrors::default())))
+        let raw = RawRequestForm {
+            service: Some(service_id),
+            ..Default::default()
+        };
+        Ok(html(
+            StatusCode::OK,
+            &form_page(&office, service, &raw, &FieldErrors::default()),
+        ))
     }
     .await;
     finish(format, result)
@@ -36,7 +45,10 @@ pub async fn submit(app: &App, req: Request) -> Response {
     let result = async {
         let office_id = path_param(&req, "office")?;
         let raw: RawRequestForm = body(&req).await?.into_form()?;
-        let header_key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok());
+        let header_key = req
+            .headers()
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok());
         match open_request::open(app, &office_id, &raw, header_key).await {
             Ok(opened) => Ok(match format {
                 Format::Json => {
@@ -50,17 +62,31 @@ pub async fn submit(app: &App, req: Request) -> Response {
                         }),
                     );
                     if opened.replayed {
-                        r.headers_mut().insert("idempotent-replayed", http::HeaderValue::from_static("true"));
+                        r.headers_mut().insert(
+                            "idempotent-replayed",
+                            http::HeaderValue::from_static("true"),
+                        );
                     }
                     r
                 }
-                Format::Html => see_other(&format!("/tickets/{}?k={}&novo=1", opened.id, opened.token)),
+                Format::Html => {
+                    see_other(&format!("/tickets/{}?k={}&novo=1", opened.id, opened.token))
+                }
             }),
             // A person gets the form back with what they typed and each error beside its field.
-            Err(AppError::Invalid(errors)) if format == Format::Html && errors.get("service").is_none() => {
+            Err(AppError::Invalid(errors))
+                if format == Format::Html && errors.get("service").is_none() =>
+            {
                 let office = offices::card(app, &office_id).await?;
-                let service = raw.service.as_deref().and_then(|s| office.service(s)).ok_or(AppError::NotFound("atendimento"))?;
-                Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&office, service, &raw, &errors)))
+                let service = raw
+                    .service
+                    .as_deref()
+                    .and_then(|s| office.service(s))
+                    .ok_or(AppError::NotFound("atendimento"))?;
+                Ok(html(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &form_page(&office, service, &raw, &errors),
+                ))
             }
             Err(e) => Err(Failure::from(e)),
         }
@@ -87,7 +113,12 @@ fn raw_value(raw: &RawRequestForm, field: FormField) -> Option<&String> {
     }
 }
 
-fn form_page(office: &Office, service: &Service, raw: &RawRequestForm, errors: &FieldErrors) -> RequestFormPage {
+fn form_page(
+    office: &Office,
+    service: &Service,
+    raw: &RawRequestForm,
+    errors: &FieldErrors,
+) -> RequestFormPage {
     let fields = FormField::ALL
         .iter()
         // Attachments arrive with the attachments feature; the form does not offer them yet.
@@ -149,12 +180,21 @@ fn form_page(office: &Office, service: &Service, raw: &RawRequestForm, errors: &
         service_name: service.name.clone(),
         service_description: service.description.clone(),
         fields,
-        errors: errors.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
-        consent_checked: raw.consent.as_deref().is_some_and(|c| matches!(c, "true" | "on" | "1")),
+        errors: errors
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        consent_checked: raw
+            .consent
+            .as_deref()
+            .is_some_and(|c| matches!(c, "true" | "on" | "1")),
         consent_error: errors.get("consent").map(ToOwned::to_owned),
         privacy_version: office.privacy.version.clone(),
         privacy_text: office.privacy.text.clone(),
         // Keeps a resubmitted form (double click, refresh) on the same ticket.
-        idempotency_key: raw.idempotency_key.clone().unwrap_or_else(|| ulid::Ulid::generate().to_string()),
+        idempotency_key: raw
+            .idempotency_key
+            .clone()
+            .unwrap_or_else(|| ulid::Ulid::generate().to_string()),
     }
 }

@@ -36,7 +36,11 @@ pub async fn show(app: &App, req: Request) -> Response {
                 history: t
                     .events
                     .iter()
-                    .map(|e| HistoryLine { at: local_time(e.at, &tz), author: e.author.label(), text: e.text.clone() })
+                    .map(|e| HistoryLine {
+                        at: local_time(e.at, &tz),
+                        author: e.author.label(),
+                        text: e.text.clone(),
+                    })
                     .collect(),
             },
         ))
