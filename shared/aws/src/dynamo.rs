@@ -92,6 +92,13 @@ fn due_key(at: Timestamp, id: MailId) -> String {
     format!("{:015}#{id}", millis(at).max(0))
 }
 
+fn mail_id(item: &Item) -> Result<MailId, StoreError> {
+    text(item, "PK")
+        .and_then(|pk| pk.strip_prefix("MAIL#").and_then(|s| s.parse().ok()))
+        .map(MailId)
+        .ok_or_else(|| StoreError::Corrupt("mail key".into()))
+}
+
 fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
 }
@@ -126,40 +133,42 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    async fn read_counter(&self, office: &OfficeId) -> Result<u64, StoreError> {
+    /// One item by key.
+    async fn get(
+        &self,
+        pk: String,
+        sk: &str,
+        consistent: bool,
+    ) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("OFFICE#{office}"), "COUNTER")))
-            .consistent_read(true)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(unavailable)?;
-        Ok(out.item.as_ref().and_then(|i| num(i, "n")).unwrap_or(0) as u64)
+        Ok(out.item)
+    }
+
+    async fn read_counter(&self, office: &OfficeId) -> Result<u64, StoreError> {
+        let item = self
+            .get(format!("OFFICE#{office}"), "COUNTER", true)
+            .await?;
+        Ok(item.as_ref().and_then(|i| num(i, "n")).unwrap_or(0) as u64)
     }
 
     async fn read_idempotency(
         &self,
         key_hash: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("IDEM#{key_hash}"), "IDEM")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.item.as_ref().map(|i| from_av(i, "data")).transpose()
+        let item = self.get(format!("IDEM#{key_hash}"), "IDEM", true).await?;
+        item.as_ref().map(|i| from_av(i, "data")).transpose()
     }
 
     fn mail_from_item(item: &Item) -> Result<OutboxMail, StoreError> {
-        let id: MailId = text(item, "PK")
-            .and_then(|pk| pk.strip_prefix("MAIL#").and_then(|s| s.parse().ok()))
-            .map(MailId)
-            .ok_or_else(|| StoreError::Corrupt("mail key".into()))?;
+        let id = mail_id(item)?;
         let c: MailContent = from_av(item, "data")?;
         let opt_ts = |attr| num(item, attr).map(from_millis).transpose();
         Ok(OutboxMail {
@@ -383,15 +392,8 @@ impl Store for DynamoStore {
     }
 
     async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("OFFICE#{id}"), "PROFILE")))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.item.as_ref().map(|i| from_av(i, "data")).transpose()
+        let item = self.get(format!("OFFICE#{id}"), "PROFILE", false).await?;
+        item.as_ref().map(|i| from_av(i, "data")).transpose()
     }
 
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
@@ -520,28 +522,12 @@ impl Store for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        out.items()
-            .iter()
-            .map(|i| {
-                text(i, "PK")
-                    .and_then(|pk| pk.strip_prefix("MAIL#").and_then(|s| s.parse().ok()))
-                    .map(MailId)
-                    .ok_or_else(|| StoreError::Corrupt("mail key".into()))
-            })
-            .collect()
+        out.items().iter().map(mail_id).collect()
     }
 
     async fn get_mail(&self, id: MailId) -> Result<Option<OutboxMail>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("MAIL#{id}"), "MAIL")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.item.as_ref().map(Self::mail_from_item).transpose()
+        let item = self.get(format!("MAIL#{id}"), "MAIL", true).await?;
+        item.as_ref().map(Self::mail_from_item).transpose()
     }
 
     async fn claim_mail(

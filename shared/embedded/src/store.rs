@@ -36,6 +36,19 @@ fn millis(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
+/// The JSON `body` of the one row `sql` selects by `id`, decoded.
+fn body_by_id<T: DeserializeOwned>(
+    c: &Connection,
+    sql: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
+    let body: Option<String> = c
+        .query_row(sql, [id], |r| r.get(0))
+        .optional()
+        .map_err(unavailable)?;
+    body.as_deref().map(from_json).transpose()
+}
+
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Self::init(Connection::open(path).map_err(unavailable)?)
@@ -81,16 +94,14 @@ impl SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(unavailable)?;
-        let body: Option<String> = tx
-            .query_row(
-                "SELECT body FROM outbox WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(unavailable)?;
-        let Some(body) = body else { return Ok(None) };
-        let mut mail: OutboxMail = from_json(&body)?;
+        let Some(mut mail) = body_by_id::<OutboxMail>(
+            &tx,
+            "SELECT body FROM outbox WHERE id = ?1",
+            &id.to_string(),
+        )?
+        else {
+            return Ok(None);
+        };
         if !change(&mut mail) {
             return Ok(None);
         }
@@ -128,18 +139,8 @@ impl Store for SqliteStore {
 
     async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
         let id = id.clone();
-        self.with(move |c| {
-            let body: Option<String> = c
-                .query_row(
-                    "SELECT body FROM offices WHERE id = ?1",
-                    [id.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(unavailable)?;
-            body.as_deref().map(from_json).transpose()
-        })
-        .await
+        self.with(move |c| body_by_id(c, "SELECT body FROM offices WHERE id = ?1", id.as_str()))
+            .await
     }
 
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
@@ -249,16 +250,14 @@ impl Store for SqliteStore {
 
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
         self.with(move |c| {
-            let body: Option<String> = c
-                .query_row(
-                    "SELECT body FROM requests WHERE id = ?1",
-                    [id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(unavailable)?;
-            let Some(body) = body else { return Ok(None) };
-            let request: Request = from_json(&body)?;
+            let Some(request) = body_by_id::<Request>(
+                c,
+                "SELECT body FROM requests WHERE id = ?1",
+                &id.to_string(),
+            )?
+            else {
+                return Ok(None);
+            };
             let mut stmt = c
                 .prepare_cached("SELECT body FROM events WHERE request_id = ?1 ORDER BY id")
                 .map_err(unavailable)?;
@@ -297,18 +296,8 @@ impl Store for SqliteStore {
     }
 
     async fn get_mail(&self, id: MailId) -> Result<Option<OutboxMail>, StoreError> {
-        self.with(move |c| {
-            let body: Option<String> = c
-                .query_row(
-                    "SELECT body FROM outbox WHERE id = ?1",
-                    [id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(unavailable)?;
-            body.as_deref().map(from_json).transpose()
-        })
-        .await
+        self.with(move |c| body_by_id(c, "SELECT body FROM outbox WHERE id = ?1", &id.to_string()))
+            .await
     }
 
     async fn claim_mail(
