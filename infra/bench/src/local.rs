@@ -1,0 +1,139 @@
+//! Section 4: the local runtime under load on loopback, beside raw SQLite with
+//! the same settings (WAL, synchronous = NORMAL) on the same disk.
+
+use balcao_local::{Options, start};
+use rusqlite::{Connection, params};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const WORKERS: usize = 8;
+
+pub struct Throughput {
+    pub creates: f64,
+    pub reads: f64,
+    pub raw_commits: f64,
+    pub raw_reads: f64,
+}
+
+async fn load(
+    seconds: u64,
+    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    ok: u16,
+) -> f64 {
+    let client = reqwest::Client::new();
+    let make = Arc::new(make);
+    let done = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let (client, make, done) = (client.clone(), make.clone(), done.clone());
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    if let Ok(r) = make(&client).send().await
+                        && r.status().as_u16() == ok
+                    {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        let _ = t.await;
+    }
+    done.load(Ordering::Relaxed) as f64 / seconds as f64
+}
+
+fn raw_sqlite(
+    dir: &std::path::Path,
+    seconds: u64,
+    body: &str,
+) -> Result<(f64, f64), rusqlite::Error> {
+    let c = Connection::open(dir.join("raw.db"))?;
+    c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL);")?;
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut n = 0u64;
+    while Instant::now() < until {
+        c.execute_batch("BEGIN IMMEDIATE")?;
+        c.execute(
+            "INSERT INTO t (id, body) VALUES (?1, ?2)",
+            params![format!("{n:012}"), body],
+        )?;
+        c.execute_batch("COMMIT")?;
+        n += 1;
+    }
+    let commits = n as f64 / seconds as f64;
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut reads = 0u64;
+    let mut stmt = c.prepare_cached("SELECT body FROM t WHERE id = ?1")?;
+    while Instant::now() < until {
+        let id = format!("{:012}", reads % n.max(1));
+        let _: String = stmt.query_row([id], |r| r.get(0))?;
+        reads += 1;
+    }
+    Ok((commits, reads as f64 / seconds as f64))
+}
+
+pub async fn run(seconds: u64) -> Result<Throughput, Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("balcao-bench-{}", ulid::Ulid::generate()));
+    std::fs::create_dir_all(&dir)?;
+    let running = start(Options {
+        addr: "127.0.0.1:0".parse()?,
+        data_dir: Some(dir.clone()),
+        ..Options::default()
+    })
+    .await?;
+    let base = running.base_url();
+    let body: Value = serde_json::from_str(&crate::events::contact_body())?;
+    let url = format!("{base}/offices/{}/requests", crate::events::OFFICE);
+    let create = {
+        let (url, body) = (url.clone(), body.clone());
+        move |c: &reqwest::Client| {
+            c.post(&url)
+                .header("accept", "application/json")
+                .json(&body)
+        }
+    };
+    let first: Value = create(&reqwest::Client::new()).send().await?.json().await?;
+    let ticket = first["ticket_url"]
+        .as_str()
+        .ok_or("no ticket_url")?
+        .to_owned();
+    let creates = load(seconds, create, 201).await;
+    let reads = load(
+        seconds,
+        move |c| c.get(&ticket).header("accept", "application/json"),
+        200,
+    )
+    .await;
+    drop(running);
+    // A stored request is about this big.
+    let sample = "x".repeat(1800);
+    let (raw_commits, raw_reads) = raw_sqlite(&dir, seconds, &sample)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Throughput {
+        creates,
+        reads,
+        raw_commits,
+        raw_reads,
+    })
+}
+
+pub fn print(t: &Throughput) {
+    println!("| figure | local runtime | raw SQLite | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| ticket creates / s ({WORKERS} clients) vs commits / s | {:.0} | {:.0} | {:.2} |",
+        t.creates,
+        t.raw_commits,
+        t.creates / t.raw_commits
+    );
+    println!(
+        "| ticket page reads / s ({WORKERS} clients) vs point reads / s | {:.0} | {:.0} | {:.2} |",
+        t.reads,
+        t.raw_reads,
+        t.reads / t.raw_reads
+    );
+}

