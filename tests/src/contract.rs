@@ -115,6 +115,11 @@ pub async fn offices_round_trip(store: Shared) {
     let mut renamed = sp1.clone();
     renamed.name = "Novo nome".into();
     store.put_office(&renamed).await.expect("update office");
+    assert_eq!(
+        store.get_office(&sp1.id).await.expect("get"),
+        Some(renamed.clone()),
+        "a read after a write sees it"
+    );
     let sp: BTreeSet<String> = store
         .list_offices(Uf::SP)
         .await

@@ -5,9 +5,7 @@ use crate::events::{OFFICE, for_function};
 use crate::stats::percentile;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use balcao_app::courier::{Courier, RetryPolicy};
@@ -286,27 +284,62 @@ where
     v
 }
 
-fn cap(c: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) -> (f64, f64) {
-    c.map(|c| {
-        (
-            c.read_capacity_units().unwrap_or(0.0),
-            c.write_capacity_units().unwrap_or(0.0),
-        )
-    })
-    .unwrap_or((0.0, 0.0))
+/// Item size by DynamoDB's rules (names and values in bytes; numbers by their digits;
+/// maps and lists 3 bytes plus 1 per element). DynamoDB Local reports no consumed
+/// capacity, so capacity is computed from the items the operations really touch.
+fn av_size(v: &AttributeValue) -> f64 {
+    match v {
+        AttributeValue::S(s) => s.len() as f64,
+        AttributeValue::N(n) => {
+            (n.trim_start_matches('-').replace('.', "").len() as f64 / 2.0).ceil() + 1.0
+        }
+        AttributeValue::B(b) => b.as_ref().len() as f64,
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1.0,
+        AttributeValue::M(m) => {
+            3.0 + m
+                .iter()
+                .map(|(k, v)| k.len() as f64 + av_size(v) + 1.0)
+                .sum::<f64>()
+        }
+        AttributeValue::L(l) => 3.0 + l.iter().map(|v| av_size(v) + 1.0).sum::<f64>(),
+        AttributeValue::Ss(v) => v.iter().map(|s| s.len() as f64).sum(),
+        AttributeValue::Ns(v) => v.iter().map(|n| n.len() as f64 / 2.0 + 1.0).sum(),
+        _ => 0.0,
+    }
 }
 
-fn caps(cs: &[aws_sdk_dynamodb::types::ConsumedCapacity]) -> (f64, f64) {
-    cs.iter()
-        .map(|c| cap(Some(c)))
-        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+fn item_size(item: &HashMap<String, AttributeValue>) -> f64 {
+    item.iter().map(|(k, v)| k.len() as f64 + av_size(v)).sum()
+}
+
+/// Read units of items read together: 4 KB each; eventually consistent reads cost half.
+fn rcu(items: &[HashMap<String, AttributeValue>], consistent: bool) -> f64 {
+    let units = (items.iter().map(item_size).sum::<f64>() / 4096.0)
+        .ceil()
+        .max(1.0);
+    if consistent { units } else { units / 2.0 }
+}
+
+/// Write units: 1 KB each, per item; transactional writes cost double.
+fn wcu(items: &[HashMap<String, AttributeValue>], transactional: bool) -> f64 {
+    let units: f64 = items
+        .iter()
+        .map(|i| (item_size(i) / 1024.0).ceil().max(1.0))
+        .sum();
+    if transactional { 2.0 * units } else { units }
 }
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())
 }
 
-pub async fn latency(f: &Fixture, n: usize) -> Result<Vec<Latency>, Error> {
+pub struct LatencyReport {
+    pub rows: Vec<Latency>,
+    /// Write units one mail delivery costs: claim and record each rewrite the outbox item.
+    pub mailer_wcu: f64,
+}
+
+pub async fn latency(f: &Fixture, n: usize) -> Result<LatencyReport, Error> {
     let (ticket, token) = f.sample_ticket().await?;
     let (app, _) = f.app(false);
     let c = &f.client;
@@ -341,7 +374,7 @@ pub async fn latency(f: &Fixture, n: usize) -> Result<Vec<Latency>, Error> {
     for (name, op, _, _) in HTTP_OPS {
         let event = for_function(name, &ticket, &token);
         let mut handler = time(n, || async { drop(op.handle(&app, request(&event)).await) }).await;
-        let mut capacity = (0.0, 0.0);
+        let capacity: (f64, f64);
         let mut raw = match *name {
             "list-offices" => {
                 let r = c
@@ -350,10 +383,9 @@ pub async fn latency(f: &Fixture, n: usize) -> Result<Vec<Latency>, Error> {
                     .index_name("GSI1")
                     .key_condition_expression("GSI1PK = :uf")
                     .expression_attribute_values(":uf", s("UF#SP"))
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await?;
-                capacity = cap(r.consumed_capacity());
+                capacity = (rcu(r.items(), false), 0.0);
                 time(n, || async {
                     let _ = c
                         .query()
@@ -371,10 +403,15 @@ pub async fn latency(f: &Fixture, n: usize) -> Result<Vec<Latency>, Error> {
                     .get_item()
                     .table_name(table)
                     .set_key(Some(office_key.clone()))
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await?;
-                capacity = cap(r.consumed_capacity());
+                capacity = (
+                    rcu(
+                        r.item().into_iter().cloned().collect::<Vec<_>>().as_slice(),
+                        false,
+                    ),
+                    0.0,
+                );
                 time(n, || async {
                     let _ = c
                         .get_item()
@@ -446,19 +483,31 @@ pub async fn latency(f: &Fixture, n: usize) -> Result<Vec<Latency>, Error> {
                                 .build(),
                         );
                     }
-                    let r = c
-                        .transact_write_items()
+                    c.transact_write_items()
                         .set_transact_items(Some(tx))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
                         .send()
                         .await?;
                     raw_counter += 1;
                     samples.push(t.elapsed());
-                    if i == 0 {
-                        capacity = caps(r.consumed_capacity());
-                        capacity.0 += 0.5; // the eventually consistent GetItem of the office
-                    }
                 }
+                let office = c
+                    .get_item()
+                    .table_name(table)
+                    .set_key(Some(office_key.clone()))
+                    .send()
+                    .await?;
+                let office: Vec<_> = office.item().into_iter().cloned().collect();
+                let counter = HashMap::from([
+                    ("PK".to_owned(), s("OFFICE#x")),
+                    ("SK".to_owned(), s("COUNTER")),
+                ]);
+                let mut written: Vec<_> = items
+                    .iter()
+                    .chain(std::iter::once(&mail_item))
+                    .cloned()
+                    .collect();
+                written.push(counter);
+                capacity = (rcu(&office, false), wcu(&written, true));
                 samples
             }
             _ => {
@@ -468,10 +517,9 @@ pub async fn latency(f: &Fixture, n: usize) -> Result<Vec<Latency>, Error> {
                     .key_condition_expression("PK = :pk")
                     .expression_attribute_values(":pk", s(&format!("REQ#{ticket}")))
                     .consistent_read(true)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await?;
-                capacity = cap(r.consumed_capacity());
+                capacity = (rcu(r.items(), true), 0.0);
                 time(n, || async {
                     let _ = c
                         .query()
@@ -494,10 +542,15 @@ pub async fn latency(f: &Fixture, n: usize) -> Result<Vec<Latency>, Error> {
             capacity,
         });
     }
-    Ok(out)
+    let mailer_wcu = 2.0 * wcu(std::slice::from_ref(&mail_item), false);
+    Ok(LatencyReport {
+        rows: out,
+        mailer_wcu,
+    })
 }
 
-pub fn print_latency(rows: &[Latency]) {
+pub fn print_latency(report: &LatencyReport) {
+    let rows = &report.rows;
     println!(
         "| operation | handler p50 | handler p99 | raw SDK p50 | raw SDK p99 | p50 ratio | capacity (RCU / WCU) |"
     );

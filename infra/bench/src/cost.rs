@@ -2,7 +2,7 @@
 //! measured calls, capacity and durations. Operations not built yet are
 //! estimated from their nearest built twin and marked so.
 
-use crate::aws_ops::{Latency, Trips, ses_calls};
+use crate::aws_ops::{LatencyReport, Trips, ses_calls};
 
 /// On-demand list prices, us-east-1, USD (edit and re-run for another region).
 const LAMBDA_GB_SECOND_ARM: f64 = 0.000_013_333_4;
@@ -92,19 +92,9 @@ const LIFE: &[Step] = &[
     },
 ];
 
-pub fn print(latency: &[Latency], trips: &[Trips]) {
-    let find = |op: &str| latency.iter().find(|l| l.op == op);
-    let mailer_wcu = trips
-        .iter()
-        .find(|t| t.op.starts_with("mailer"))
-        .map(|t| {
-            t.warm
-                .iter()
-                .filter(|(k, _)| k.contains("UpdateItem"))
-                .map(|(_, v)| f64::from(*v))
-                .sum::<f64>()
-        })
-        .unwrap_or(2.0);
+pub fn print(latency: &LatencyReport, trips: &[Trips]) {
+    let find = |op: &str| latency.rows.iter().find(|l| l.op == op);
+    let mailer_wcu = latency.mailer_wcu;
     let ses_per_mail = f64::from(ses_calls(trips).max(1));
     let (mut invocations, mut gb_s, mut http, mut rru, mut wru, mut emails, mut timers) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);

@@ -29,7 +29,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -43,7 +43,13 @@ pub struct DynamoStore {
     /// Last ticket number seen per office, so a warm function opens a ticket
     /// in one transaction without reading the counter first.
     counters: Mutex<HashMap<OfficeId, u64>>,
+    /// Office profiles read recently. Configuration changes rarely; a warm
+    /// function answers from here for [`OFFICE_CACHE_TTL`], so opening a ticket
+    /// is one round trip. Another process sees a change within that time.
+    offices: Mutex<HashMap<OfficeId, (Instant, Office)>>,
 }
+
+pub const OFFICE_CACHE_TTL: Duration = Duration::from_secs(30);
 
 fn unavailable<E: std::error::Error>(e: E) -> StoreError {
     StoreError::Unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
@@ -120,6 +126,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             counters: Mutex::new(HashMap::new()),
+            offices: Mutex::new(HashMap::new()),
         }
     }
 
@@ -374,6 +381,10 @@ fn cancellation_codes(
 #[async_trait]
 impl Store for DynamoStore {
     async fn put_office(&self, office: &Office) -> Result<(), StoreError> {
+        self.offices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&office.id);
         let mut item = key(format!("OFFICE#{}", office.id), "PROFILE");
         item.insert("data".into(), to_av(office)?);
         item.insert("GSI1PK".into(), s(format!("UF#{}", office.uf)));
@@ -392,8 +403,24 @@ impl Store for DynamoStore {
     }
 
     async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
+        let cached = self
+            .offices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned();
+        if let Some((_, office)) = cached.filter(|(at, _)| at.elapsed() < OFFICE_CACHE_TTL) {
+            return Ok(Some(office));
+        }
         let item = self.get(format!("OFFICE#{id}"), "PROFILE", false).await?;
-        item.as_ref().map(|i| from_av(i, "data")).transpose()
+        let office: Option<Office> = item.as_ref().map(|i| from_av(i, "data")).transpose()?;
+        if let Some(o) = &office {
+            self.offices
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.clone(), (Instant::now(), o.clone()));
+        }
+        Ok(office)
     }
 
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {

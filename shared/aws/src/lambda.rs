@@ -1,6 +1,9 @@
 //! What every function's `main` calls: build clients once, then run the handler.
 
 use crate::{DynamoStore, SesMailer, mailer_fn};
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use balcao_app::courier::{Courier, RetryPolicy};
 use balcao_app::{App, Config, Store, SystemClock};
 use balcao_web::Op;
@@ -26,6 +29,35 @@ impl Env {
             public_base_url: var("PUBLIC_BASE_URL")?,
         })
     }
+}
+
+/// AWS endpoints present certificates from Amazon Trust Services (cross-signed by
+/// Starfield G2). Trusting only these spares every cold start from reading and
+/// parsing the ~300 files of the system store (measured: ~8 ms of a ~11 ms init).
+const AWS_ROOTS: &[&[u8]] = &[
+    include_bytes!("../certs/Amazon_Root_CA_1.pem"),
+    include_bytes!("../certs/Amazon_Root_CA_2.pem"),
+    include_bytes!("../certs/Amazon_Root_CA_3.pem"),
+    include_bytes!("../certs/Amazon_Root_CA_4.pem"),
+    include_bytes!("../certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem"),
+];
+
+pub fn https_client() -> Result<SharedHttpClient, Error> {
+    let store = AWS_ROOTS
+        .iter()
+        .fold(TrustStore::empty(), |s, pem| s.with_pem_certificate(*pem));
+    let tls = TlsContext::builder().with_trust_store(store).build()?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(tls)
+        .build_https())
+}
+
+async fn sdk_config() -> Result<aws_config::SdkConfig, Error> {
+    Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client()?)
+        .load()
+        .await)
 }
 
 fn init_tracing() {
@@ -57,7 +89,7 @@ async fn app(env: &Env, sdk: &aws_config::SdkConfig) -> App {
 pub async fn serve(op: Op) -> Result<(), Error> {
     init_tracing();
     let env = Env::from_env()?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = sdk_config().await?;
     let app = app(&env, &sdk).await;
     let app = &app;
     lambda_http::run(service_fn(move |req| async move {
@@ -71,7 +103,7 @@ pub async fn serve(op: Op) -> Result<(), Error> {
 pub async fn serve_mailer() -> Result<(), Error> {
     init_tracing();
     let env = Env::from_env()?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = sdk_config().await?;
     let from = var("SENDER_ADDRESS")?;
     let configuration_set = std::env::var("SES_CONFIGURATION_SET")
         .ok()
@@ -92,4 +124,16 @@ pub async fn serve_mailer() -> Result<(), Error> {
         mailer_fn::handle(courier, event)
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bundled_roots_are_certificates_and_build_a_client() {
+        for pem in super::AWS_ROOTS {
+            let text = std::str::from_utf8(pem).expect("PEM is text");
+            assert!(text.trim_start().starts_with("-----BEGIN CERTIFICATE-----"));
+        }
+        assert!(super::https_client().is_ok());
+    }
 }
