@@ -552,7 +552,7 @@ pub async fn latency(f: &Fixture, n: usize) -> Result<LatencyReport, Error> {
 pub fn print_latency(report: &LatencyReport) {
     let rows = &report.rows;
     println!(
-        "| operation | handler p50 | handler p99 | raw SDK p50 | raw SDK p99 | p50 ratio | capacity (RCU / WCU) |"
+        "| operation | handler p50 | handler p99 | raw SDK p50 | raw SDK p99 | p50 ratio | capacity units (read / write, from item sizes) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for r in rows {
