@@ -62,6 +62,7 @@ pub fn draft(
             },
             event: Event {
                 id: event_id,
+                seq: 1,
                 at,
                 kind: EventKind::Opened,
                 author: Author::Citizen,
@@ -400,4 +401,68 @@ pub async fn an_expired_lease_can_be_taken_over(store: Shared) {
         .await
         .expect("claim");
     assert_eq!(taken.expect("lease expired").attempts, 2);
+}
+
+pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared) {
+    use balcao_app::ports::Change;
+    let o = demo(0);
+    store.put_office(&o).await.expect("put");
+    let compose = draft(&o, now(), None);
+    let Opened::Created(r) = store.open_request(&o.id, &compose).await.expect("open") else {
+        panic!("created")
+    };
+    let at = now() + SignedDuration::from_mins(5);
+    let change = |text: &str, expected: u64, status: Status| {
+        let mut next = (*r).clone();
+        next.status = status;
+        next.version = expected + 1;
+        next.updated_at = at;
+        let mut mail = compose(r.number).mail;
+        mail.id = MailId(Ulid::generate());
+        Change {
+            request: next,
+            expected_version: expected,
+            event: Event {
+                id: Ulid::generate(),
+                seq: expected + 1,
+                at,
+                kind: EventKind::Message,
+                author: Author::Citizen,
+                text: text.into(),
+                status: None,
+            },
+            mails: vec![mail],
+        }
+    };
+    assert!(
+        store
+            .apply_change(&change("primeira", 1, Status::Cancelled))
+            .await
+            .expect("apply")
+    );
+    // Someone who read version 1 too now loses, and writes nothing.
+    assert!(
+        !store
+            .apply_change(&change("atrasada", 1, Status::ClosedByCitizen))
+            .await
+            .expect("apply")
+    );
+    let t = store.get_ticket(r.id).await.expect("get").expect("ticket");
+    assert_eq!(t.request.version, 2);
+    assert_eq!(t.request.status, Status::Cancelled);
+    let texts: Vec<&str> = t.events.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec!["aberta", "primeira"],
+        "history in order, append-only"
+    );
+    let due = store
+        .due_mail(at + SignedDuration::from_hours(1), 100)
+        .await
+        .expect("due");
+    assert_eq!(
+        due.len(),
+        2,
+        "the opening mail and the change's mail; none from the stale change"
+    );
 }

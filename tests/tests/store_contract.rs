@@ -43,6 +43,12 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_change_applies_once_and_a_stale_one_changes_nothing() {
+                contract::a_change_applies_once_and_a_stale_one_changes_nothing(store().await)
+                    .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::an_expired_lease_can_be_taken_over(store().await).await;
             }

@@ -73,3 +73,95 @@ pub fn ticket_opened(r: &Request, link: &str) -> Letter {
         html,
     }
 }
+
+#[derive(Template)]
+#[template(path = "emails/office_notice.html")]
+struct OfficeNoticeHtml<'a> {
+    r: &'a Request,
+    headline: &'a str,
+    body: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/office_notice.txt")]
+struct OfficeNoticeText<'a> {
+    r: &'a Request,
+    headline: &'a str,
+    body: &'a str,
+}
+
+/// To the office: something happened on one of its requests (SPEC S10).
+pub fn office_notice(r: &Request, headline: &str, body: &str) -> Letter {
+    let html = OfficeNoticeHtml { r, headline, body }
+        .render()
+        .unwrap_or_default();
+    let text = OfficeNoticeText { r, headline, body }
+        .render()
+        .unwrap_or_default();
+    Letter {
+        subject: format!("{headline} – {}", r.service_name),
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_render_with_escaping() {
+        let office = balcao_core::OfficeSnapshot {
+            id: balcao_core::OfficeId::parse("o").unwrap(),
+            name: "Cartório <1>".into(),
+            uf: balcao_core::Uf::SP,
+            city: "São Paulo".into(),
+            cns: "123456".into(),
+            address: "Rua A".into(),
+            cep: "01000-000".into(),
+            phone: "11".into(),
+            email: balcao_core::Email::parse("o@example.com").unwrap(),
+            whatsapp: None,
+            timezone: "America/Sao_Paulo".into(),
+        };
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let r = Request {
+            id: balcao_core::RequestId(ulid::Ulid::nil()),
+            number: balcao_core::TicketNumber(7),
+            office,
+            service_id: balcao_core::ServiceId::parse("contato").unwrap(),
+            service_kind: balcao_core::ServiceKind::Contact,
+            service_name: "Contato".into(),
+            status: balcao_core::Status::Received,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            citizen: balcao_core::Citizen {
+                name: balcao_core::PersonName::parse("Ana Lima").unwrap(),
+                email: balcao_core::Email::parse("ana@example.com").unwrap(),
+                document: Some(balcao_core::Document::parse("529.982.247-25").unwrap()),
+                mobile: None,
+            },
+            details: Default::default(),
+            appointment: None,
+            consent: balcao_core::Consent {
+                version: "v1".into(),
+                accepted_at: now,
+            },
+            token_hash: String::new(),
+        };
+        let l = ticket_opened(&r, "https://x/tickets/1?k=s");
+        assert!(
+            l.text
+                .starts_with("Acompanhe sua solicitação nº 7:\nhttps://x/tickets/1?k=s")
+        );
+        assert!(l.html.contains("Cartório &#60;1&#62;") || l.html.contains("Cartório &lt;1&gt;"));
+        assert!(l.text.contains("***.982.247-**") && !l.text.contains("529.982.247-25"));
+        let n = office_notice(&r, "Nova mensagem na solicitação nº 7", "<b>oi</b>");
+        assert!(
+            n.text.contains("<b>oi</b>"),
+            "text bodies are not HTML-escaped"
+        );
+        assert!(!n.html.contains("<b>oi</b>"), "HTML bodies are escaped");
+    }
+}

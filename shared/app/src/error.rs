@@ -12,6 +12,12 @@ pub enum AppError {
     #[error("a chave de idempotência já foi usada com outros dados")]
     IdempotencyMismatch,
     #[error(transparent)]
+    NotAllowed(#[from] balcao_core::TransitionError),
+    #[error(
+        "a solicitação foi alterada ao mesmo tempo por outra pessoa; recarregue a página e tente de novo"
+    )]
+    Conflict,
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

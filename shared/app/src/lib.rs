@@ -1,6 +1,7 @@
 //! Balcão's use cases. Each operation is a module here, written against the
 //! small ports of [`ports`]; the AWS and embedded adapters implement them.
 
+pub mod citizen_actions;
 pub mod courier;
 pub mod emails;
 pub mod error;

@@ -3,7 +3,7 @@
 //! one transaction.
 
 use crate::emails;
-use crate::ports::{IdempotencyRecord, MailId, NewTicket, Opened, OutboxMail};
+use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail};
 use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
 use crate::{App, AppError};
 use balcao_core::{
@@ -83,6 +83,7 @@ pub async fn open(
         };
         let event = Event {
             id: Ulid::generate(),
+            seq: 1,
             at: now,
             kind: EventKind::Opened,
             author: Author::Citizen,
@@ -90,21 +91,7 @@ pub async fn open(
             status: Some(Status::Received),
         };
         let letter = emails::ticket_opened(&request, &ticket_url);
-        let mail = OutboxMail {
-            id: MailId(Ulid::generate()),
-            to: request.citizen.email.clone(),
-            subject: letter.subject,
-            text: letter.text,
-            html: letter.html,
-            request_id: Some(id),
-            created_at: now,
-            attempts: 0,
-            next_attempt_at: now,
-            leased_until: None,
-            sent_at: None,
-            provider_id: None,
-            last_error: None,
-        };
+        let mail = OutboxMail::new(request.citizen.email.clone(), letter, Some(id), now);
         let idempotency = key.as_ref().map(|k| IdempotencyRecord {
             key_hash: k.hash(office_key),
             office_id: office.id.clone(),

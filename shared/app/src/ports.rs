@@ -67,6 +67,43 @@ pub struct OutboxMail {
     pub last_error: Option<String>,
 }
 
+impl OutboxMail {
+    /// A new mail, due now.
+    pub fn new(
+        to: Email,
+        letter: crate::emails::Letter,
+        request_id: Option<RequestId>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: MailId(Ulid::generate()),
+            to,
+            subject: letter.subject,
+            text: letter.text,
+            html: letter.html,
+            request_id,
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            leased_until: None,
+            sent_at: None,
+            provider_id: None,
+            last_error: None,
+        }
+    }
+}
+
+/// One change to a request: the request as it becomes, the history entry that
+/// says why, and the emails it causes. Applied only if the stored version is
+/// still `expected_version` (one conditional write).
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub request: Request,
+    pub expected_version: u64,
+    pub event: Event,
+    pub mails: Vec<OutboxMail>,
+}
+
 /// Everything written when a ticket opens, in one transaction.
 #[derive(Debug, Clone)]
 pub struct NewTicket {
@@ -103,6 +140,9 @@ pub trait Store: Send + Sync {
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError>;
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError>;
+    /// Writes the change atomically; `false` (and nothing written) when the
+    /// request moved on since it was read.
+    async fn apply_change(&self, change: &Change) -> Result<bool, StoreError>;
 
     /// Unsent mail whose next attempt is due, oldest first.
     async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError>;

@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType, TransactWriteItem, Update,
 };
 use balcao_app::ports::{
-    Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
+    Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
 };
 use balcao_core::{Email, Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
 use jiff::Timestamp;
@@ -103,6 +103,51 @@ fn mail_id(item: &Item) -> Result<MailId, StoreError> {
         .and_then(|pk| pk.strip_prefix("MAIL#").and_then(|s| s.parse().ok()))
         .map(MailId)
         .ok_or_else(|| StoreError::Corrupt("mail key".into()))
+}
+
+fn meta_item(r: &Request) -> Result<Item, StoreError> {
+    let mut meta = key(format!("REQ#{}", r.id), "META");
+    meta.insert("data".into(), to_av(r)?);
+    meta.insert("version".into(), n(r.version));
+    meta.insert("GSI2PK".into(), s(format!("OFFICE#{}", r.office.id)));
+    meta.insert(
+        "GSI2SK".into(),
+        s(format!(
+            "{}#{:015}#{}",
+            r.status.key(),
+            millis(r.created_at),
+            r.id
+        )),
+    );
+    Ok(meta)
+}
+
+fn event_item(request: RequestId, e: &Event) -> Result<Item, StoreError> {
+    // Sorted by sequence; the id makes a repeated action's condition fail.
+    let mut ev = key(format!("REQ#{request}"), &format!("EV#{:010}", e.seq));
+    ev.insert("event_id".into(), s(e.id.to_string()));
+    ev.insert("data".into(), to_av(e)?);
+    Ok(ev)
+}
+
+fn mail_item(m: &OutboxMail) -> Result<Item, StoreError> {
+    let mut mail = key(format!("MAIL#{}", m.id), "MAIL");
+    mail.insert(
+        "data".into(),
+        to_av(&MailContent {
+            to: m.to.clone(),
+            subject: m.subject.clone(),
+            text: m.text.clone(),
+            html: m.html.clone(),
+            request_id: m.request_id,
+            created_at: m.created_at,
+        })?,
+    );
+    mail.insert("attempts".into(), n(0));
+    mail.insert("next_attempt_at".into(), n(millis(m.next_attempt_at)));
+    mail.insert("GSI1PK".into(), s("OUTBOX"));
+    mail.insert("GSI1SK".into(), s(due_key(m.next_attempt_at, m.id)));
+    Ok(mail)
 }
 
 fn key(pk: String, sk: &str) -> Item {
@@ -222,43 +267,9 @@ impl DynamoStore {
                 .build(),
         ];
 
-        let mut meta = key(format!("REQ#{}", r.id), "META");
-        meta.insert("data".into(), to_av(r)?);
-        meta.insert("version".into(), n(r.version));
-        meta.insert("GSI2PK".into(), s(format!("OFFICE#{office}")));
-        meta.insert(
-            "GSI2SK".into(),
-            s(format!(
-                "{}#{:015}#{}",
-                r.status.key(),
-                millis(r.created_at),
-                r.id
-            )),
-        );
-        items.push(self.put(meta, Some("attribute_not_exists(PK)"))?);
-
-        let mut ev = key(format!("REQ#{}", r.id), &format!("EV#{}", new.event.id));
-        ev.insert("data".into(), to_av(&new.event)?);
-        items.push(self.put(ev, None)?);
-
-        let m = &new.mail;
-        let mut mail = key(format!("MAIL#{}", m.id), "MAIL");
-        mail.insert(
-            "data".into(),
-            to_av(&MailContent {
-                to: m.to.clone(),
-                subject: m.subject.clone(),
-                text: m.text.clone(),
-                html: m.html.clone(),
-                request_id: m.request_id,
-                created_at: m.created_at,
-            })?,
-        );
-        mail.insert("attempts".into(), n(0));
-        mail.insert("next_attempt_at".into(), n(millis(m.next_attempt_at)));
-        mail.insert("GSI1PK".into(), s("OUTBOX"));
-        mail.insert("GSI1SK".into(), s(due_key(m.next_attempt_at, m.id)));
-        items.push(self.put(mail, None)?);
+        items.push(self.put(meta_item(r)?, Some("attribute_not_exists(PK)"))?);
+        items.push(self.put(event_item(r.id, &new.event)?, None)?);
+        items.push(self.put(mail_item(&new.mail)?, None)?);
 
         if let Some(idem) = &new.idempotency {
             let mut it = key(format!("IDEM#{}", idem.key_hash), "IDEM");
@@ -534,6 +545,37 @@ impl Store for DynamoStore {
             }
         }
         Ok(request.map(|request| Ticket { request, events }))
+    }
+
+    async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
+        let r = &change.request;
+        let guard = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(meta_item(r)?))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(change.expected_version))
+            .build()
+            .map_err(unavailable)?;
+        let mut items = vec![TransactWriteItem::builder().put(guard).build()];
+        items.push(self.put(
+            event_item(r.id, &change.event)?,
+            Some("attribute_not_exists(PK)"),
+        )?);
+        for m in &change.mails {
+            items.push(self.put(mail_item(m)?, None)?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Moved on since it was read, or raced another writer: the caller re-reads.
+            Err(err) if cancellation_codes(&err).is_some() => Ok(false),
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError> {

@@ -187,6 +187,8 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub id: Ulid,
+    /// The request's version this entry was written with: the history's order.
+    pub seq: u64,
     pub at: Timestamp,
     pub kind: EventKind,
     pub author: Author,

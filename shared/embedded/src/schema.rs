@@ -23,11 +23,13 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 
 CREATE TABLE IF NOT EXISTS events (
-    id         TEXT PRIMARY KEY,
     request_id TEXT NOT NULL REFERENCES requests (id),
-    body       TEXT NOT NULL
+    seq        INTEGER NOT NULL,
+    id         TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (request_id, seq),
+    UNIQUE (request_id, id)
 );
-CREATE INDEX IF NOT EXISTS events_by_request ON events (request_id, id);
 
 CREATE TABLE IF NOT EXISTS idempotency (
     key_hash   TEXT PRIMARY KEY,

@@ -5,7 +5,7 @@
 use crate::schema::SCHEMA;
 use async_trait::async_trait;
 use balcao_app::ports::{
-    Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
+    Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
 };
 use balcao_core::{Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
 use jiff::Timestamp;
@@ -34,6 +34,33 @@ fn from_json<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
 
 fn millis(t: Timestamp) -> i64 {
     t.as_millisecond()
+}
+
+fn insert_event(
+    tx: &rusqlite::Transaction<'_>,
+    request: RequestId,
+    e: &Event,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO events (id, request_id, seq, body) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            e.id.to_string(),
+            request.to_string(),
+            e.seq as i64,
+            to_json(e)?
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+fn insert_mail(tx: &rusqlite::Transaction<'_>, m: &OutboxMail) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO outbox (id, next_attempt_at, body) VALUES (?1, ?2, ?3)",
+        params![m.id.to_string(), millis(m.next_attempt_at), to_json(m)?],
+    )
+    .map_err(unavailable)?;
+    Ok(())
 }
 
 /// The JSON `body` of the one row `sql` selects by `id`, decoded.
@@ -220,16 +247,8 @@ impl Store for SqliteStore {
                         ],
                     )
                     .map_err(unavailable)?;
-                    tx.execute(
-                        "INSERT INTO events (id, request_id, body) VALUES (?1, ?2, ?3)",
-                        params![new.event.id.to_string(), r.id.to_string(), to_json(&new.event)?],
-                    )
-                    .map_err(unavailable)?;
-                    tx.execute(
-                        "INSERT INTO outbox (id, next_attempt_at, body) VALUES (?1, ?2, ?3)",
-                        params![new.mail.id.to_string(), millis(new.mail.next_attempt_at), to_json(&new.mail)?],
-                    )
-                    .map_err(unavailable)?;
+                    insert_event(&tx, r.id, &new.event)?;
+                    insert_mail(&tx, &new.mail)?;
                     if let Some(idem) = &new.idempotency {
                         tx.execute(
                             "INSERT OR REPLACE INTO idempotency (key_hash, expires_at, body) VALUES (?1, ?2, ?3)",
@@ -259,7 +278,7 @@ impl Store for SqliteStore {
                 return Ok(None);
             };
             let mut stmt = c
-                .prepare_cached("SELECT body FROM events WHERE request_id = ?1 ORDER BY id")
+                .prepare_cached("SELECT body FROM events WHERE request_id = ?1 ORDER BY seq")
                 .map_err(unavailable)?;
             let events = stmt
                 .query_map([id.to_string()], |r| r.get::<_, String>(0))
@@ -267,6 +286,30 @@ impl Store for SqliteStore {
                 .map(|r| from_json::<Event>(&r.map_err(unavailable)?))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Some(Ticket { request, events }))
+        })
+        .await
+    }
+
+    async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
+        let c = change.clone();
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let r = &c.request;
+            let moved = tx
+                .execute(
+                    "UPDATE requests SET status = ?2, version = ?3, body = ?4 WHERE id = ?1 AND version = ?5",
+                    params![r.id.to_string(), r.status.key(), r.version as i64, to_json(r)?, c.expected_version as i64],
+                )
+                .map_err(unavailable)?;
+            if moved == 0 {
+                return Ok(false);
+            }
+            insert_event(&tx, r.id, &c.event)?;
+            for m in &c.mails {
+                insert_mail(&tx, m)?;
+            }
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
         })
         .await
     }

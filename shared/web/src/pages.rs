@@ -75,6 +75,15 @@ pub struct HistoryLine {
 #[template(path = "ticket.html")]
 pub struct TicketPage {
     pub t: TicketView,
+    /// The link's secret, carried by the action forms.
+    pub token: String,
+    /// Fresh ids per page view and form: a form submitted twice acts once.
+    pub message_key: String,
+    pub close_key: String,
+    pub cancel_key: String,
+    pub can_message: bool,
+    pub can_close: bool,
+    pub can_cancel: bool,
     pub just_created: bool,
     pub appointment: Option<String>,
     pub created_at: String,

@@ -177,6 +177,20 @@ pub fn failure(format: Format, f: Failure) -> Response {
             &e.to_string(),
             None,
         ),
+        Failure::App(e @ AppError::NotAllowed(_)) => error(
+            format,
+            StatusCode::CONFLICT,
+            "not_allowed",
+            &e.to_string(),
+            None,
+        ),
+        Failure::App(e @ AppError::Conflict) => error(
+            format,
+            StatusCode::CONFLICT,
+            "conflict",
+            &e.to_string(),
+            None,
+        ),
         Failure::App(AppError::Store(StoreError::Contention)) => error(
             format,
             StatusCode::SERVICE_UNAVAILABLE,

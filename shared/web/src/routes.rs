@@ -14,6 +14,9 @@ pub enum Op {
     RequestForm,
     OpenRequest,
     GetTicket,
+    PostMessage,
+    CancelTicket,
+    CloseTicket,
 }
 
 impl Op {
@@ -23,6 +26,9 @@ impl Op {
         Op::RequestForm,
         Op::OpenRequest,
         Op::GetTicket,
+        Op::PostMessage,
+        Op::CancelTicket,
+        Op::CloseTicket,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -33,6 +39,9 @@ impl Op {
             Op::RequestForm => "request-form",
             Op::OpenRequest => "open-request",
             Op::GetTicket => "get-ticket",
+            Op::PostMessage => "post-message",
+            Op::CancelTicket => "cancel-ticket",
+            Op::CloseTicket => "close-ticket",
         }
     }
 
@@ -43,6 +52,9 @@ impl Op {
             Op::RequestForm => ops::open_request::form(app, req).await,
             Op::OpenRequest => ops::open_request::submit(app, req).await,
             Op::GetTicket => ops::ticket::show(app, req).await,
+            Op::PostMessage => ops::citizen_actions::message(app, req).await,
+            Op::CancelTicket => ops::citizen_actions::cancel(app, req).await,
+            Op::CloseTicket => ops::citizen_actions::close(app, req).await,
         }
     }
 }
@@ -84,5 +96,20 @@ pub const ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/tickets/{id}",
         op: Op::GetTicket,
+    },
+    Route {
+        method: Method::POST,
+        path: "/tickets/{id}/messages",
+        op: Op::PostMessage,
+    },
+    Route {
+        method: Method::POST,
+        path: "/tickets/{id}/cancel",
+        op: Op::CancelTicket,
+    },
+    Route {
+        method: Method::POST,
+        path: "/tickets/{id}/close",
+        op: Op::CloseTicket,
     },
 ];

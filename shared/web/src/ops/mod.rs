@@ -1,3 +1,4 @@
+pub mod citizen_actions;
 pub mod offices;
 pub mod open_request;
 pub mod ticket;

@@ -6,6 +6,7 @@ use crate::pages::{HistoryLine, TicketPage};
 use crate::respond::{Format, finish, negotiate};
 use crate::views::{TicketView, local_time};
 use balcao_app::{App, ticket};
+use balcao_core::{Action, Status};
 use http::StatusCode;
 use lambda_http::Request;
 
@@ -22,6 +23,14 @@ pub async fn show(app: &App, req: Request) -> Response {
             || TicketView::from(&t),
             || TicketPage {
                 t: TicketView::from(&t),
+                token: q.get("k").unwrap_or_default().to_owned(),
+                message_key: ulid::Ulid::generate().to_string(),
+                close_key: ulid::Ulid::generate().to_string(),
+                cancel_key: ulid::Ulid::generate().to_string(),
+                can_message: !t.request.status.is_terminal()
+                    && !matches!(t.request.status, Status::Expired | Status::Released),
+                can_close: t.request.status.apply(Action::CloseByCitizen).is_ok(),
+                can_cancel: t.request.status.apply(Action::Cancel).is_ok(),
                 just_created: q.get("novo") == Some("1"),
                 appointment: t.request.appointment.as_ref().map(|a| {
                     format!(

@@ -1,0 +1,125 @@
+//! What a citizen does from the ticket page (SPEC C7): send a message, cancel,
+//! or close as solved ("Concluir Atendimento"). Each is one conditional write
+//! with its history entry and the office's notification (SPEC S10).
+
+use crate::emails;
+use crate::ports::{Change, OutboxMail, Ticket};
+use crate::{App, AppError, ticket};
+use balcao_core::{Action, Author, Event, EventKind, FreeText, Request, Status};
+use std::str::FromStr;
+use ulid::Ulid;
+
+/// Attempts before two people acting at once becomes a conflict for this caller.
+const ATTEMPTS: usize = 3;
+
+/// Why the change is made; decides the status, the history text and the office's email.
+pub enum CitizenAction {
+    Message(FreeText),
+    Cancel,
+    Close(Option<FreeText>),
+}
+
+impl CitizenAction {
+    fn action(&self) -> Option<Action> {
+        match self {
+            Self::Message(_) => None,
+            Self::Cancel => Some(Action::Cancel),
+            Self::Close(_) => Some(Action::CloseByCitizen),
+        }
+    }
+
+    fn history_text(&self) -> String {
+        match self {
+            Self::Message(m) => m.as_str().to_owned(),
+            Self::Cancel => "Solicitação cancelada pelo cidadão.".into(),
+            Self::Close(None) => "Atendimento concluído pelo cidadão.".into(),
+            Self::Close(Some(m)) => format!("Atendimento concluído pelo cidadão.\n{}", m.as_str()),
+        }
+    }
+
+    fn notice_subject(&self, r: &Request) -> String {
+        match self {
+            Self::Message(_) => format!("Nova mensagem na solicitação nº {}", r.number),
+            Self::Cancel => format!("Solicitação nº {} cancelada pelo cidadão", r.number),
+            Self::Close(_) => format!("Solicitação nº {} concluída pelo cidadão", r.number),
+        }
+    }
+}
+
+/// A client-chosen id for the action (a ULID from the form), so a double
+/// submission records one message.
+pub fn parse_action_key(key: Option<&str>) -> Result<Ulid, AppError> {
+    match key.map(str::trim).filter(|k| !k.is_empty()) {
+        None => Ok(Ulid::generate()),
+        Some(k) => Ulid::from_str(k)
+            .map_err(|_| AppError::invalid("action_key", "identificador de envio inválido")),
+    }
+}
+
+pub async fn act(
+    app: &App,
+    id: &str,
+    token: Option<&str>,
+    what: CitizenAction,
+    key: Ulid,
+) -> Result<Ticket, AppError> {
+    for _ in 0..ATTEMPTS {
+        let t = ticket::read(app, id, token).await?;
+        // Already done: a retried or double-clicked submission.
+        if t.events.iter().any(|e| e.id == key) {
+            return Ok(t);
+        }
+        let r = &t.request;
+        let status = match what.action() {
+            None if is_closed(r.status) => {
+                return Err(AppError::NotAllowed(balcao_core::TransitionError {
+                    from: r.status,
+                    action: Action::CitizenReply,
+                }));
+            }
+            None if r.status == Status::AwaitingCitizen => {
+                Status::AwaitingCitizen.apply(Action::CitizenReply)?
+            }
+            None => r.status,
+            Some(a) => r.status.apply(a)?,
+        };
+        let now = app.clock.now();
+        let mut next = r.clone();
+        next.status = status;
+        next.version = r.version + 1;
+        next.updated_at = now;
+        let event = Event {
+            id: key,
+            seq: next.version,
+            at: now,
+            kind: if what.action().is_none() {
+                EventKind::Message
+            } else {
+                EventKind::StatusChanged
+            },
+            author: Author::Citizen,
+            text: what.history_text(),
+            status: (status != r.status).then_some(status),
+        };
+        let letter = emails::office_notice(&next, &what.notice_subject(&next), &event.text);
+        let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
+        let change = Change {
+            request: next,
+            expected_version: r.version,
+            event,
+            mails: vec![mail],
+        };
+        if app.store.apply_change(&change).await? {
+            let mut t = t;
+            t.request = change.request;
+            t.events.push(change.event);
+            return Ok(t);
+        }
+    }
+    Err(AppError::Conflict)
+}
+
+/// No conversation continues after these.
+fn is_closed(s: Status) -> bool {
+    s.is_terminal() || matches!(s, Status::Expired | Status::Released)
+}
