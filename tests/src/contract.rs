@@ -58,7 +58,8 @@ pub fn draft(
                     version: "v1".into(),
                     accepted_at: at,
                 },
-                token_hash: "ab".repeat(32),
+                token_hashes: vec!["ab".repeat(32)],
+                awaiting_office: true,
             },
             event: Event {
                 id: event_id,

@@ -87,6 +87,13 @@ fn the_http_api_routes_are_the_route_table() {
             for (_, e) in evs {
                 if e["Type"].as_str() == Some("HttpApi") {
                     let p = &e["Properties"];
+                    let path = p["Path"].as_str().expect("Path");
+                    let guarded = p["Auth"]["Authorizer"].as_str() == Some("StaffJwt");
+                    assert_eq!(
+                        guarded,
+                        path.starts_with("/staff/"),
+                        "{path}: staff routes, and only they, need the JWT authorizer"
+                    );
                     events.insert((
                         p["Method"].as_str().expect("Method").to_uppercase(),
                         p["Path"].as_str().expect("Path").to_owned(),

@@ -17,6 +17,10 @@ pub fn routes(router: Router<Local>) -> Router<Local> {
     router
         .route("/_dev/mailbox", get(mailbox))
         .route("/_dev/clock", post(clock))
+        .route(
+            "/_dev/login",
+            get(crate::auth::login_page).post(crate::auth::login),
+        )
 }
 
 #[derive(Template)]

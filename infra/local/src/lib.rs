@@ -1,6 +1,7 @@
 //! The local runtime: every route of `balcao_web::ROUTES` served by the same
 //! handlers the Lambdas run, over SQLite, a local mailbox and a courier loop.
 
+pub mod auth;
 pub mod dev;
 pub mod seed;
 
@@ -69,6 +70,7 @@ pub struct Local {
     pub courier: Courier,
     pub mailbox: LocalMailbox,
     pub manual_clock: Option<Arc<ManualClock>>,
+    pub sessions: auth::Sessions,
 }
 
 /// A started runtime. Dropping it stops the server and the courier.
@@ -142,6 +144,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         courier,
         mailbox,
         manual_clock,
+        sessions: auth::Sessions::default(),
     };
 
     let (stop, stopped) = watch::channel(false);
@@ -203,25 +206,60 @@ pub fn router(local: Local) -> Router {
     let mut router = Router::new();
     for route in balcao_web::ROUTES {
         let op = route.op;
+        let staff = route.is_staff();
         let filter = axum::routing::MethodFilter::try_from(route.method.clone())
             .expect("routes use standard methods");
         let handler = move |State(local): State<Local>,
                             params: Option<Path<HashMap<String, String>>>,
                             req| async move {
-            serve(op, &local, params.map(|p| p.0).unwrap_or_default(), req).await
+            serve(
+                op,
+                staff,
+                &local,
+                params.map(|p| p.0).unwrap_or_default(),
+                req,
+            )
+            .await
         };
         router = router.route(route.path, on(filter, handler));
     }
     dev::routes(router).with_state(local)
 }
 
+fn unauthorized(headers: &http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let browser = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if browser {
+        axum::response::Redirect::to("/_dev/login").into_response()
+    } else {
+        (
+            http::StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({"message": "Unauthorized"})),
+        )
+            .into_response()
+    }
+}
+
 /// Turns the local HTTP request into what API Gateway would hand the Lambda.
 async fn serve(
     op: Op,
+    staff: bool,
     local: &Local,
     params: HashMap<String, String>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
+    // Like the JWT authorizer: no valid sign-in, no call to the handler.
+    let caller = if staff {
+        match local.sessions.caller(req.headers()) {
+            Some(who) => Some(who),
+            None => return unauthorized(req.headers()),
+        }
+    } else {
+        None
+    };
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -237,7 +275,10 @@ async fn serve(
     } else {
         lambda_http::Body::Binary(bytes.to_vec())
     };
-    let req = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
+    let mut req = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
+    if let Some(who) = &caller {
+        req = req.with_request_context(auth::context_for(who));
+    }
     let res = op.handle(&local.app, req).await;
     let (parts, body) = res.into_parts();
     let bytes: Vec<u8> = match body {

@@ -227,6 +227,30 @@ pub fn demo_offices() -> Vec<Office> {
         .collect()
 }
 
+/// Demo staff: per office a manager and its two attendants.
+pub fn demo_staff() -> Vec<balcao_core::StaffMember> {
+    use balcao_core::{Role, StaffMember};
+    demo_offices()
+        .into_iter()
+        .flat_map(|o| {
+            let demo = DEMOS.iter().find(|d| d.id == o.id.as_str());
+            let manager = StaffMember {
+                office: o.id.clone(),
+                role: Role::Manager,
+                name: demo.map(|d| d.officer).unwrap_or("Gestor").to_owned(),
+                email: Email::parse(&format!("gestor@{}.example.com", o.id)).expect("seed email"),
+            };
+            let attendants = o.attendants.iter().map(move |a| StaffMember {
+                office: o.id.clone(),
+                role: Role::Attendant,
+                name: a.name.clone(),
+                email: a.email.clone(),
+            });
+            std::iter::once(manager).chain(attendants.collect::<Vec<_>>())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

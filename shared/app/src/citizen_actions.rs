@@ -5,12 +5,9 @@
 use crate::emails;
 use crate::ports::{Change, OutboxMail, Ticket};
 use crate::{App, AppError, ticket};
-use balcao_core::{Action, Author, Event, EventKind, FreeText, Request, Status};
+use balcao_core::{Action, Author, Event, EventKind, FreeText, Request, Status, TransitionError};
 use std::str::FromStr;
 use ulid::Ulid;
-
-/// Attempts before two people acting at once becomes a conflict for this caller.
-const ATTEMPTS: usize = 3;
 
 /// Why the change is made; decides the status, the history text and the office's email.
 pub enum CitizenAction {
@@ -63,31 +60,39 @@ pub async fn act(
     what: CitizenAction,
     key: Ulid,
 ) -> Result<Ticket, AppError> {
-    for _ in 0..ATTEMPTS {
-        let t = ticket::read(app, id, token).await?;
-        // Already done: a retried or double-clicked submission.
-        if t.events.iter().any(|e| e.id == key) {
-            return Ok(t);
+    // The secret is checked before anything else, and again on every retry.
+    let id = ticket::read(app, id, token).await?.request.id;
+    let token = token.unwrap_or_default();
+    let allowed = |t: &Ticket| {
+        let ok = t
+            .request
+            .token_hashes
+            .iter()
+            .fold(false, |ok, h| crate::secrets::token_matches(token, h) | ok);
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("solicitação"))
         }
+    };
+    ticket::change(app, id, key, allowed, |t, now| {
         let r = &t.request;
         let status = match what.action() {
             None if is_closed(r.status) => {
-                return Err(AppError::NotAllowed(balcao_core::TransitionError {
+                return Err(AppError::NotAllowed(TransitionError {
                     from: r.status,
                     action: Action::CitizenReply,
                 }));
             }
-            None if r.status == Status::AwaitingCitizen => {
-                Status::AwaitingCitizen.apply(Action::CitizenReply)?
-            }
+            None if r.status == Status::AwaitingCitizen => r.status.apply(Action::CitizenReply)?,
             None => r.status,
             Some(a) => r.status.apply(a)?,
         };
-        let now = app.clock.now();
         let mut next = r.clone();
         next.status = status;
         next.version = r.version + 1;
         next.updated_at = now;
+        next.awaiting_office = matches!(what, CitizenAction::Message(_));
         let event = Event {
             id: key,
             seq: next.version,
@@ -103,20 +108,14 @@ pub async fn act(
         };
         let letter = emails::office_notice(&next, &what.notice_subject(&next), &event.text);
         let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
-        let change = Change {
+        Ok(Change {
             request: next,
             expected_version: r.version,
             event,
             mails: vec![mail],
-        };
-        if app.store.apply_change(&change).await? {
-            let mut t = t;
-            t.request = change.request;
-            t.events.push(change.event);
-            return Ok(t);
-        }
-    }
-    Err(AppError::Conflict)
+        })
+    })
+    .await
 }
 
 /// No conversation continues after these.

@@ -105,6 +105,49 @@ pub fn office_notice(r: &Request, headline: &str, body: &str) -> Letter {
     }
 }
 
+#[derive(Template)]
+#[template(path = "emails/office_reply.html")]
+struct OfficeReplyHtml<'a> {
+    r: &'a Request,
+    link: &'a str,
+    staff: &'a str,
+    body: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/office_reply.txt")]
+struct OfficeReplyText<'a> {
+    r: &'a Request,
+    link: &'a str,
+    staff: &'a str,
+    body: &'a str,
+}
+
+/// To the citizen: the office answered (SPEC C9), with the ticket link first.
+pub fn office_reply(r: &Request, link: &str, staff: &str, body: &str) -> Letter {
+    let html = OfficeReplyHtml {
+        r,
+        link,
+        staff,
+        body,
+    }
+    .render()
+    .unwrap_or_default();
+    let text = OfficeReplyText {
+        r,
+        link,
+        staff,
+        body,
+    }
+    .render()
+    .unwrap_or_default();
+    Letter {
+        subject: format!("Resposta do cartório – solicitação nº {}", r.number),
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +191,8 @@ mod tests {
                 version: "v1".into(),
                 accepted_at: now,
             },
-            token_hash: String::new(),
+            token_hashes: vec![],
+            awaiting_office: true,
         };
         let l = ticket_opened(&r, "https://x/tickets/1?k=s");
         assert!(

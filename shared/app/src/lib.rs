@@ -9,6 +9,7 @@ pub mod offices;
 pub mod open_request;
 pub mod ports;
 pub mod secrets;
+pub mod staff_requests;
 pub mod ticket;
 
 pub use error::AppError;

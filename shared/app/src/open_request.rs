@@ -79,7 +79,8 @@ pub async fn open(
                 version: office.privacy.version.clone(),
                 accepted_at: now,
             },
-            token_hash: secret.hash(),
+            token_hashes: vec![secret.hash()],
+            awaiting_office: true,
         };
         let event = Event {
             id: Ulid::generate(),

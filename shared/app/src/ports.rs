@@ -140,6 +140,8 @@ pub trait Store: Send + Sync {
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError>;
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError>;
+    /// Every request of one office (the staff queue filters and sorts them).
+    async fn office_requests(&self, office: &OfficeId) -> Result<Vec<Request>, StoreError>;
     /// Writes the change atomically; `false` (and nothing written) when the
     /// request moved on since it was read.
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError>;

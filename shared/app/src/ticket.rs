@@ -1,18 +1,59 @@
-//! Read the ticket page (SPEC C7) with the secret from the email link.
+//! Reading a ticket with the secret from an email link (SPEC C7), and the one
+//! way every action changes a request.
 
-use crate::ports::Ticket;
+use crate::ports::{Change, Ticket};
 use crate::secrets::token_matches;
 use crate::{App, AppError};
 use balcao_core::RequestId;
+use jiff::Timestamp;
+use ulid::Ulid;
+
+const NOT_FOUND: AppError = AppError::NotFound("solicitação");
+
+/// Attempts before two people acting at once becomes a conflict for this caller.
+const ATTEMPTS: usize = 3;
 
 /// A wrong or missing secret answers exactly like an unknown id.
 pub async fn read(app: &App, id: &str, token: Option<&str>) -> Result<Ticket, AppError> {
-    const NOT_FOUND: AppError = AppError::NotFound("solicitação");
     let id = RequestId::parse(id).ok_or(NOT_FOUND)?;
     let token = token.ok_or(NOT_FOUND)?;
     let ticket = app.store.get_ticket(id).await?.ok_or(NOT_FOUND)?;
-    if !token_matches(token, &ticket.request.token_hash) {
+    // Check every hash, so timing does not tell which secret matched.
+    let matched = ticket
+        .request
+        .token_hashes
+        .iter()
+        .fold(false, |ok, h| token_matches(token, h) | ok);
+    if !matched {
         return Err(NOT_FOUND);
     }
     Ok(ticket)
+}
+
+/// Reads the ticket, checks the caller may act on it, builds the change and
+/// writes it conditionally; re-reads and rebuilds if someone else wrote first.
+/// An action whose `key` is already in the history was done before: it answers
+/// the ticket as it is.
+pub async fn change(
+    app: &App,
+    id: RequestId,
+    key: Ulid,
+    allowed: impl Fn(&Ticket) -> Result<(), AppError>,
+    build: impl Fn(&Ticket, Timestamp) -> Result<Change, AppError>,
+) -> Result<Ticket, AppError> {
+    for _ in 0..ATTEMPTS {
+        let t = app.store.get_ticket(id).await?.ok_or(NOT_FOUND)?;
+        allowed(&t)?;
+        if t.events.iter().any(|e| e.id == key) {
+            return Ok(t);
+        }
+        let change = build(&t, app.clock.now())?;
+        if app.store.apply_change(&change).await? {
+            let mut t = t;
+            t.request = change.request;
+            t.events.push(change.event);
+            return Ok(t);
+        }
+    }
+    Err(AppError::Conflict)
 }

@@ -547,6 +547,31 @@ impl Store for DynamoStore {
         Ok(request.map(|request| Ticket { request, events }))
     }
 
+    async fn office_requests(&self, office: &OfficeId) -> Result<Vec<Request>, StoreError> {
+        let mut requests = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI2")
+                .key_condition_expression("GSI2PK = :o")
+                .expression_attribute_values(":o", s(format!("OFFICE#{office}")))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                requests.push(from_av(item, "data")?);
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(requests),
+            }
+        }
+    }
+
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
         let r = &change.request;
         let guard = Put::builder()

@@ -6,6 +6,7 @@ pub mod document;
 pub mod form;
 pub mod office;
 pub mod request;
+pub mod staff;
 pub mod status;
 pub mod text;
 
@@ -20,5 +21,6 @@ pub use request::{
     Appointment, AppointmentMode, Author, Citizen, Consent, Event, EventKind, OfficeSnapshot,
     Request, RequestDetails, RequestId, TicketNumber,
 };
+pub use staff::{Role, StaffMember};
 pub use status::{Action, Status, TransitionError};
 pub use text::{FreeText, PersonName, ProtocolNumber};

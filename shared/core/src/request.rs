@@ -153,8 +153,23 @@ pub struct Request {
     pub details: RequestDetails,
     pub appointment: Option<Appointment>,
     pub consent: Consent,
-    /// SHA-256 of the ticket link's secret; the secret itself is never stored.
-    pub token_hash: String,
+    /// SHA-256 of each ticket-link secret sent (newest last); secrets are never
+    /// stored, so every email to the citizen carries a fresh one.
+    pub token_hashes: Vec<String>,
+    /// The citizen wrote last and the office has not answered yet.
+    #[serde(default)]
+    pub awaiting_office: bool,
+}
+
+impl Request {
+    /// Most secrets kept valid at once: the oldest stop working after this many emails.
+    pub const MAX_SECRETS: usize = 20;
+
+    pub fn add_secret_hash(&mut self, hash: String) {
+        self.token_hashes.push(hash);
+        let excess = self.token_hashes.len().saturating_sub(Self::MAX_SECRETS);
+        self.token_hashes.drain(..excess);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -290,6 +290,22 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn office_requests(&self, office: &OfficeId) -> Result<Vec<Request>, StoreError> {
+        let office = office.clone();
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT body FROM requests WHERE office_id = ?1 ORDER BY created_at, id",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map([office.as_str()], |r| r.get::<_, String>(0))
+                .map_err(unavailable)?;
+            rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
+        })
+        .await
+    }
+
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
         let c = change.clone();
         self.with(move |conn| {

@@ -97,3 +97,47 @@ pub struct ErrorPage {
     pub message: String,
     pub fields: Vec<(String, String)>,
 }
+
+pub struct QueueLine {
+    pub id: String,
+    pub number: u64,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub service: String,
+    pub sector: Option<String>,
+    pub priority: bool,
+    pub created_at: String,
+    pub citizen: String,
+    /// The citizen wrote last and the office has not answered.
+    pub unread: bool,
+}
+
+impl serde::Serialize for QueueLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::json!({
+            "id": self.id, "number": self.number, "status": self.status, "status_label": self.status_label,
+            "service": self.service, "sector": self.sector, "priority": self.priority,
+            "created_at": self.created_at, "citizen": self.citizen, "unread": self.unread,
+        })
+        .serialize(s)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_queue.html")]
+pub struct StaffQueuePage {
+    pub staff_name: String,
+    pub statuses: Vec<(&'static str, &'static str)>,
+    pub status: &'static str,
+    pub items: Vec<QueueLine>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_request.html")]
+pub struct StaffRequestPage {
+    pub t: TicketView,
+    pub staff_name: String,
+    pub action_key: String,
+    pub can_reply: bool,
+    pub history: Vec<HistoryLine>,
+}

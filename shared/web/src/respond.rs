@@ -38,6 +38,8 @@ pub enum Failure {
     App(AppError),
     BadRequest(String),
     UnsupportedMediaType,
+    /// No valid staff claims (the JWT authorizer normally answers this before us).
+    Unauthorized,
 }
 
 impl From<AppError> for Failure {
@@ -213,6 +215,13 @@ pub fn failure(format: Format, f: Failure) -> Response {
             StatusCode::BAD_REQUEST,
             "bad_request",
             &format!("Requisição malformada: {detail}"),
+            None,
+        ),
+        Failure::Unauthorized => error(
+            format,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Entre com sua conta da serventia para continuar.",
             None,
         ),
         Failure::UnsupportedMediaType => error(

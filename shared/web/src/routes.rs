@@ -17,6 +17,9 @@ pub enum Op {
     PostMessage,
     CancelTicket,
     CloseTicket,
+    StaffQueue,
+    StaffRequest,
+    StaffMessage,
 }
 
 impl Op {
@@ -29,6 +32,9 @@ impl Op {
         Op::PostMessage,
         Op::CancelTicket,
         Op::CloseTicket,
+        Op::StaffQueue,
+        Op::StaffRequest,
+        Op::StaffMessage,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -42,6 +48,9 @@ impl Op {
             Op::PostMessage => "post-message",
             Op::CancelTicket => "cancel-ticket",
             Op::CloseTicket => "close-ticket",
+            Op::StaffQueue => "staff-queue",
+            Op::StaffRequest => "staff-request",
+            Op::StaffMessage => "staff-message",
         }
     }
 
@@ -55,6 +64,9 @@ impl Op {
             Op::PostMessage => ops::citizen_actions::message(app, req).await,
             Op::CancelTicket => ops::citizen_actions::cancel(app, req).await,
             Op::CloseTicket => ops::citizen_actions::close(app, req).await,
+            Op::StaffQueue => ops::staff_requests::queue(app, req).await,
+            Op::StaffRequest => ops::staff_requests::show(app, req).await,
+            Op::StaffMessage => ops::staff_requests::message(app, req).await,
         }
     }
 }
@@ -112,4 +124,26 @@ pub const ROUTES: &[Route] = &[
         path: "/tickets/{id}/close",
         op: Op::CloseTicket,
     },
+    Route {
+        method: Method::GET,
+        path: "/staff/requests",
+        op: Op::StaffQueue,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/requests/{id}",
+        op: Op::StaffRequest,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/messages",
+        op: Op::StaffMessage,
+    },
 ];
+
+impl Route {
+    /// Staff routes sit behind the JWT authorizer.
+    pub fn is_staff(&self) -> bool {
+        self.path.starts_with("/staff/")
+    }
+}

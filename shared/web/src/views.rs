@@ -194,6 +194,20 @@ impl From<&Ticket> for TicketView {
     }
 }
 
+impl TicketView {
+    /// What the office sees: the citizen's document in full (staff check it).
+    pub fn for_staff(t: &Ticket) -> Self {
+        let mut v = Self::from(t);
+        v.citizen["document"] =
+            serde_json::json!(t.request.citizen.document.as_ref().map(|d| match d {
+                balcao_core::Document::Cpf(c) => c.to_string(),
+                balcao_core::Document::Cnpj(c) => c.to_string(),
+            }));
+        v.citizen["awaiting_office"] = serde_json::json!(t.request.awaiting_office);
+        v
+    }
+}
+
 /// `22/11/2026 14:05` in the office's time zone.
 pub fn local_time(at: jiff::Timestamp, timezone: &str) -> String {
     let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);

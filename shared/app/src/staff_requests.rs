@@ -1,0 +1,135 @@
+//! The office's side of requests (SPEC S2, S4): the queue, one request, and
+//! replies. Every function is scoped to the signed-in member's office.
+
+use crate::emails;
+use crate::ports::{Change, OutboxMail, Ticket};
+use crate::secrets::TicketSecret;
+use crate::{App, AppError, open_request, ticket};
+use balcao_core::{Author, Event, EventKind, FreeText, Request, RequestId, StaffMember, Status};
+use jiff::civil::Date;
+use ulid::Ulid;
+
+/// The queue's filters; `None` lets everything through.
+#[derive(Debug, Default, Clone)]
+pub struct QueueFilter {
+    pub status: Option<Status>,
+    pub service: Option<String>,
+    pub sector: Option<String>,
+    /// Day the request was opened, in the office's time zone.
+    pub date: Option<Date>,
+    pub priority: Option<bool>,
+}
+
+impl QueueFilter {
+    fn keeps(&self, r: &Request) -> bool {
+        let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        self.status.is_none_or(|s| r.status == s)
+            && self
+                .service
+                .as_deref()
+                .is_none_or(|s| r.service_id.as_str() == s)
+            && self
+                .sector
+                .as_deref()
+                .is_none_or(|s| r.details.sector.as_deref() == Some(s))
+            && self
+                .date
+                .is_none_or(|d| r.created_at.to_zoned(tz).date() == d)
+            && self.priority.is_none_or(|p| r.details.priority == p)
+    }
+}
+
+/// Legal priority first, then oldest (SPEC S2).
+pub async fn queue(
+    app: &App,
+    staff: &StaffMember,
+    filter: &QueueFilter,
+) -> Result<Vec<Request>, AppError> {
+    let mut items: Vec<Request> = app
+        .store
+        .office_requests(&staff.office)
+        .await?
+        .into_iter()
+        .filter(|r| filter.keeps(r))
+        .collect();
+    items.sort_by(|a, b| {
+        b.details
+            .priority
+            .cmp(&a.details.priority)
+            .then(a.created_at.cmp(&b.created_at))
+    });
+    Ok(items)
+}
+
+/// Another office's request answers exactly like one that does not exist.
+fn own(staff: &StaffMember, t: &Ticket) -> Result<(), AppError> {
+    if t.request.office.id == staff.office {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("solicitação"))
+    }
+}
+
+pub async fn view(app: &App, staff: &StaffMember, id: &str) -> Result<Ticket, AppError> {
+    let id = RequestId::parse(id).ok_or(AppError::NotFound("solicitação"))?;
+    let t = app
+        .store
+        .get_ticket(id)
+        .await?
+        .ok_or(AppError::NotFound("solicitação"))?;
+    own(staff, &t)?;
+    Ok(t)
+}
+
+/// A follow-up message to the citizen (SPEC S4), emailed with a fresh link (SPEC C9).
+pub async fn reply(
+    app: &App,
+    staff: &StaffMember,
+    id: &str,
+    text: FreeText,
+    key: Ulid,
+) -> Result<Ticket, AppError> {
+    let id = RequestId::parse(id).ok_or(AppError::NotFound("solicitação"))?;
+    ticket::change(
+        app,
+        id,
+        key,
+        |t| own(staff, t),
+        |t, now| {
+            let r = &t.request;
+            if r.status.is_terminal() {
+                return Err(AppError::NotAllowed(balcao_core::TransitionError {
+                    from: r.status,
+                    action: balcao_core::Action::AskCitizen,
+                }));
+            }
+            let secret = TicketSecret::generate();
+            let mut next = r.clone();
+            next.version = r.version + 1;
+            next.updated_at = now;
+            next.awaiting_office = false;
+            next.add_secret_hash(secret.hash());
+            let event = Event {
+                id: key,
+                seq: next.version,
+                at: now,
+                kind: EventKind::Message,
+                author: Author::Staff {
+                    name: staff.name.clone(),
+                },
+                text: text.as_str().to_owned(),
+                status: None,
+            };
+            let link = open_request::ticket_url(app, r.id, &secret.encode());
+            let letter = emails::office_reply(&next, &link, &staff.name, text.as_str());
+            let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
+            Ok(Change {
+                request: next,
+                expected_version: r.version,
+                event,
+                mails: vec![mail],
+            })
+        },
+    )
+    .await
+}

@@ -1,0 +1,141 @@
+//! `GET /staff/requests`, `GET /staff/requests/{id}`,
+//! `POST /staff/requests/{id}/messages` (SPEC S2, S4): scoped to the caller's office.
+
+use crate::Response;
+use crate::forms::{body, path_param, query};
+use crate::pages::{HistoryLine, QueueLine, StaffQueuePage, StaffRequestPage};
+use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
+use crate::staff::staff;
+use crate::views::{List, TicketView, local_time};
+use balcao_app::citizen_actions::parse_action_key;
+use balcao_app::staff_requests::{self, QueueFilter};
+use balcao_app::{App, AppError};
+use balcao_core::{FreeText, Request as Ticketed, Status};
+use http::StatusCode;
+use lambda_http::Request;
+
+fn filter(req: &Request) -> Result<QueueFilter, AppError> {
+    let q = query(req);
+    let nonempty = |k: &str| {
+        q.get(k)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(ToOwned::to_owned)
+    };
+    Ok(QueueFilter {
+        status: match nonempty("status") {
+            None => None,
+            Some(s) => Some(
+                Status::parse(&s)
+                    .ok_or_else(|| AppError::invalid("status", "situação desconhecida"))?,
+            ),
+        },
+        service: nonempty("service"),
+        sector: nonempty("sector"),
+        date: match nonempty("date") {
+            None => None,
+            Some(d) => Some(
+                jiff::civil::Date::strptime("%Y-%m-%d", &d)
+                    .map_err(|_| AppError::invalid("date", "data inválida: use AAAA-MM-DD"))?,
+            ),
+        },
+        priority: match nonempty("priority").as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => return Err(AppError::invalid("priority", "use true ou false")),
+        },
+    })
+}
+
+fn line(r: &Ticketed) -> QueueLine {
+    QueueLine {
+        id: r.id.to_string(),
+        number: r.number.0,
+        status: r.status.key(),
+        status_label: r.status.label(),
+        service: r.service_name.clone(),
+        sector: r.details.sector.clone(),
+        priority: r.details.priority,
+        created_at: local_time(r.created_at, &r.office.timezone),
+        citizen: r.citizen.name.as_str().to_owned(),
+        unread: r.awaiting_office,
+    }
+}
+
+pub async fn queue(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let result = async {
+        let me = staff(&req)?;
+        let filter = filter(&req)?;
+        let items: Vec<QueueLine> = staff_requests::queue(app, &me, &filter)
+            .await?
+            .iter()
+            .map(line)
+            .collect();
+        Ok::<_, Failure>(match format {
+            Format::Json => json(StatusCode::OK, &List { items }),
+            Format::Html => crate::respond::html(
+                StatusCode::OK,
+                &StaffQueuePage {
+                    staff_name: me.name.clone(),
+                    statuses: Status::ALL.iter().map(|s| (s.key(), s.label())).collect(),
+                    status: filter.status.map(|s| s.key()).unwrap_or(""),
+                    items,
+                },
+            ),
+        })
+    }
+    .await;
+    finish(format, result)
+}
+
+pub async fn show(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let result = async {
+        let me = staff(&req)?;
+        let t = staff_requests::view(app, &me, &path_param(&req, "id")?).await?;
+        let tz = t.request.office.timezone.clone();
+        Ok::<_, Failure>(negotiate(
+            format,
+            StatusCode::OK,
+            || TicketView::for_staff(&t),
+            || StaffRequestPage {
+                t: TicketView::for_staff(&t),
+                staff_name: me.name.clone(),
+                action_key: ulid::Ulid::generate().to_string(),
+                can_reply: !t.request.status.is_terminal(),
+                history: t
+                    .events
+                    .iter()
+                    .map(|e| HistoryLine {
+                        at: local_time(e.at, &tz),
+                        author: e.author.label(),
+                        text: e.text.clone(),
+                    })
+                    .collect(),
+            },
+        ))
+    }
+    .await;
+    finish(format, result)
+}
+
+pub async fn message(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let result = async {
+        let me = staff(&req)?;
+        let id = path_param(&req, "id")?;
+        let fields = body(&req).await?;
+        let text = FreeText::parse(fields.get("message").unwrap_or(""))
+            .map_err(|e| AppError::invalid("message", &e.to_string()))?;
+        let key = parse_action_key(fields.get("action_key"))?;
+        let t = staff_requests::reply(app, &me, &id, text, key).await?;
+        Ok::<_, Failure>(match format {
+            Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
+            Format::Html => see_other(&format!("/staff/requests/{id}")),
+        })
+    }
+    .await;
+    finish(format, result)
+}
