@@ -70,7 +70,7 @@ pub fn draft(
                 text: "aberta".into(),
                 status: Some(Status::Received),
             },
-            mail: OutboxMail {
+            mails: vec![OutboxMail {
                 id: mail_id,
                 to: email,
                 subject: format!("nº {number}"),
@@ -84,7 +84,7 @@ pub fn draft(
                 sent_at: None,
                 provider_id: None,
                 last_error: None,
-            },
+            }],
             idempotency: key_hash.as_ref().map(|k| IdempotencyRecord {
                 key_hash: k.clone(),
                 office_id: office.id.clone(),
@@ -281,7 +281,7 @@ pub async fn outbox_lifecycle(store: Shared) {
     let o = demo(0);
     store.put_office(&o).await.expect("put");
     let compose = draft(&o, now(), None);
-    let mail_id = compose(TicketNumber(1)).mail.id;
+    let mail_id = compose(TicketNumber(1)).mails[0].id;
     store.open_request(&o.id, &compose).await.expect("open");
 
     assert!(
@@ -382,7 +382,7 @@ pub async fn an_expired_lease_can_be_taken_over(store: Shared) {
     let o = demo(0);
     store.put_office(&o).await.expect("put");
     let compose = draft(&o, now(), None);
-    let mail_id = compose(TicketNumber(1)).mail.id;
+    let mail_id = compose(TicketNumber(1)).mails[0].id;
     store.open_request(&o.id, &compose).await.expect("open");
     let lease_end = now() + SignedDuration::from_secs(60);
     assert!(
@@ -418,7 +418,7 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
         next.status = status;
         next.version = expected + 1;
         next.updated_at = at;
-        let mut mail = compose(r.number).mail;
+        let mut mail = compose(r.number).mails.remove(0);
         mail.id = MailId(Ulid::generate());
         Change {
             request: next,

@@ -52,11 +52,12 @@ async fn a_citizen_message_joins_the_history_and_notifies_the_office_once() {
     }
     let mails = app.wait_for_mail(OFFICE_EMAIL).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let office_mails: Vec<_> = app
         .mailbox()
         .await
         .into_iter()
-        .filter(|m| m.to == OFFICE_EMAIL)
+        .filter(|m| m.to == OFFICE_EMAIL && m.subject.starts_with("Nova mensagem"))
         .collect();
     assert_eq!(office_mails.len(), 1, "{mails:?}");
     assert!(
@@ -178,4 +179,45 @@ async fn reading_the_page_never_changes_anything() {
     );
     let (_, still) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
     assert_eq!(still["status"], "received");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_office_can_switch_off_emails_for_new_requests_and_messages() {
+    use balcao_app::Store;
+    let app = TestApp::spawn().await;
+    let mut office = balcao_local::seed::demo_offices().remove(0);
+    office.notifications = balcao_core::Notifications {
+        new_request: false,
+        citizen_message: false,
+    };
+    app.running
+        .store
+        .put_office(&office)
+        .await
+        .expect("configure");
+    let (id, k) = open(&app, "quieto@example.com").await;
+    let (status, _) = post(
+        &app,
+        &format!("/tickets/{id}/messages"),
+        json!({"k": k, "message": "Oi"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = post(&app, &format!("/tickets/{id}/cancel"), json!({"k": k})).await;
+    assert_eq!(status, 200);
+    let office_mails = {
+        app.wait_for_mail(OFFICE_EMAIL).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.mailbox()
+            .await
+            .into_iter()
+            .filter(|m| m.to == OFFICE_EMAIL)
+            .collect::<Vec<_>>()
+    };
+    let subjects: Vec<&str> = office_mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(
+        subjects[0].contains("cancelada"),
+        "a cancellation is always told: {subjects:?}"
+    );
 }

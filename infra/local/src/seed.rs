@@ -3,8 +3,8 @@
 
 use balcao_core::office::{parse_cep, parse_cns, parse_time_zone};
 use balcao_core::{
-    Attendant, Email, FieldRule, FieldRules, FormField, Mobile, Office, OfficeId, OpeningHours,
-    PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
+    Attendant, Email, FieldRule, FieldRules, FormField, Mobile, Notifications, Office, OfficeId,
+    OpeningHours, PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
 };
 use jiff::civil::{Time, Weekday};
 
@@ -223,6 +223,7 @@ pub fn demo_offices() -> Vec<Office> {
                 version: "2026-07".into(),
                 text: PRIVACY_TEXT.into(),
             },
+            notifications: Notifications::default(),
         })
         .collect()
 }

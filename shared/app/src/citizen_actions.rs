@@ -61,7 +61,12 @@ pub async fn act(
     key: Ulid,
 ) -> Result<Ticket, AppError> {
     // The secret is checked before anything else, and again on every retry.
-    let id = ticket::read(app, id, token).await?.request.id;
+    let current = ticket::read(app, id, token).await?;
+    let id = current.request.id;
+    // The office may switch off emails for citizen messages (SPEC S10); it always hears of cancel and close.
+    let office = app.store.get_office(&current.request.office.id).await?;
+    let notify = !matches!(what, CitizenAction::Message(_))
+        || office.is_none_or(|o| o.notifications.citizen_message);
     let token = token.unwrap_or_default();
     let allowed = |t: &Ticket| {
         let ok = t
@@ -106,13 +111,22 @@ pub async fn act(
             text: what.history_text(),
             status: (status != r.status).then_some(status),
         };
-        let letter = emails::office_notice(&next, &what.notice_subject(&next), &event.text);
-        let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
+        let mails = if notify {
+            let letter = emails::office_notice(&next, &what.notice_subject(&next), &event.text);
+            vec![OutboxMail::new(
+                r.office.email.clone(),
+                letter,
+                Some(r.id),
+                now,
+            )]
+        } else {
+            vec![]
+        };
         Ok(Change {
             request: next,
             expected_version: r.version,
             event,
-            mails: vec![mail],
+            mails,
         })
     })
     .await

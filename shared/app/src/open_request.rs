@@ -92,7 +92,23 @@ pub async fn open(
             status: Some(Status::Received),
         };
         let letter = emails::ticket_opened(&request, &ticket_url);
-        let mail = OutboxMail::new(request.citizen.email.clone(), letter, Some(id), now);
+        let mut mails = vec![OutboxMail::new(
+            request.citizen.email.clone(),
+            letter,
+            Some(id),
+            now,
+        )];
+        if office.notifications.new_request {
+            let headline = format!("Nova solicitação nº {number}");
+            let body = request
+                .details
+                .message
+                .as_ref()
+                .map(|m| m.as_str())
+                .unwrap_or("(sem mensagem)");
+            let notice = emails::office_notice(&request, &headline, body);
+            mails.push(OutboxMail::new(office.email.clone(), notice, Some(id), now));
+        }
         let idempotency = key.as_ref().map(|k| IdempotencyRecord {
             key_hash: k.hash(office_key),
             office_id: office.id.clone(),
@@ -105,7 +121,7 @@ pub async fn open(
         NewTicket {
             request,
             event,
-            mail,
+            mails,
             idempotency,
         }
     };

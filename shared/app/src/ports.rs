@@ -109,7 +109,8 @@ pub struct Change {
 pub struct NewTicket {
     pub request: Request,
     pub event: Event,
-    pub mail: OutboxMail,
+    /// The citizen's confirmation first, then any notice to the office.
+    pub mails: Vec<OutboxMail>,
     pub idempotency: Option<IdempotencyRecord>,
 }
 

@@ -269,7 +269,9 @@ impl DynamoStore {
 
         items.push(self.put(meta_item(r)?, Some("attribute_not_exists(PK)"))?);
         items.push(self.put(event_item(r.id, &new.event)?, None)?);
-        items.push(self.put(mail_item(&new.mail)?, None)?);
+        for m in &new.mails {
+            items.push(self.put(mail_item(m)?, None)?);
+        }
 
         if let Some(idem) = &new.idempotency {
             let mut it = key(format!("IDEM#{}", idem.key_hash), "IDEM");
@@ -497,7 +499,9 @@ impl Store for DynamoStore {
                     };
                     let failed =
                         |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-                    if let Some(idem) = new.idempotency.as_ref().filter(|_| failed(4))
+                    // The idempotency record is the last item, when there is one.
+                    let idem_at = codes.len().saturating_sub(1);
+                    if let Some(idem) = new.idempotency.as_ref().filter(|_| failed(idem_at))
                         && let Some(record) = self.read_idempotency(&idem.key_hash).await?
                     {
                         return Ok(Opened::Replayed(record));

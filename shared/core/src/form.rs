@@ -323,6 +323,7 @@ mod tests {
                 version: "v1".into(),
                 text: "…".into(),
             },
+            notifications: Notifications::default(),
         }
     }
 

@@ -14,8 +14,8 @@ pub use contact::{Email, Mobile};
 pub use document::{Cnpj, Cpf, Document};
 pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};
 pub use office::{
-    Attendant, FieldRule, FieldRules, FormField, Office, OfficeId, OpeningHours, PrivacyNotice,
-    Sector, Service, ServiceId, ServiceKind, Uf,
+    Attendant, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId, OpeningHours,
+    PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
 };
 pub use request::{
     Appointment, AppointmentMode, Author, Citizen, Consent, Event, EventKind, OfficeSnapshot,

@@ -458,6 +458,24 @@ pub struct Office {
     pub sectors: Vec<Sector>,
     pub attendants: Vec<Attendant>,
     pub privacy: PrivacyNotice,
+    #[serde(default)]
+    pub notifications: Notifications,
+}
+
+/// Which emails the office receives (SPEC S10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notifications {
+    pub new_request: bool,
+    pub citizen_message: bool,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Self {
+            new_request: true,
+            citizen_message: true,
+        }
+    }
 }
 
 impl Office {

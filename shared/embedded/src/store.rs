@@ -248,7 +248,9 @@ impl Store for SqliteStore {
                     )
                     .map_err(unavailable)?;
                     insert_event(&tx, r.id, &new.event)?;
-                    insert_mail(&tx, &new.mail)?;
+                    for m in &new.mails {
+                        insert_mail(&tx, m)?;
+                    }
                     if let Some(idem) = &new.idempotency {
                         tx.execute(
                             "INSERT OR REPLACE INTO idempotency (key_hash, expires_at, body) VALUES (?1, ?2, ?3)",
