@@ -240,9 +240,15 @@ async fn citizen_and_staff_exchange_messages_with_marks_that_clear() {
     let link = first_link(&reply_mail.text).expect("link");
     assert_ne!(link, first_link_url, "a fresh secret");
     let base = app.running.base_url();
+    let (_, page) = app.get_html(link.strip_prefix(&base).expect("local")).await;
+    assert!(
+        page.contains("Nova resposta"),
+        "the reply is marked until the citizen acts"
+    );
     for url in [link.as_str(), first_link_url.as_str()] {
         let (status, t) = app.get_json(url.strip_prefix(&base).expect("local")).await;
         assert_eq!(status, 200);
+        assert_eq!(t["unread_replies"], 1);
         let history = t["history"].as_array().expect("history");
         assert_eq!(history[1]["author"], "Paula Souza");
         assert_eq!(history[1]["text"], "Traga o RG original.");
@@ -261,6 +267,11 @@ async fn citizen_and_staff_exchange_messages_with_marks_that_clear() {
     assert_eq!(r.status().as_u16(), 200);
     let (_, queue) = staff_get(&app, &token, "/staff/requests").await;
     assert_eq!(queue["items"][0]["unread"], true);
+    let (_, seen) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    assert_eq!(
+        seen["unread_replies"], 0,
+        "answering clears the citizen's mark"
+    );
 
     let (status, page) = {
         let r = app

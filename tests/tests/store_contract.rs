@@ -49,6 +49,14 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_citizen_s_requests_newest_first_and_access_links_throttled() {
+                contract::a_citizen_s_requests_newest_first_and_access_links_throttled(
+                    store().await,
+                )
+                .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::an_expired_lease_can_be_taken_over(store().await).await;
             }

@@ -106,6 +106,29 @@ pub fn office_notice(r: &Request, headline: &str, body: &str) -> Letter {
 }
 
 #[derive(Template)]
+#[template(path = "emails/my_requests.html")]
+struct MyRequestsHtml<'a> {
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/my_requests.txt")]
+struct MyRequestsText<'a> {
+    link: &'a str,
+}
+
+/// The link to a citizen's requests (SPEC C10).
+pub fn my_requests(link: &str) -> Letter {
+    let html = MyRequestsHtml { link }.render().unwrap_or_default();
+    let text = MyRequestsText { link }.render().unwrap_or_default();
+    Letter {
+        subject: "Suas solicitações no Balcão".into(),
+        text,
+        html,
+    }
+}
+
+#[derive(Template)]
 #[template(path = "emails/office_reply.html")]
 struct OfficeReplyHtml<'a> {
     r: &'a Request,
@@ -193,6 +216,7 @@ mod tests {
             },
             token_hashes: vec![],
             awaiting_office: true,
+            unread_replies: 0,
         };
         let l = ticket_opened(&r, "https://x/tickets/1?k=s");
         assert!(

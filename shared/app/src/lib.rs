@@ -5,6 +5,7 @@ pub mod citizen_actions;
 pub mod courier;
 pub mod emails;
 pub mod error;
+pub mod my_requests;
 pub mod offices;
 pub mod open_request;
 pub mod ports;

@@ -81,6 +81,7 @@ pub async fn open(
             },
             token_hashes: vec![secret.hash()],
             awaiting_office: true,
+            unread_replies: 0,
         };
         let event = Event {
             id: Ulid::generate(),

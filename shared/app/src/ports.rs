@@ -93,6 +93,15 @@ impl OutboxMail {
     }
 }
 
+/// An emailed link to a citizen's requests (SPEC C10); only the secret's hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLink {
+    pub token_hash: String,
+    /// `secrets::citizen_key` of the email it was sent to.
+    pub citizen: String,
+    pub expires_at: Timestamp,
+}
+
 /// One change to a request: the request as it becomes, the history entry that
 /// says why, and the emails it causes. Applied only if the stored version is
 /// still `expected_version` (one conditional write).
@@ -141,6 +150,21 @@ pub trait Store: Send + Sync {
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError>;
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError>;
+    /// A citizen's latest requests across offices, newest first.
+    async fn citizen_requests(
+        &self,
+        citizen: &str,
+        limit: usize,
+    ) -> Result<Vec<Request>, StoreError>;
+    /// Stores the link and its email atomically, unless a link went to the same
+    /// citizen after `not_since` (then `false`, nothing written).
+    async fn put_access_link(
+        &self,
+        link: &AccessLink,
+        mail: &OutboxMail,
+        not_since: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn get_access_link(&self, token_hash: &str) -> Result<Option<AccessLink>, StoreError>;
     /// Every request of one office (the staff queue filters and sorts them).
     async fn office_requests(&self, office: &OfficeId) -> Result<Vec<Request>, StoreError>;
     /// Writes the change atomically; `false` (and nothing written) when the

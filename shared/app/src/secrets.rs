@@ -16,6 +16,12 @@ impl TicketSecret {
         Self(b)
     }
 
+    /// A secret as it arrives in a link; `None` if it cannot be one.
+    pub fn decode(token: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+        bytes.try_into().ok().map(Self)
+    }
+
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0)
     }
@@ -77,6 +83,11 @@ impl IdempotencyKey {
         }
         Some(TicketSecret(out))
     }
+}
+
+/// How stores index a citizen's requests: a hash of the email, not the email.
+pub fn citizen_key(email: &balcao_core::Email) -> String {
+    sha256_hex(format!("balcao/citizen\0{}", email.as_str().to_lowercase()).as_bytes())
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {

@@ -108,6 +108,7 @@ pub async fn reply(
             next.version = r.version + 1;
             next.updated_at = now;
             next.awaiting_office = false;
+            next.unread_replies += 1;
             next.add_secret_hash(secret.hash());
             let event = Event {
                 id: key,

@@ -22,8 +22,10 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType, TransactWriteItem, Update,
 };
 use balcao_app::ports::{
-    Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
+    AccessLink, Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError,
+    Ticket,
 };
+use balcao_app::secrets::citizen_key;
 use balcao_core::{Email, Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -110,6 +112,14 @@ fn meta_item(r: &Request) -> Result<Item, StoreError> {
     meta.insert("data".into(), to_av(r)?);
     meta.insert("version".into(), n(r.version));
     meta.insert("GSI2PK".into(), s(format!("OFFICE#{}", r.office.id)));
+    meta.insert(
+        "GSI3PK".into(),
+        s(format!("CIT#{}", citizen_key(&r.citizen.email))),
+    );
+    meta.insert(
+        "GSI3SK".into(),
+        s(format!("{:015}#{}", millis(r.created_at), r.id)),
+    );
     meta.insert(
         "GSI2SK".into(),
         s(format!(
@@ -326,7 +336,9 @@ impl DynamoStore {
                 .map_err(unavailable)
         };
         let mut defs = Vec::new();
-        for a in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"] {
+        for a in [
+            "PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK",
+        ] {
             defs.push(attr(a).map_err(unavailable)?);
         }
         client
@@ -337,6 +349,7 @@ impl DynamoStore {
             .set_key_schema(Some(ks("PK", "SK")?))
             .global_secondary_indexes(gsi("GSI1", "GSI1PK", "GSI1SK")?)
             .global_secondary_indexes(gsi("GSI2", "GSI2PK", "GSI2SK")?)
+            .global_secondary_indexes(gsi("GSI3", "GSI3PK", "GSI3SK")?)
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)
@@ -549,6 +562,82 @@ impl Store for DynamoStore {
             }
         }
         Ok(request.map(|request| Ticket { request, events }))
+    }
+
+    async fn citizen_requests(
+        &self,
+        citizen: &str,
+        limit: usize,
+    ) -> Result<Vec<Request>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI3")
+            .key_condition_expression("GSI3PK = :c")
+            .expression_attribute_values(":c", s(format!("CIT#{citizen}")))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items().iter().map(|i| from_av(i, "data")).collect()
+    }
+
+    async fn put_access_link(
+        &self,
+        link: &AccessLink,
+        mail: &OutboxMail,
+        not_since: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut throttle = key(format!("CIT#{}", link.citizen), "THROTTLE");
+        throttle.insert("last_sent_at".into(), n(millis(mail.created_at)));
+        let guard = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(throttle))
+            .condition_expression("attribute_not_exists(PK) OR last_sent_at <= :cutoff")
+            .expression_attribute_values(":cutoff", n(millis(not_since)))
+            .build()
+            .map_err(unavailable)?;
+        let mut access = key(format!("ACCESS#{}", link.token_hash), "ACCESS");
+        access.insert("citizen".into(), s(&link.citizen));
+        access.insert("expires_at".into(), n(millis(link.expires_at)));
+        access.insert("ttl".into(), n(link.expires_at.as_second()));
+        let items = vec![
+            TransactWriteItem::builder().put(guard).build(),
+            self.put(access, Some("attribute_not_exists(PK)"))?,
+            self.put(mail_item(mail)?, None)?,
+        ];
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) => match cancellation_codes(&err) {
+                Some(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => {
+                    Ok(false)
+                }
+                _ => Err(unavailable(err)),
+            },
+        }
+    }
+
+    async fn get_access_link(&self, token_hash: &str) -> Result<Option<AccessLink>, StoreError> {
+        let item = self
+            .get(format!("ACCESS#{token_hash}"), "ACCESS", true)
+            .await?;
+        let Some(item) = item else { return Ok(None) };
+        let citizen =
+            text(&item, "citizen").ok_or_else(|| StoreError::Corrupt("access link".into()))?;
+        let expires_at = from_millis(num(&item, "expires_at").unwrap_or(0))?;
+        Ok(Some(AccessLink {
+            token_hash: token_hash.to_owned(),
+            citizen,
+            expires_at,
+        }))
     }
 
     async fn office_requests(&self, office: &OfficeId) -> Result<Vec<Request>, StoreError> {

@@ -159,6 +159,9 @@ pub struct Request {
     /// The citizen wrote last and the office has not answered yet.
     #[serde(default)]
     pub awaiting_office: bool,
+    /// Office replies since the citizen last acted on the ticket.
+    #[serde(default)]
+    pub unread_replies: u32,
 }
 
 impl Request {

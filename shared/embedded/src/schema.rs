@@ -1,5 +1,9 @@
 //! Tables: each aggregate as JSON beside the columns queries need.
 
+/// Bumped whenever the tables change; a database of another version is refused
+/// with a clear message rather than misread.
+pub const VERSION: i64 = 3;
+
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS offices (
     id          TEXT PRIMARY KEY,
@@ -18,9 +22,11 @@ CREATE TABLE IF NOT EXISTS requests (
     status     TEXT NOT NULL,
     version    INTEGER NOT NULL,
     created_at TEXT NOT NULL,
+    citizen    TEXT NOT NULL,
     body       TEXT NOT NULL,
     UNIQUE (office_id, number)
 );
+CREATE INDEX IF NOT EXISTS requests_by_citizen ON requests (citizen, created_at);
 
 CREATE TABLE IF NOT EXISTS events (
     request_id TEXT NOT NULL REFERENCES requests (id),
@@ -44,6 +50,17 @@ CREATE TABLE IF NOT EXISTS outbox (
     body            TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS access_links (
+    token_hash TEXT PRIMARY KEY,
+    citizen    TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS access_throttle (
+    citizen      TEXT PRIMARY KEY,
+    last_sent_at INTEGER NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS mailbox (
     id      TEXT PRIMARY KEY,

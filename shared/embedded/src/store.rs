@@ -2,11 +2,13 @@
 //! threads; writes run in `BEGIN IMMEDIATE` transactions so that other processes
 //! sharing the file are excluded too.
 
-use crate::schema::SCHEMA;
+use crate::schema::{self, SCHEMA};
 use async_trait::async_trait;
 use balcao_app::ports::{
-    Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError, Ticket,
+    AccessLink, Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError,
+    Ticket,
 };
+use balcao_app::secrets::citizen_key;
 use balcao_core::{Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -34,6 +36,10 @@ fn from_json<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
 
 fn millis(t: Timestamp) -> i64 {
     t.as_millisecond()
+}
+
+fn from_millis(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn insert_event(
@@ -92,7 +98,26 @@ impl SqliteStore {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         )
         .map_err(unavailable)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(unavailable)?;
+        let has_tables: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(unavailable)?;
+        if has_tables && version != schema::VERSION {
+            return Err(StoreError::Unavailable(format!(
+                "banco de dados de outra versão do Balcão (esquema {version}, esperado {}): \
+                 apague a pasta de dados para recomeçar com os dados de demonstração",
+                schema::VERSION
+            )));
+        }
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        conn.pragma_update(None, "user_version", schema::VERSION)
+            .map_err(unavailable)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -234,8 +259,8 @@ impl Store for SqliteStore {
                     }
                     let r = &new.request;
                     tx.execute(
-                        "INSERT INTO requests (id, office_id, number, status, version, created_at, body)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        "INSERT INTO requests (id, office_id, number, status, version, created_at, body, citizen)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
                             r.id.to_string(),
                             oid.as_str(),
@@ -243,7 +268,8 @@ impl Store for SqliteStore {
                             r.status.key(),
                             r.version as i64,
                             r.created_at.to_string(),
-                            to_json(r)?
+                            to_json(r)?,
+                            citizen_key(&r.citizen.email)
                         ],
                     )
                     .map_err(unavailable)?;
@@ -288,6 +314,87 @@ impl Store for SqliteStore {
                 .map(|r| from_json::<Event>(&r.map_err(unavailable)?))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Some(Ticket { request, events }))
+        })
+        .await
+    }
+
+    async fn citizen_requests(
+        &self,
+        citizen: &str,
+        limit: usize,
+    ) -> Result<Vec<Request>, StoreError> {
+        let citizen = citizen.to_owned();
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT body FROM requests WHERE citizen = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+                )
+                .map_err(unavailable)?;
+            let rows =
+                stmt.query_map(params![citizen, limit as i64], |r| r.get::<_, String>(0)).map_err(unavailable)?;
+            rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
+        })
+        .await
+    }
+
+    async fn put_access_link(
+        &self,
+        link: &AccessLink,
+        mail: &OutboxMail,
+        not_since: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let (link, mail) = (link.clone(), mail.clone());
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let last: Option<i64> = tx
+                .query_row(
+                    "SELECT last_sent_at FROM access_throttle WHERE citizen = ?1",
+                    [&link.citizen],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            if last.is_some_and(|l| l > millis(not_since)) {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO access_throttle (citizen, last_sent_at) VALUES (?1, ?2)",
+                params![link.citizen, millis(mail.created_at)],
+            )
+            .map_err(unavailable)?;
+            tx.execute(
+                "INSERT INTO access_links (token_hash, citizen, expires_at) VALUES (?1, ?2, ?3)",
+                params![link.token_hash, link.citizen, millis(link.expires_at)],
+            )
+            .map_err(unavailable)?;
+            insert_mail(&tx, &mail)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn get_access_link(&self, token_hash: &str) -> Result<Option<AccessLink>, StoreError> {
+        let hash = token_hash.to_owned();
+        self.with(move |c| {
+            let row: Option<(String, i64)> = c
+                .query_row(
+                    "SELECT citizen, expires_at FROM access_links WHERE token_hash = ?1",
+                    [&hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            row.map(|(citizen, expires)| {
+                Ok(AccessLink {
+                    token_hash: hash.clone(),
+                    citizen,
+                    expires_at: from_millis(expires)?,
+                })
+            })
+            .transpose()
         })
         .await
     }

@@ -69,6 +69,33 @@ pub struct HistoryLine {
     pub at: String,
     pub author: String,
     pub text: String,
+    /// An office reply the citizen has not acted on yet.
+    pub unread: bool,
+}
+
+impl HistoryLine {
+    /// The history for display, marking the last `unread` office replies.
+    pub fn all(t: &balcao_app::ports::Ticket) -> Vec<Self> {
+        let tz = &t.request.office.timezone;
+        let mut left = t.request.unread_replies as usize;
+        let mut lines: Vec<Self> = t
+            .events
+            .iter()
+            .rev()
+            .map(|e| {
+                let unread = left > 0 && matches!(e.author, balcao_core::Author::Staff { .. });
+                left -= usize::from(unread);
+                Self {
+                    at: crate::views::local_time(e.at, tz),
+                    author: e.author.label(),
+                    text: e.text.clone(),
+                    unread,
+                }
+            })
+            .collect();
+        lines.reverse();
+        lines
+    }
 }
 
 #[derive(Template)]
@@ -140,4 +167,25 @@ pub struct StaffRequestPage {
     pub action_key: String,
     pub can_reply: bool,
     pub history: Vec<HistoryLine>,
+}
+
+#[derive(serde::Serialize)]
+pub struct MyRequestLine {
+    pub id: String,
+    pub number: u64,
+    pub office: String,
+    pub service: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub created_at: String,
+    /// Office replies the citizen has not acted on yet.
+    pub unread: u32,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_requests.html")]
+pub struct MyRequestsPage {
+    pub sent: Option<&'static str>,
+    pub items: Option<Vec<MyRequestLine>>,
 }

@@ -20,6 +20,8 @@ pub enum Op {
     StaffQueue,
     StaffRequest,
     StaffMessage,
+    AskMyRequests,
+    MyRequests,
 }
 
 impl Op {
@@ -35,6 +37,8 @@ impl Op {
         Op::StaffQueue,
         Op::StaffRequest,
         Op::StaffMessage,
+        Op::AskMyRequests,
+        Op::MyRequests,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -51,6 +55,8 @@ impl Op {
             Op::StaffQueue => "staff-queue",
             Op::StaffRequest => "staff-request",
             Op::StaffMessage => "staff-message",
+            Op::AskMyRequests => "ask-my-requests",
+            Op::MyRequests => "my-requests",
         }
     }
 
@@ -67,6 +73,8 @@ impl Op {
             Op::StaffQueue => ops::staff_requests::queue(app, req).await,
             Op::StaffRequest => ops::staff_requests::show(app, req).await,
             Op::StaffMessage => ops::staff_requests::message(app, req).await,
+            Op::AskMyRequests => ops::my_requests::ask(app, req).await,
+            Op::MyRequests => ops::my_requests::list(app, req).await,
         }
     }
 }
@@ -123,6 +131,16 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/tickets/{id}/close",
         op: Op::CloseTicket,
+    },
+    Route {
+        method: Method::POST,
+        path: "/my-requests",
+        op: Op::AskMyRequests,
+    },
+    Route {
+        method: Method::GET,
+        path: "/my-requests",
+        op: Op::MyRequests,
     },
     Route {
         method: Method::GET,

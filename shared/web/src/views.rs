@@ -142,6 +142,8 @@ pub struct TicketView {
     pub appointment: Option<serde_json::Value>,
     pub consent: serde_json::Value,
     pub created_at: String,
+    /// Office replies the citizen has not acted on yet.
+    pub unread_replies: u32,
     pub history: Vec<serde_json::Value>,
 }
 
@@ -180,6 +182,7 @@ impl From<&Ticket> for TicketView {
             }),
             consent: json!({ "version": r.consent.version, "accepted_at": r.consent.accepted_at.to_string() }),
             created_at: r.created_at.to_string(),
+            unread_replies: r.unread_replies,
             history: t
                 .events
                 .iter()

@@ -1,4 +1,5 @@
 pub mod citizen_actions;
+pub mod my_requests;
 pub mod offices;
 pub mod open_request;
 pub mod staff_requests;

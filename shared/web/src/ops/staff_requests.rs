@@ -95,7 +95,6 @@ pub async fn show(app: &App, req: Request) -> Response {
     let result = async {
         let me = staff(&req)?;
         let t = staff_requests::view(app, &me, &path_param(&req, "id")?).await?;
-        let tz = t.request.office.timezone.clone();
         Ok::<_, Failure>(negotiate(
             format,
             StatusCode::OK,
@@ -105,15 +104,7 @@ pub async fn show(app: &App, req: Request) -> Response {
                 staff_name: me.name.clone(),
                 action_key: ulid::Ulid::generate().to_string(),
                 can_reply: !t.request.status.is_terminal(),
-                history: t
-                    .events
-                    .iter()
-                    .map(|e| HistoryLine {
-                        at: local_time(e.at, &tz),
-                        author: e.author.label(),
-                        text: e.text.clone(),
-                    })
-                    .collect(),
+                history: HistoryLine::all(&t),
             },
         ))
     }

@@ -42,15 +42,7 @@ pub async fn show(app: &App, req: Request) -> Response {
                     )
                 }),
                 created_at: local_time(t.request.created_at, &tz),
-                history: t
-                    .events
-                    .iter()
-                    .map(|e| HistoryLine {
-                        at: local_time(e.at, &tz),
-                        author: e.author.label(),
-                        text: e.text.clone(),
-                    })
-                    .collect(),
+                history: HistoryLine::all(&t),
             },
         ))
     }

@@ -1,0 +1,62 @@
+//! "Minhas solicitações" (SPEC C10): a citizen asks for a link by email and
+//! sees their last 20 requests. The answer to the asking is the same whether
+//! the email is known or not, and the link works for a day.
+
+use crate::emails;
+use crate::ports::{AccessLink, OutboxMail};
+use crate::secrets::{TicketSecret, citizen_key};
+use crate::{App, AppError};
+use balcao_core::{Email, Request};
+use jiff::SignedDuration;
+
+pub const LIST_SIZE: usize = 20;
+const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
+/// At most one email per address in this window, so the form cannot flood a mailbox.
+const THROTTLE: SignedDuration = SignedDuration::from_mins(2);
+
+/// Emails a link if the address has requests; silent otherwise.
+pub async fn request_link(app: &App, email: &str) -> Result<(), AppError> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", &e.to_string()))?;
+    let citizen = citizen_key(&email);
+    if app.store.citizen_requests(&citizen, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let now = app.clock.now();
+    let secret = TicketSecret::generate();
+    let link = AccessLink {
+        token_hash: secret.hash(),
+        citizen,
+        expires_at: now + LINK_LIFETIME,
+    };
+    let url = format!(
+        "{}/my-requests?k={}",
+        app.config.public_base_url,
+        secret.encode()
+    );
+    let mail = OutboxMail::new(email, emails::my_requests(&url), None, now);
+    // Throttled means a link went out moments ago: the same silent answer.
+    app.store
+        .put_access_link(&link, &mail, now - THROTTLE)
+        .await?;
+    Ok(())
+}
+
+/// The link's citizen key, if the secret is a live my-requests link.
+pub async fn citizen_for(app: &App, token: &str) -> Result<Option<String>, AppError> {
+    // Looked up by the secret's hash, so there is nothing to compare in constant time.
+    let Some(hash) = TicketSecret::decode(token).map(|s| s.hash()) else {
+        return Ok(None);
+    };
+    let link = app.store.get_access_link(&hash).await?;
+    Ok(link
+        .filter(|l| l.expires_at > app.clock.now())
+        .map(|l| l.citizen))
+}
+
+pub async fn list(app: &App, token: Option<&str>) -> Result<Vec<Request>, AppError> {
+    const NOT_FOUND: AppError = AppError::NotFound("link (peça um novo)");
+    let citizen = citizen_for(app, token.ok_or(NOT_FOUND)?)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(app.store.citizen_requests(&citizen, LIST_SIZE).await?)
+}
