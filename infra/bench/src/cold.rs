@@ -112,9 +112,17 @@ pub async fn run(
     let api = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let (ticket_id, token) = fixture.sample_ticket().await?;
     let mut names: Vec<&str> = vec!["hello-lambda"];
     names.extend(crate::FUNCTIONS);
+    // Each function gets a ticket of its own: some close or cancel it.
+    let mut tickets = Vec::new();
+    for name in &names {
+        tickets.push(if *name == "my-requests" {
+            fixture.sample_link().await?
+        } else {
+            fixture.sample_ticket().await?
+        });
+    }
     let mut samples: Vec<(Vec<Duration>, Vec<Duration>, u64)> =
         vec![(vec![], vec![], 0); names.len()];
     // Round-robin, so drift of the machine spreads over every binary alike.
@@ -122,7 +130,7 @@ pub async fn run(
         for (i, name) in names.iter().enumerate() {
             let (tx, rx) = oneshot::channel();
             *state.lock().expect("run state") = Run {
-                event: crate::events::for_function(name, &ticket_id, &token),
+                event: crate::events::for_function(name, &tickets[i].0, &tickets[i].1),
                 done: Some(tx),
                 ..Run::default()
             };

@@ -41,6 +41,15 @@ pub fn apigw(
 
 pub const OFFICE: &str = "1-tabeliao-notas-sao-paulo";
 
+/// What the JWT authorizer adds for a signed-in attendant of `OFFICE`.
+fn staff(mut event: Value) -> Value {
+    event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": {
+        "custom:office_id": OFFICE, "custom:role": "attendant",
+        "email": "paula@1-tabeliao-notas-sao-paulo.example.com", "name": "Paula Souza"
+    }, "scopes": null } });
+    event
+}
+
 pub fn contact_body() -> String {
     json!({
         "service": "contato", "name": "Maria da Silva", "email": "bench@example.com",
@@ -86,6 +95,63 @@ pub fn for_function(name: &str, ticket_id: &str, token: &str) -> Value {
             &format!("k={token}"),
             None,
         ),
+        "post-message" | "cancel-ticket" | "close-ticket" => {
+            let action = match name {
+                "post-message" => "messages",
+                "cancel-ticket" => "cancel",
+                _ => "close",
+            };
+            apigw(
+                "POST",
+                &format!("/tickets/{ticket_id}/{action}"),
+                &format!("/tickets/{{id}}/{action}"),
+                json!({"id": ticket_id}),
+                "",
+                Some(
+                    &json!({"k": token, "message": "Posso levar o documento amanhã?"}).to_string(),
+                ),
+            )
+        }
+        "ask-my-requests" => apigw(
+            "POST",
+            "/my-requests",
+            "/my-requests",
+            json!({}),
+            "",
+            Some(&json!({"email": "bench@example.com"}).to_string()),
+        ),
+        "my-requests" => apigw(
+            "GET",
+            "/my-requests",
+            "/my-requests",
+            json!({}),
+            &format!("k={token}"),
+            None,
+        ),
+        "staff-queue" => staff(apigw(
+            "GET",
+            "/staff/requests",
+            "/staff/requests",
+            json!({}),
+            "",
+            None,
+        )),
+        "staff-request" => staff(apigw(
+            "GET",
+            &format!("/staff/requests/{ticket_id}"),
+            "/staff/requests/{id}",
+            json!({"id": ticket_id}),
+            "",
+            None,
+        )),
+        "staff-message" => staff(apigw(
+            "POST",
+            &format!("/staff/requests/{ticket_id}/messages"),
+            "/staff/requests/{id}/messages",
+            json!({"id": ticket_id}),
+            "",
+            Some(&json!({"message": "Traga o RG original."}).to_string()),
+        )),
         // The scheduled sweep of the outbox.
         _ => json!({ "source": "aws.events", "detail-type": "Scheduled Event", "detail": {} }),
     }

@@ -38,6 +38,14 @@ pub const FUNCTIONS: &[&str] = &[
     "request-form",
     "open-request",
     "get-ticket",
+    "post-message",
+    "cancel-ticket",
+    "close-ticket",
+    "ask-my-requests",
+    "my-requests",
+    "staff-queue",
+    "staff-request",
+    "staff-message",
     "mailer",
 ];
 

@@ -69,7 +69,7 @@ pub async fn act(
         || office.is_none_or(|o| o.notifications.citizen_message);
     // Secrets are not revoked, so the check above holds for the retries below.
     let allowed = |_: &Ticket| Ok(());
-    ticket::change(app, id, key, allowed, |t, now| {
+    ticket::change(app, id, key, Some(current), allowed, |t, now| {
         let r = &t.request;
         let status = match what.action() {
             None if is_closed(r.status) => {

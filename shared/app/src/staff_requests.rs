@@ -94,6 +94,7 @@ pub async fn reply(
         app,
         id,
         key,
+        None,
         |t| own(staff, t),
         |t, now| {
             let r = &t.request;

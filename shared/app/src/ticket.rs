@@ -43,11 +43,16 @@ pub async fn change(
     app: &App,
     id: RequestId,
     key: Ulid,
+    // The ticket as the caller already read it, saving the first read.
+    mut first: Option<Ticket>,
     allowed: impl Fn(&Ticket) -> Result<(), AppError>,
     build: impl Fn(&Ticket, Timestamp) -> Result<Change, AppError>,
 ) -> Result<Ticket, AppError> {
     for _ in 0..ATTEMPTS {
-        let t = app.store.get_ticket(id).await?.ok_or(NOT_FOUND)?;
+        let t = match first.take() {
+            Some(t) => t,
+            None => app.store.get_ticket(id).await?.ok_or(NOT_FOUND)?,
+        };
         allowed(&t)?;
         if t.events.iter().any(|e| e.id == key) {
             return Ok(t);

@@ -195,6 +195,38 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// Every item with `key_attr = value` in the table or one of its indexes, across pages.
+    async fn query_all(
+        &self,
+        index: Option<&str>,
+        key_attr: &str,
+        value: String,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(ToOwned::to_owned))
+                .key_condition_expression("#k = :v")
+                .expression_attribute_names("#k", key_attr)
+                .expression_attribute_values(":v", s(value.clone()))
+                .set_consistent_read(consistent.then_some(true))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(items),
+            }
+        }
+    }
+
     /// One item by key.
     async fn get(
         &self,
@@ -450,28 +482,10 @@ impl Store for DynamoStore {
     }
 
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
-        let mut offices = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("GSI1")
-                .key_condition_expression("GSI1PK = :uf")
-                .expression_attribute_values(":uf", s(format!("UF#{uf}")))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                offices.push(from_av(item, "data")?);
-            }
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(offices),
-            }
-        }
+        let items = self
+            .query_all(Some("GSI1"), "GSI1PK", format!("UF#{uf}"), false)
+            .await?;
+        items.iter().map(|i| from_av(i, "data")).collect()
     }
 
     async fn open_request(
@@ -536,29 +550,15 @@ impl Store for DynamoStore {
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
         let mut request: Option<Request> = None;
         let mut events: Vec<Event> = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(format!("REQ#{id}")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                match text(item, "SK").as_deref() {
-                    Some("META") => request = Some(from_av(item, "data")?),
-                    Some(sk) if sk.starts_with("EV#") => events.push(from_av(item, "data")?),
-                    _ => {}
-                }
-            }
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => break,
+        // Sorted by key: the EV#<seq> entries in order, then META.
+        for item in self
+            .query_all(None, "PK", format!("REQ#{id}"), true)
+            .await?
+        {
+            match text(&item, "SK").as_deref() {
+                Some("META") => request = Some(from_av(&item, "data")?),
+                Some(sk) if sk.starts_with("EV#") => events.push(from_av(&item, "data")?),
+                _ => {}
             }
         }
         Ok(request.map(|request| Ticket { request, events }))
@@ -641,28 +641,10 @@ impl Store for DynamoStore {
     }
 
     async fn office_requests(&self, office: &OfficeId) -> Result<Vec<Request>, StoreError> {
-        let mut requests = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("GSI2")
-                .key_condition_expression("GSI2PK = :o")
-                .expression_attribute_values(":o", s(format!("OFFICE#{office}")))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                requests.push(from_av(item, "data")?);
-            }
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(requests),
-            }
-        }
+        let items = self
+            .query_all(Some("GSI2"), "GSI2PK", format!("OFFICE#{office}"), false)
+            .await?;
+        items.iter().map(|i| from_av(i, "data")).collect()
     }
 
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
