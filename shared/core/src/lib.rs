@@ -1,6 +1,7 @@
 //! Balcão's domain: what an office offers, what a citizen may send, and how a
 //! request moves between statuses. Pure data and rules: no I/O, no async.
 
+pub mod attachment;
 pub mod contact;
 pub mod document;
 pub mod form;

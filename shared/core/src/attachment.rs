@@ -1,0 +1,251 @@
+//! Which files may be attached (SPEC C8): JPEG, JPG, MP4, OFX, PDF, PNG and TXT,
+//! up to a size limit (2 MB unless the office sets another). The content decides,
+//! not the name: the name's extension must agree with what the bytes are.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileType {
+    Jpeg,
+    Png,
+    Pdf,
+    Mp4,
+    Ofx,
+    Txt,
+}
+
+impl FileType {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Jpeg => "imagem JPEG",
+            Self::Png => "imagem PNG",
+            Self::Pdf => "documento PDF",
+            Self::Mp4 => "vídeo MP4",
+            Self::Ofx => "extrato OFX",
+            Self::Txt => "texto",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Pdf => "application/pdf",
+            Self::Mp4 => "video/mp4",
+            Self::Ofx => "application/x-ofx",
+            Self::Txt => "text/plain",
+        }
+    }
+
+    /// What the name claims, by its extension.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "jpg" | "jpeg" => Some(Self::Jpeg),
+            "png" => Some(Self::Png),
+            "pdf" => Some(Self::Pdf),
+            "mp4" => Some(Self::Mp4),
+            "ofx" => Some(Self::Ofx),
+            "txt" => Some(Self::Txt),
+            _ => None,
+        }
+    }
+
+    /// What the first bytes of the file are; `None` if none of the accepted types.
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Some(Self::Jpeg);
+        }
+        if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Some(Self::Png);
+        }
+        if head.starts_with(b"%PDF-") {
+            return Some(Self::Pdf);
+        }
+        if head.len() >= 12 && &head[4..8] == b"ftyp" {
+            return Some(Self::Mp4);
+        }
+        // Text from here on: no NUL bytes, and valid UTF-8 up to a possibly cut last character.
+        if head.contains(&0) {
+            return None;
+        }
+        let text = match std::str::from_utf8(head) {
+            Ok(t) => t,
+            Err(e) if e.error_len().is_none() => {
+                std::str::from_utf8(&head[..e.valid_up_to()]).ok()?
+            }
+            // Latin-1 statements are common in OFX; anything else binary is refused.
+            Err(_) => return looks_like_ofx(&String::from_utf8_lossy(head)).then_some(Self::Ofx),
+        };
+        if looks_like_ofx(text) {
+            return Some(Self::Ofx);
+        }
+        let controls = text
+            .chars()
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+            .count();
+        (controls == 0).then_some(Self::Txt)
+    }
+}
+
+fn looks_like_ofx(text: &str) -> bool {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with("OFXHEADER:")
+        || (t.starts_with("<?xml") && t.contains("<?OFX"))
+        || t.starts_with("<OFX>")
+}
+
+pub const DEFAULT_MAX_BYTES: u64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AttachmentError {
+    #[error("o arquivo está vazio")]
+    Empty,
+    #[error("o arquivo tem {size_kb} KB; o máximo é {max_kb} KB")]
+    TooLarge { size_kb: u64, max_kb: u64 },
+    #[error("tipo de arquivo não aceito: envie JPEG, JPG, MP4, OFX, PDF, PNG ou TXT")]
+    NotAccepted,
+    #[error("o nome diz {claimed}, mas o conteúdo é {actual}")]
+    Mismatch {
+        claimed: &'static str,
+        actual: &'static str,
+    },
+    #[error("o nome diz {claimed}, mas o conteúdo não é de nenhum tipo aceito")]
+    Unrecognised { claimed: &'static str },
+}
+
+/// Checks a file by its name, size and first bytes (at least the first 1 KB).
+pub fn check(
+    name: &str,
+    size: u64,
+    head: &[u8],
+    max_bytes: u64,
+) -> Result<FileType, AttachmentError> {
+    if size == 0 {
+        return Err(AttachmentError::Empty);
+    }
+    if size > max_bytes {
+        return Err(AttachmentError::TooLarge {
+            size_kb: size.div_ceil(1024),
+            max_kb: max_bytes / 1024,
+        });
+    }
+    let claimed = FileType::from_name(name).ok_or(AttachmentError::NotAccepted)?;
+    match FileType::sniff(head) {
+        Some(actual) if actual == claimed => Ok(actual),
+        // A statement is text too: an .ofx that is plain text is not an OFX, a .txt that is an OFX is fine.
+        Some(FileType::Ofx) if claimed == FileType::Txt => Ok(FileType::Txt),
+        Some(actual) => Err(AttachmentError::Mismatch {
+            claimed: claimed.label(),
+            actual: actual.label(),
+        }),
+        None => Err(AttachmentError::Unrecognised {
+            claimed: claimed.label(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    const MAX: u64 = DEFAULT_MAX_BYTES;
+
+    #[test]
+    fn accepted_files_by_content_and_name() {
+        assert_eq!(check("foto.PNG", 10, PNG, MAX), Ok(FileType::Png));
+        assert_eq!(
+            check("foto.jpg", 10, b"\xFF\xD8\xFF\xE0\0\x10JFIF", MAX),
+            Ok(FileType::Jpeg)
+        );
+        assert_eq!(check("doc.pdf", 10, b"%PDF-1.7\n", MAX), Ok(FileType::Pdf));
+        assert_eq!(
+            check("v.mp4", 20, b"\0\0\0\x18ftypmp42\0\0\0\0", MAX),
+            Ok(FileType::Mp4)
+        );
+        assert_eq!(
+            check("extrato.ofx", 20, b"OFXHEADER:100\nDATA:OFXSGML", MAX),
+            Ok(FileType::Ofx)
+        );
+        assert_eq!(
+            check("nota.txt", 20, "Olá, cartório!\n".as_bytes(), MAX),
+            Ok(FileType::Txt)
+        );
+        assert_eq!(
+            check("extrato.ofx", 20, b"OFXHEADER:100\nCHARSET:1252\n\xe9", MAX),
+            Ok(FileType::Ofx),
+            "Latin-1 OFX"
+        );
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        assert_eq!(
+            check("contrato.pdf", 10, PNG, MAX),
+            Err(AttachmentError::Mismatch {
+                claimed: "documento PDF",
+                actual: "imagem PNG"
+            }),
+            "a PNG renamed .pdf"
+        );
+        assert_eq!(
+            check("grande.pdf", 3 * 1024 * 1024, b"%PDF-", MAX),
+            Err(AttachmentError::TooLarge {
+                size_kb: 3072,
+                max_kb: 2048
+            })
+        );
+        assert_eq!(
+            check("setup.exe", 10, b"MZ\x90\0", MAX),
+            Err(AttachmentError::NotAccepted)
+        );
+        assert_eq!(
+            check("programa.pdf", 10, b"MZ\x90\0\x03\0", MAX),
+            Err(AttachmentError::Unrecognised {
+                claimed: "documento PDF"
+            })
+        );
+        assert_eq!(check("vazio.txt", 0, b"", MAX), Err(AttachmentError::Empty));
+        assert_eq!(
+            check("sem-extensao", 10, PNG, MAX),
+            Err(AttachmentError::NotAccepted)
+        );
+        assert!(
+            check("grande.pdf", 3 * 1024 * 1024, b"%PDF-", 4 * 1024 * 1024).is_ok(),
+            "the office's own limit"
+        );
+        assert_eq!(
+            check("x.pdf", 10, b"%PDF-", MAX).map(FileType::content_type),
+            Ok("application/pdf")
+        );
+    }
+
+    #[test]
+    fn a_cut_utf8_character_at_the_end_of_the_head_is_still_text() {
+        let mut head = "ação ".repeat(10).into_bytes();
+        head.push(0xC3);
+        assert_eq!(FileType::sniff(&head), Some(FileType::Txt));
+    }
+
+    proptest! {
+        #[test]
+        fn nothing_over_the_limit_and_nothing_unnamed_passes(name in "[a-z]{1,8}(\\.[a-zA-Z0-9]{0,4})?", size in 0u64..10_000_000, head in proptest::collection::vec(any::<u8>(), 0..64)) {
+            if let Ok(t) = check(&name, size, &head, MAX) {
+                prop_assert!(size > 0 && size <= MAX);
+                prop_assert_eq!(FileType::from_name(&name), Some(t));
+                prop_assert!(FileType::sniff(&head).is_some());
+            }
+        }
+
+        #[test]
+        fn binary_with_nul_bytes_is_never_text(mut head in proptest::collection::vec(any::<u8>(), 1..64), at in 0usize..64) {
+            let i = at % head.len();
+            head[i] = 0;
+            prop_assert_ne!(FileType::sniff(&head), Some(FileType::Txt));
+        }
+    }
+}
