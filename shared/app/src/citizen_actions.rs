@@ -6,7 +6,6 @@ use crate::emails;
 use crate::ports::{Change, OutboxMail, Ticket};
 use crate::{App, AppError, ticket};
 use balcao_core::{Action, Author, Event, EventKind, FreeText, Request, Status, TransitionError};
-use std::str::FromStr;
 use ulid::Ulid;
 
 /// Why the change is made; decides the status, the history text and the office's email.
@@ -43,16 +42,6 @@ impl CitizenAction {
     }
 }
 
-/// A client-chosen id for the action (a ULID from the form), so a double
-/// submission records one message.
-pub fn parse_action_key(key: Option<&str>) -> Result<Ulid, AppError> {
-    match key.map(str::trim).filter(|k| !k.is_empty()) {
-        None => Ok(Ulid::generate()),
-        Some(k) => Ulid::from_str(k)
-            .map_err(|_| AppError::invalid("action_key", "identificador de envio inválido")),
-    }
-}
-
 pub async fn act(
     app: &App,
     id: &str,
@@ -60,7 +49,7 @@ pub async fn act(
     what: CitizenAction,
     key: Ulid,
 ) -> Result<Ticket, AppError> {
-    // The secret is checked before anything else, and again on every retry.
+    // The secret is checked once, before anything else.
     let current = ticket::read(app, id, token).await?;
     let id = current.request.id;
     // The office may switch off emails for citizen messages (SPEC S10); it always hears of cancel and close.

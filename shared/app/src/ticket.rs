@@ -6,6 +6,7 @@ use crate::secrets::token_matches;
 use crate::{App, AppError};
 use balcao_core::RequestId;
 use jiff::Timestamp;
+use std::str::FromStr;
 use ulid::Ulid;
 
 const NOT_FOUND: AppError = AppError::NotFound("solicitação");
@@ -32,6 +33,16 @@ pub async fn read(app: &App, id: &str, token: Option<&str>) -> Result<Ticket, Ap
     match crate::my_requests::citizen_for(app, token).await? {
         Some(citizen) if citizen == owner => Ok(ticket),
         _ => Err(NOT_FOUND),
+    }
+}
+
+/// A client-chosen id for the action (a ULID from the form), so a double
+/// submission records one message.
+pub fn parse_action_key(key: Option<&str>) -> Result<Ulid, AppError> {
+    match key.map(str::trim).filter(|k| !k.is_empty()) {
+        None => Ok(Ulid::generate()),
+        Some(k) => Ulid::from_str(k)
+            .map_err(|_| AppError::invalid("action_key", "identificador de envio inválido")),
     }
 }
 
