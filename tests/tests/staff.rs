@@ -254,6 +254,45 @@ async fn citizen_and_staff_exchange_messages_with_marks_that_clear() {
         assert_eq!(history[1]["text"], "Traga o RG original.");
     }
 
+    // Reading the page changes nothing; the page's POST marks the replies read, once.
+    let k0 = link.split_once("?k=").expect("secret").1;
+    let (_, page) = app.get_html(&format!("/tickets/{id}?k={k0}")).await;
+    assert!(
+        page.contains(&format!("action=\"/tickets/{id}/read\""))
+            && page.contains("Marcar como lidas")
+    );
+    let (_, still) = app.get_json(&format!("/tickets/{id}?k={k0}")).await;
+    assert_eq!(still["unread_replies"], 1, "a GET never changes anything");
+    for _ in 0..2 {
+        let r = app
+            .client
+            .post(app.url(&format!("/tickets/{id}/read")))
+            .header("accept", "application/json")
+            .json(&json!({ "k": k0 }))
+            .send()
+            .await
+            .expect("read");
+        assert_eq!(r.status().as_u16(), 200);
+        let t: Value = r.json().await.expect("json");
+        assert_eq!(t["unread_replies"], 0);
+        let kinds: Vec<&str> = t["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter_map(|e| e["kind"].as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec!["opened", "message", "read"],
+            "read once, recorded once"
+        );
+    }
+    let (_, queue) = staff_get(&app, &token, "/staff/requests").await;
+    assert_eq!(
+        queue["items"][0]["unread"], false,
+        "reading is not a message to the office"
+    );
+
     // The citizen answers: the office sees the mark again.
     let k = link.split_once("?k=").expect("secret").1;
     let r = app

@@ -95,10 +95,11 @@ pub fn for_function(name: &str, ticket_id: &str, token: &str) -> Value {
             &format!("k={token}"),
             None,
         ),
-        "post-message" | "cancel-ticket" | "close-ticket" => {
+        "post-message" | "cancel-ticket" | "close-ticket" | "mark-read" => {
             let action = match name {
                 "post-message" => "messages",
                 "cancel-ticket" => "cancel",
+                "mark-read" => "read",
                 _ => "close",
             };
             apigw(

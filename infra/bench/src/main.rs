@@ -41,6 +41,7 @@ pub const FUNCTIONS: &[&str] = &[
     "post-message",
     "cancel-ticket",
     "close-ticket",
+    "mark-read",
     "ask-my-requests",
     "my-requests",
     "staff-queue",

@@ -13,12 +13,14 @@ pub enum CitizenAction {
     Message(FreeText),
     Cancel,
     Close(Option<FreeText>),
+    /// The office's replies were seen; no email, no status change.
+    Read,
 }
 
 impl CitizenAction {
     fn action(&self) -> Option<Action> {
         match self {
-            Self::Message(_) => None,
+            Self::Message(_) | Self::Read => None,
             Self::Cancel => Some(Action::Cancel),
             Self::Close(_) => Some(Action::CloseByCitizen),
         }
@@ -27,6 +29,7 @@ impl CitizenAction {
     fn history_text(&self) -> String {
         match self {
             Self::Message(m) => m.as_str().to_owned(),
+            Self::Read => "O cidadão leu as respostas do cartório.".into(),
             Self::Cancel => "Solicitação cancelada pelo cidadão.".into(),
             Self::Close(None) => "Atendimento concluído pelo cidadão.".into(),
             Self::Close(Some(m)) => format!("Atendimento concluído pelo cidadão.\n{}", m.as_str()),
@@ -35,7 +38,9 @@ impl CitizenAction {
 
     fn notice_subject(&self, r: &Request) -> String {
         match self {
-            Self::Message(_) => format!("Nova mensagem na solicitação nº {}", r.number),
+            Self::Message(_) | Self::Read => {
+                format!("Nova mensagem na solicitação nº {}", r.number)
+            }
             Self::Cancel => format!("Solicitação nº {} cancelada pelo cidadão", r.number),
             Self::Close(_) => format!("Solicitação nº {} concluída pelo cidadão", r.number),
         }
@@ -52,15 +57,22 @@ pub async fn act(
     // The secret is checked once, before anything else.
     let current = ticket::read(app, id, token).await?;
     let id = current.request.id;
+    if matches!(what, CitizenAction::Read) && current.request.unread_replies == 0 {
+        return Ok(current);
+    }
     // The office may switch off emails for citizen messages (SPEC S10); it always hears of cancel and close.
     let office = app.store.get_office(&current.request.office.id).await?;
-    let notify = !matches!(what, CitizenAction::Message(_))
-        || office.is_none_or(|o| o.notifications.citizen_message);
+    let notify = match what {
+        CitizenAction::Read => false,
+        CitizenAction::Message(_) => office.is_none_or(|o| o.notifications.citizen_message),
+        CitizenAction::Cancel | CitizenAction::Close(_) => true,
+    };
     // Secrets are not revoked, so the check above holds for the retries below.
     let allowed = |_: &Ticket| Ok(());
     ticket::change(app, id, key, Some(current), allowed, |t, now| {
         let r = &t.request;
         let status = match what.action() {
+            None if matches!(what, CitizenAction::Read) => r.status,
             None if is_closed(r.status) => {
                 return Err(AppError::NotAllowed(TransitionError {
                     from: r.status,
@@ -75,16 +87,20 @@ pub async fn act(
         next.status = status;
         next.version = r.version + 1;
         next.updated_at = now;
-        next.awaiting_office = matches!(what, CitizenAction::Message(_));
+        next.awaiting_office = match what {
+            CitizenAction::Message(_) => true,
+            CitizenAction::Read => r.awaiting_office,
+            CitizenAction::Cancel | CitizenAction::Close(_) => false,
+        };
         next.unread_replies = 0;
         let event = Event {
             id: key,
             seq: next.version,
             at: now,
-            kind: if what.action().is_none() {
-                EventKind::Message
-            } else {
-                EventKind::StatusChanged
+            kind: match what {
+                CitizenAction::Read => EventKind::Read,
+                CitizenAction::Message(_) => EventKind::Message,
+                CitizenAction::Cancel | CitizenAction::Close(_) => EventKind::StatusChanged,
             },
             author: Author::Citizen,
             text: what.history_text(),

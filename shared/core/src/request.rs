@@ -199,6 +199,8 @@ pub enum EventKind {
     Opened,
     Message,
     StatusChanged,
+    /// The citizen read the office's replies.
+    Read,
 }
 
 /// One entry of the append-only history.

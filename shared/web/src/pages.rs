@@ -108,6 +108,7 @@ pub struct TicketPage {
     pub message_key: String,
     pub close_key: String,
     pub cancel_key: String,
+    pub read_key: String,
     pub can_message: bool,
     pub can_close: bool,
     pub can_cancel: bool,

@@ -22,6 +22,10 @@ pub async fn message(app: &App, req: Request) -> Response {
     .await
 }
 
+pub async fn read(app: &App, req: Request) -> Response {
+    run(app, req, |_| Ok(CitizenAction::Read)).await
+}
+
 pub async fn cancel(app: &App, req: Request) -> Response {
     run(app, req, |_| Ok(CitizenAction::Cancel)).await
 }

@@ -27,6 +27,7 @@ pub async fn show(app: &App, req: Request) -> Response {
                 message_key: ulid::Ulid::generate().to_string(),
                 close_key: ulid::Ulid::generate().to_string(),
                 cancel_key: ulid::Ulid::generate().to_string(),
+                read_key: ulid::Ulid::generate().to_string(),
                 can_message: !t.request.status.is_terminal()
                     && !matches!(t.request.status, Status::Expired | Status::Released),
                 can_close: t.request.status.apply(Action::CloseByCitizen).is_ok(),
