@@ -108,6 +108,29 @@ impl TestApp {
         r.json().await.expect("mailbox JSON")
     }
 
+    /// Waits for an email to `to` whose subject starts with `subject`.
+    pub async fn wait_for_subject(&self, to: &str, subject: &str) -> Mail {
+        for _ in 0..200 {
+            let found = self
+                .mailbox()
+                .await
+                .into_iter()
+                .find(|m| m.to == to && m.subject.starts_with(subject));
+            if let Some(m) = found {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{to} received no \"{subject}\" email within 10 s");
+    }
+
+    /// The path of a link to this app, for the request helpers.
+    pub fn local_path(&self, url: &str) -> String {
+        url.strip_prefix(&self.running.base_url())
+            .unwrap_or_else(|| panic!("{url} is not a link to this app"))
+            .to_owned()
+    }
+
     /// Waits until `to` has at least one email; returns all of theirs.
     pub async fn wait_for_mail(&self, to: &str) -> Vec<Mail> {
         let count = 1;

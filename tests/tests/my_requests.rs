@@ -36,22 +36,10 @@ async fn a_citizen_gets_a_link_to_their_requests_across_offices() {
         "the same answer whether or not the email is known"
     );
 
-    let link = loop {
-        let mails: Vec<_> = app
-            .mailbox()
-            .await
-            .into_iter()
-            .filter(|m| m.to == email && m.subject == "Suas solicitações no Balcão")
-            .collect();
-        if let Some(m) = mails.first() {
-            break first_link(&m.text).expect("link");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let path = link
-        .strip_prefix(&app.running.base_url())
-        .expect("local link")
-        .to_owned();
+    let mail = app
+        .wait_for_subject(email, "Suas solicitações no Balcão")
+        .await;
+    let path = app.local_path(&first_link(&mail.text).expect("link"));
     let (status, list) = app.get_json(&path).await;
     assert_eq!(status, 200);
     let items = list["items"].as_array().expect("items");
@@ -141,22 +129,10 @@ async fn an_expired_link_no_longer_works() {
         .send()
         .await
         .expect("clock");
-    let link = loop {
-        let mails: Vec<_> = app
-            .mailbox()
-            .await
-            .into_iter()
-            .filter(|m| m.to == email && m.subject == "Suas solicitações no Balcão")
-            .collect();
-        if let Some(m) = mails.first() {
-            break first_link(&m.text).expect("link");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let path = link
-        .strip_prefix(&app.running.base_url())
-        .expect("local")
-        .to_owned();
+    let mail = app
+        .wait_for_subject(email, "Suas solicitações no Balcão")
+        .await;
+    let path = app.local_path(&first_link(&mail.text).expect("link"));
     assert_eq!(app.get_json(&path).await.0, 200);
     app.client
         .post(app.url("/_dev/clock"))

@@ -218,21 +218,7 @@ async fn citizen_and_staff_exchange_messages_with_marks_that_clear() {
 
     // The citizen is emailed a fresh link; the first one still works too.
     let mails = app.wait_for_mail(citizen).await;
-    let reply_mail = loop {
-        let mails: Vec<_> = app
-            .mailbox()
-            .await
-            .into_iter()
-            .filter(|m| m.to == citizen)
-            .collect();
-        if let Some(m) = mails
-            .into_iter()
-            .find(|m| m.subject.contains("Resposta do cartório"))
-        {
-            break m;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let reply_mail = app.wait_for_subject(citizen, "Resposta do cartório").await;
     assert!(!mails.is_empty());
     assert!(
         reply_mail.text.contains("Traga o RG original.") && reply_mail.text.contains("Paula Souza")

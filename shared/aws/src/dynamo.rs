@@ -227,6 +227,27 @@ impl DynamoStore {
         }
     }
 
+    /// Sends one transaction. `Ok(Err(codes))` when DynamoDB cancelled it (a
+    /// condition failed or another writer raced), with the reason per item.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Vec<String>>, StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Ok(())),
+            Err(err) => match cancellation_codes(&err) {
+                Some(codes) => Ok(Err(codes)),
+                None => Err(unavailable(err)),
+            },
+        }
+    }
+
     /// One item by key.
     async fn get(
         &self,
@@ -506,24 +527,15 @@ impl Store for DynamoStore {
         for attempt in 0..MAX_ATTEMPTS {
             let new = compose(TicketNumber(expected + 1));
             let items = self.ticket_items(&new, expected)?;
-            match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => {
+            match self.transact(items).await? {
+                Ok(()) => {
                     self.counters
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(office.clone(), expected + 1);
                     return Ok(Opened::Created(Box::new(new.request)));
                 }
-                Err(err) => {
-                    let Some(codes) = cancellation_codes(&err) else {
-                        return Err(unavailable(err));
-                    };
+                Err(codes) => {
                     let failed =
                         |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
                     // The idempotency record is the last item, when there is one.
@@ -608,20 +620,10 @@ impl Store for DynamoStore {
             self.put(access, Some("attribute_not_exists(PK)"))?,
             self.put(mail_item(mail)?, None)?,
         ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) => match cancellation_codes(&err) {
-                Some(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => {
-                    Ok(false)
-                }
-                _ => Err(unavailable(err)),
-            },
+        match self.transact(items).await? {
+            Ok(()) => Ok(true),
+            Err(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => Ok(false),
+            Err(_) => Err(StoreError::Contention),
         }
     }
 
@@ -664,18 +666,8 @@ impl Store for DynamoStore {
         for m in &change.mails {
             items.push(self.put(mail_item(m)?, None)?);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            // Moved on since it was read, or raced another writer: the caller re-reads.
-            Err(err) if cancellation_codes(&err).is_some() => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        // Cancelled means it moved on since it was read, or raced another writer: the caller re-reads.
+        Ok(self.transact(items).await?.is_ok())
     }
 
     async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError> {
