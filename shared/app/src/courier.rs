@@ -6,6 +6,9 @@ use crate::ports::{Clock, MailId, Mailer, Store, StoreError};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
+/// How much of a failed send's error the outbox keeps.
+const MAX_ERROR_CHARS: usize = 500;
+
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// How long a claimed mail is reserved for the sender that claimed it.
@@ -77,7 +80,9 @@ impl Courier {
             Err(e) => {
                 let next = self.clock.now() + self.policy.backoff(mail.attempts);
                 tracing::warn!(mail = %id, attempts = mail.attempts, error = %e, "mail failed; will retry");
-                self.store.mail_failed(id, next, &e.to_string()).await?;
+                // The provider's message is kept short: it is for an operator, not an archive.
+                let error: String = e.to_string().chars().take(MAX_ERROR_CHARS).collect();
+                self.store.mail_failed(id, next, &error).await?;
                 Ok(Delivery::Failed(e.to_string()))
             }
         }

@@ -748,7 +748,6 @@ impl Store for DynamoStore {
         next_attempt_at: Timestamp,
         error: &str,
     ) -> Result<(), StoreError> {
-        let error: String = error.chars().take(500).collect();
         let update = self
             .client
             .update_item()

@@ -516,7 +516,7 @@ impl Store for SqliteStore {
         next_attempt_at: Timestamp,
         error: &str,
     ) -> Result<(), StoreError> {
-        let error: String = error.chars().take(500).collect();
+        let error = error.to_owned();
         self.with(move |c| {
             Self::update_mail(c, id, |m| {
                 m.leased_until = None;
