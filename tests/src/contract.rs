@@ -3,8 +3,8 @@
 
 use balcao_app::ports::{IdempotencyRecord, MailId, NewTicket, Opened, OutboxMail, Store};
 use balcao_core::{
-    Author, Citizen, Consent, Email, Event, EventKind, Office, OfficeSnapshot, PersonName, Request,
-    RequestDetails, RequestId, Status, TicketNumber, Uf,
+    Attachment, Author, Citizen, Consent, Email, Event, EventKind, FileName, FileType, Office,
+    OfficeSnapshot, PersonName, Request, RequestDetails, RequestId, Status, TicketNumber, Uf,
 };
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
@@ -70,6 +70,7 @@ pub fn draft(
                 author: Author::Citizen,
                 text: "aberta".into(),
                 status: Some(Status::Received),
+                attachments: vec![],
             },
             mails: vec![OutboxMail {
                 id: mail_id,
@@ -432,6 +433,12 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
                 author: Author::Citizen,
                 text: text.into(),
                 status: None,
+                attachments: vec![Attachment {
+                    id: Ulid::generate(),
+                    name: FileName::parse("relatório final.pdf").expect("name"),
+                    size: 123_456,
+                    file_type: FileType::Pdf,
+                }],
             },
             mails: vec![mail],
         }
@@ -457,6 +464,16 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
         texts,
         vec!["aberta", "primeira"],
         "history in order, append-only"
+    );
+    let files: Vec<(&str, u64)> = t.events[1]
+        .attachments
+        .iter()
+        .map(|a| (a.name.as_str(), a.size))
+        .collect();
+    assert_eq!(
+        files,
+        vec![("relatório final.pdf", 123_456)],
+        "attachments kept with their entry"
     );
     let due = store
         .due_mail(at + SignedDuration::from_hours(1), 100)

@@ -24,6 +24,14 @@ pub struct Mail {
     pub sent_at: String,
 }
 
+/// File storage in a fresh temporary folder, for handler tests that build their own `App`.
+pub fn temp_blobs() -> std::sync::Arc<balcao_embedded::LocalBlobs> {
+    let dir = std::env::temp_dir().join(format!("balcao-test-files-{}", ulid::Ulid::generate()));
+    std::sync::Arc::new(
+        balcao_embedded::LocalBlobs::new(dir, "http://127.0.0.1:3000").expect("temporary folder"),
+    )
+}
+
 pub const SP_OFFICE: &str = "1-tabeliao-notas-sao-paulo";
 pub const RO_OFFICE: &str = "tabelionato-porto-velho";
 /// A CPF with valid check digits.
@@ -175,7 +183,7 @@ pub fn first_link(text: &str) -> Option<String> {
 
 fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
-        panic!("{var} is not set: run the tests with ./scripts/test, which starts DynamoDB Local and moto_server")
+        panic!("{var} is not set: run the tests with ./scripts/test, which starts DynamoDB Local, moto_server and s3s-fs")
     })
 }
 
@@ -202,6 +210,57 @@ pub async fn fresh_dynamo_store() -> balcao_aws::DynamoStore {
         .await
         .expect("create table in DynamoDB Local");
     balcao_aws::DynamoStore::new(client, table)
+}
+
+/// The `s3s-fs` started by `scripts/test` (it checks signatures and POST policies).
+pub fn s3_endpoint() -> String {
+    endpoint("BALCAO_TEST_S3_ENDPOINT")
+}
+
+/// SDK settings with the keys `scripts/test` gives `s3s-fs`.
+pub fn s3_sdk_config() -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(
+                    "balcao",
+                    "balcao-secret",
+                    None,
+                    None,
+                    "balcao-tests",
+                ),
+            ),
+        )
+        .build()
+}
+
+/// A new empty bucket on `s3s-fs`, and the adapter over it.
+pub async fn fresh_s3() -> (balcao_aws::S3Blobs, aws_sdk_s3::Client, String) {
+    let sdk = s3_sdk_config();
+    let endpoint = s3_endpoint();
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .endpoint_url(&endpoint)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!(
+        "balcao-{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    (
+        balcao_aws::S3Blobs::new(&sdk, &bucket, Some(&endpoint)),
+        client,
+        bucket,
+    )
 }
 
 pub fn moto_endpoint() -> String {

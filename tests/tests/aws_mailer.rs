@@ -52,6 +52,7 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
     store.put_office(&office).await.expect("office");
     let app = App {
         store: store.clone(),
+        blobs: balcao_tests::temp_blobs(),
         clock: Arc::new(SystemClock),
         config: Config::new("https://balcao.example.gov.br"),
     };
@@ -67,7 +68,7 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
         consent: Some("true".into()),
         ..Default::default()
     };
-    open_request::open(&app, office.id.as_str(), &raw, None)
+    open_request::open(&app, office.id.as_str(), &raw, &[], None)
         .await
         .expect("opened");
     let due = store

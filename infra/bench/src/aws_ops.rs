@@ -124,6 +124,14 @@ impl Fixture {
         let store = Arc::new(DynamoStore::new(client, &self.table));
         let app = App {
             store: store.clone(),
+            // Files are not part of the measured operations.
+            blobs: Arc::new(
+                balcao_embedded::LocalBlobs::new(
+                    std::env::temp_dir().join("balcao-bench-files"),
+                    "https://balcao.example.gov.br",
+                )
+                .expect("temporary folder"),
+            ),
             clock: Arc::new(SystemClock),
             config: Config::new("https://balcao.example.gov.br"),
         };

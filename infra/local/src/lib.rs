@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod dev;
+pub mod files;
 pub mod seed;
 
 use axum::Router;
@@ -12,7 +13,7 @@ use axum::routing::on;
 use balcao_app::courier::{Courier, RetryPolicy};
 use balcao_app::ports::StoreError;
 use balcao_app::{App, Clock, Config, Store, SystemClock};
-use balcao_embedded::{LocalMailbox, ManualClock, SqliteStore};
+use balcao_embedded::{LocalBlobs, LocalMailbox, ManualClock, SqliteStore};
 use balcao_web::Op;
 use lambda_http::RequestExt;
 use std::collections::HashMap;
@@ -59,6 +60,8 @@ pub enum StartError {
     DataDir(PathBuf, std::io::Error),
     #[error("não foi possível abrir o banco de dados: {0}")]
     Store(#[from] StoreError),
+    #[error("não foi possível usar a pasta de arquivos {0}: {1}")]
+    Files(PathBuf, std::io::Error),
     #[error("não foi possível escutar em {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
 }
@@ -67,6 +70,7 @@ pub enum StartError {
 #[derive(Clone)]
 pub struct Local {
     pub app: App,
+    pub blobs: Arc<LocalBlobs>,
     pub courier: Courier,
     pub mailbox: LocalMailbox,
     pub manual_clock: Option<Arc<ManualClock>>,
@@ -126,9 +130,18 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         .public_base_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
+    // Without a data folder the files live in a fresh temporary folder.
+    let files_dir = match &opts.data_dir {
+        Some(dir) => dir.join("files"),
+        None => std::env::temp_dir().join(format!("balcao-files-{}", ulid::Ulid::generate())),
+    };
+    let blobs = Arc::new(
+        LocalBlobs::new(&files_dir, &base).map_err(|e| StartError::Files(files_dir.clone(), e))?,
+    );
     let shared_store: Arc<dyn Store> = Arc::new(store.clone());
     let app = App {
         store: shared_store.clone(),
+        blobs: blobs.clone(),
         clock: clock.clone(),
         config: Config::new(&base),
     };
@@ -141,6 +154,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     };
     let local = Local {
         app,
+        blobs,
         courier,
         mailbox,
         manual_clock,
@@ -223,7 +237,7 @@ pub fn router(local: Local) -> Router {
         };
         router = router.route(route.path, on(filter, handler));
     }
-    dev::routes(router).with_state(local)
+    files::routes(dev::routes(router)).with_state(local)
 }
 
 fn unauthorized(headers: &http::HeaderMap) -> axum::response::Response {

@@ -224,6 +224,7 @@ pub fn demo_offices() -> Vec<Office> {
                 text: PRIVACY_TEXT.into(),
             },
             notifications: Notifications::default(),
+            max_attachment_bytes: balcao_core::attachment::DEFAULT_MAX_BYTES,
         })
         .collect()
 }

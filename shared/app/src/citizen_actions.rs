@@ -2,15 +2,21 @@
 //! or close as solved ("Concluir Atendimento"). Each is one conditional write
 //! with its history entry and the office's notification (SPEC S10).
 
-use crate::emails;
 use crate::ports::{Change, OutboxMail, Ticket};
 use crate::{App, AppError, ticket};
-use balcao_core::{Action, Author, Event, EventKind, FreeText, Request, Status, TransitionError};
+use crate::{attachments, emails};
+use balcao_core::{
+    Action, Author, Event, EventKind, FreeText, Request, Status, TransitionError, UploadRef,
+};
 use ulid::Ulid;
 
 /// Why the change is made; decides the status, the history text and the office's email.
 pub enum CitizenAction {
-    Message(FreeText),
+    /// Text, files or both.
+    Message {
+        text: Option<FreeText>,
+        files: Vec<UploadRef>,
+    },
     Cancel,
     Close(Option<FreeText>),
     /// The office's replies were seen; no email, no status change.
@@ -20,7 +26,7 @@ pub enum CitizenAction {
 impl CitizenAction {
     fn action(&self) -> Option<Action> {
         match self {
-            Self::Message(_) | Self::Read => None,
+            Self::Message { .. } | Self::Read => None,
             Self::Cancel => Some(Action::Cancel),
             Self::Close(_) => Some(Action::CloseByCitizen),
         }
@@ -28,7 +34,10 @@ impl CitizenAction {
 
     fn history_text(&self) -> String {
         match self {
-            Self::Message(m) => m.as_str().to_owned(),
+            Self::Message { text, .. } => text
+                .as_ref()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
             Self::Read => "O cidadão leu as respostas do cartório.".into(),
             Self::Cancel => "Solicitação cancelada pelo cidadão.".into(),
             Self::Close(None) => "Atendimento concluído pelo cidadão.".into(),
@@ -38,7 +47,7 @@ impl CitizenAction {
 
     fn notice_subject(&self, r: &Request) -> String {
         match self {
-            Self::Message(_) | Self::Read => {
+            Self::Message { .. } | Self::Read => {
                 format!("Nova mensagem na solicitação nº {}", r.number)
             }
             Self::Cancel => format!("Solicitação nº {} cancelada pelo cidadão", r.number),
@@ -62,9 +71,20 @@ pub async fn act(
     }
     // The office may switch off emails for citizen messages (SPEC S10); it always hears of cancel and close.
     let office = app.store.get_office(&current.request.office.id).await?;
+    let files = match (&what, &office) {
+        (CitizenAction::Message { files, .. }, _) if files.is_empty() => vec![],
+        (CitizenAction::Message { files, .. }, Some(office)) => {
+            if is_closed(current.request.status) {
+                return Err(closed(current.request.status));
+            }
+            attachments::receive(app, office, files).await?
+        }
+        (CitizenAction::Message { .. }, None) => return Err(AppError::NotFound("serventia")),
+        _ => vec![],
+    };
     let notify = match what {
         CitizenAction::Read => false,
-        CitizenAction::Message(_) => office.is_none_or(|o| o.notifications.citizen_message),
+        CitizenAction::Message { .. } => office.is_none_or(|o| o.notifications.citizen_message),
         CitizenAction::Cancel | CitizenAction::Close(_) => true,
     };
     // Secrets are not revoked, so the check above holds for the retries below.
@@ -73,12 +93,7 @@ pub async fn act(
         let r = &t.request;
         let status = match what.action() {
             None if matches!(what, CitizenAction::Read) => r.status,
-            None if is_closed(r.status) => {
-                return Err(AppError::NotAllowed(TransitionError {
-                    from: r.status,
-                    action: Action::CitizenReply,
-                }));
-            }
+            None if is_closed(r.status) => return Err(closed(r.status)),
             None if r.status == Status::AwaitingCitizen => r.status.apply(Action::CitizenReply)?,
             None => r.status,
             Some(a) => r.status.apply(a)?,
@@ -88,7 +103,7 @@ pub async fn act(
         next.version = r.version + 1;
         next.updated_at = now;
         next.awaiting_office = match what {
-            CitizenAction::Message(_) => true,
+            CitizenAction::Message { .. } => true,
             CitizenAction::Read => r.awaiting_office,
             CitizenAction::Cancel | CitizenAction::Close(_) => false,
         };
@@ -99,15 +114,22 @@ pub async fn act(
             at: now,
             kind: match what {
                 CitizenAction::Read => EventKind::Read,
-                CitizenAction::Message(_) => EventKind::Message,
+                CitizenAction::Message { .. } => EventKind::Message,
                 CitizenAction::Cancel | CitizenAction::Close(_) => EventKind::StatusChanged,
             },
             author: Author::Citizen,
             text: what.history_text(),
             status: (status != r.status).then_some(status),
+            attachments: files.clone(),
         };
         let mails = if notify {
-            let letter = emails::office_notice(&next, &what.notice_subject(&next), &event.text);
+            let body = [Some(event.text.clone()), attachments::listing(&files)]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            let letter = emails::office_notice(&next, &what.notice_subject(&next), &body);
             vec![OutboxMail::new(
                 r.office.email.clone(),
                 letter,
@@ -125,6 +147,13 @@ pub async fn act(
         })
     })
     .await
+}
+
+fn closed(from: Status) -> AppError {
+    AppError::NotAllowed(TransitionError {
+        from,
+        action: Action::CitizenReply,
+    })
 }
 
 /// No conversation continues after these.

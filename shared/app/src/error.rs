@@ -1,4 +1,4 @@
-use crate::ports::StoreError;
+use crate::ports::{BlobError, StoreError};
 use balcao_core::FieldErrors;
 use thiserror::Error;
 
@@ -19,6 +19,8 @@ pub enum AppError {
     Conflict,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Blobs(#[from] BlobError),
 }
 
 impl AppError {

@@ -1,6 +1,7 @@
 //! Balcão's use cases. Each operation is a module here, written against the
 //! small ports of [`ports`]; the AWS and embedded adapters implement them.
 
+pub mod attachments;
 pub mod citizen_actions;
 pub mod courier;
 pub mod emails;
@@ -14,7 +15,7 @@ pub mod staff_requests;
 pub mod ticket;
 
 pub use error::AppError;
-pub use ports::{Clock, Mailer, Store, SystemClock};
+pub use ports::{Blobs, Clock, Mailer, Store, SystemClock};
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ impl Config {
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn Blobs>,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
 }

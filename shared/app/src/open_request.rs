@@ -2,13 +2,13 @@
 //! the ticket with its first event, idempotency record and confirmation email in
 //! one transaction.
 
-use crate::emails;
 use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail};
 use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
 use crate::{App, AppError};
+use crate::{attachments, emails};
 use balcao_core::{
-    Author, Consent, Event, EventKind, OfficeSnapshot, RawRequestForm, Request, RequestId, Status,
-    TicketNumber, ValidRequestForm,
+    Author, Consent, Event, EventKind, FieldRule, FormField, OfficeSnapshot, RawRequestForm,
+    Request, RequestId, Status, TicketNumber, UploadRef, ValidRequestForm,
 };
 use jiff::ToSpan;
 use ulid::Ulid;
@@ -32,6 +32,7 @@ pub async fn open(
     app: &App,
     office_id: &str,
     raw: &RawRequestForm,
+    files: &[UploadRef],
     header_key: Option<&str>,
 ) -> Result<OpenedTicket, AppError> {
     let office = crate::offices::card(app, office_id).await?;
@@ -50,8 +51,35 @@ pub async fn open(
         })?),
     };
     let now = app.clock.now();
-    let form = ValidRequestForm::parse(raw, &office, now).map_err(AppError::Invalid)?;
-    let fingerprint = sha256_hex(&serde_json::to_vec(&form).unwrap_or_default());
+    let rule = raw
+        .service
+        .as_deref()
+        .and_then(|s| office.service(s))
+        .map_or(FieldRule::Hidden, |s| s.fields.rule(FormField::Attachments));
+    // A service that asks for no files keeps none.
+    let files = if rule == FieldRule::Hidden {
+        &[][..]
+    } else {
+        files
+    };
+    let missing_files = rule == FieldRule::Required && files.is_empty();
+    let form = match (ValidRequestForm::parse(raw, &office, now), missing_files) {
+        (Ok(form), false) => form,
+        (parsed, _) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if missing_files {
+                errors.add(FormField::Attachments.key(), "anexe pelo menos um arquivo");
+            }
+            return Err(AppError::Invalid(errors));
+        }
+    };
+    let mut fingerprinted = serde_json::to_vec(&form).unwrap_or_default();
+    for f in files {
+        fingerprinted.extend_from_slice(f.encode().as_bytes());
+    }
+    let fingerprint = sha256_hex(&fingerprinted);
+    // Checked before the ticket exists; a retry finds the files kept by the first attempt.
+    let files = attachments::receive(app, &office, files).await?;
 
     let secret = TicketSecret::generate();
     let token = secret.encode();
@@ -91,6 +119,7 @@ pub async fn open(
             author: Author::Citizen,
             text: format!("Solicitação aberta: {}", form.service.name),
             status: Some(Status::Received),
+            attachments: files.clone(),
         };
         let letter = emails::ticket_opened(&request, &ticket_url);
         let mut mails = vec![OutboxMail::new(
@@ -107,7 +136,11 @@ pub async fn open(
                 .as_ref()
                 .map(|m| m.as_str())
                 .unwrap_or("(sem mensagem)");
-            let notice = emails::office_notice(&request, &headline, body);
+            let body = match attachments::listing(&files) {
+                Some(list) => format!("{body}\n\n{list}"),
+                None => body.to_owned(),
+            };
+            let notice = emails::office_notice(&request, &headline, &body);
             mails.push(OutboxMail::new(office.email.clone(), notice, Some(id), now));
         }
         let idempotency = key.as_ref().map(|k| IdempotencyRecord {

@@ -1,11 +1,13 @@
 //! The office's side of requests (SPEC S2, S4): the queue, one request, and
 //! replies. Every function is scoped to the signed-in member's office.
 
-use crate::emails;
 use crate::ports::{Change, OutboxMail, Ticket};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, open_request, ticket};
-use balcao_core::{Author, Event, EventKind, FreeText, Request, RequestId, StaffMember, Status};
+use crate::{attachments, emails};
+use balcao_core::{
+    Author, Event, EventKind, FreeText, Request, RequestId, StaffMember, Status, UploadRef,
+};
 use jiff::civil::Date;
 use ulid::Ulid;
 
@@ -81,20 +83,50 @@ pub async fn view(app: &App, staff: &StaffMember, id: &str) -> Result<Ticket, Ap
     Ok(t)
 }
 
+/// A slot for a file the office will send on one of its requests.
+pub async fn upload_slot(
+    app: &App,
+    staff: &StaffMember,
+    name: &str,
+    size: u64,
+) -> Result<attachments::UploadSlot, AppError> {
+    attachments::citizen_slot(app, staff.office.as_str(), name, size).await
+}
+
 /// A follow-up message to the citizen (SPEC S4), emailed with a fresh link (SPEC C9).
 pub async fn reply(
     app: &App,
     staff: &StaffMember,
     id: &str,
-    text: FreeText,
+    text: Option<FreeText>,
+    files: &[UploadRef],
     key: Ulid,
 ) -> Result<Ticket, AppError> {
     let id = RequestId::parse(id).ok_or(AppError::NotFound("solicitação"))?;
+    // Reading first keeps another office's caller from learning anything from the file check.
+    let first = view(app, staff, &id.to_string()).await?;
+    let files = if files.is_empty() {
+        vec![]
+    } else {
+        let office = app
+            .store
+            .get_office(&staff.office)
+            .await?
+            .ok_or(AppError::NotFound("serventia"))?;
+        attachments::receive(app, &office, files).await?
+    };
+    let text = text.map(|t| t.as_str().to_owned()).unwrap_or_default();
+    let body = [Some(text.clone()), attachments::listing(&files)]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
     ticket::change(
         app,
         id,
         key,
-        None,
+        Some(first),
         |t| own(staff, t),
         |t, now| {
             let r = &t.request;
@@ -119,11 +151,12 @@ pub async fn reply(
                 author: Author::Staff {
                     name: staff.name.clone(),
                 },
-                text: text.as_str().to_owned(),
+                text: text.clone(),
                 status: None,
+                attachments: files.clone(),
             };
             let link = open_request::ticket_url(app, r.id, &secret.encode());
-            let letter = emails::office_reply(&next, &link, &staff.name, text.as_str());
+            let letter = emails::office_reply(&next, &link, &staff.name, &body);
             let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
             Ok(Change {
                 request: next,

@@ -1,6 +1,6 @@
 //! What every function's `main` calls: build clients once, then run the handler.
 
-use crate::{DynamoStore, SesMailer, mailer_fn};
+use crate::{DynamoStore, S3Blobs, SesMailer, mailer_fn};
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
@@ -15,6 +15,7 @@ pub type Error = lambda_runtime::Error;
 /// Settings from the function's environment (set by `template.yaml`).
 pub struct Env {
     pub table: String,
+    pub bucket: String,
     pub public_base_url: String,
 }
 
@@ -26,6 +27,7 @@ impl Env {
     pub fn from_env() -> Result<Self, Error> {
         Ok(Self {
             table: var("TABLE_NAME")?,
+            bucket: var("BUCKET_NAME")?,
             public_base_url: var("PUBLIC_BASE_URL")?,
         })
     }
@@ -80,6 +82,7 @@ async fn app(env: &Env, sdk: &aws_config::SdkConfig) -> App {
     ));
     App {
         store,
+        blobs: Arc::new(S3Blobs::new(sdk, &env.bucket, None)),
         clock: Arc::new(SystemClock),
         config: Config::new(&env.public_base_url),
     }

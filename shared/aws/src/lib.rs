@@ -1,12 +1,14 @@
-//! Balcão on AWS: the DynamoDB store, the SES v2 mailer and the wiring each
+//! Balcão on AWS: the DynamoDB store, S3 files, the SES v2 mailer and the wiring each
 //! Lambda's `main` calls.
 
 pub mod dynamo;
 pub mod lambda;
 pub mod mailer_fn;
+pub mod s3;
 pub mod ses;
 
 pub use balcao_web::Op;
 pub use dynamo::DynamoStore;
 pub use lambda::{Error, serve, serve_mailer};
+pub use s3::S3Blobs;
 pub use ses::SesMailer;

@@ -3,7 +3,10 @@
 //! not the name: the name's extension must agree with what the bytes are.
 
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 use thiserror::Error;
+use ulid::Ulid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,6 +117,10 @@ pub enum AttachmentError {
     },
     #[error("o nome diz {claimed}, mas o conteúdo não é de nenhum tipo aceito")]
     Unrecognised { claimed: &'static str },
+    #[error("o arquivo precisa de um nome")]
+    NoName,
+    #[error("referência de anexo inválida: use o valor `attachment` devolvido pelo envio")]
+    BadReference,
 }
 
 /// Checks a file by its name, size and first bytes (at least the first 1 KB).
@@ -146,6 +153,130 @@ pub fn check(
         }),
     }
 }
+
+/// A file's name as shown to people: the last path segment, without control or
+/// direction-changing characters, at most 120 characters, keeping its extension.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FileName(String);
+
+impl FileName {
+    pub const MAX: usize = 120;
+
+    pub fn parse(input: &str) -> Result<Self, AttachmentError> {
+        // Browsers on Windows may send the whole path.
+        let base = input.rsplit(['/', '\\']).next().unwrap_or("");
+        let clean: String = base
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+            .collect();
+        let clean = clean.trim();
+        if clean.is_empty() || clean.starts_with('.') && clean.matches('.').count() == 1 {
+            return Err(AttachmentError::NoName);
+        }
+        if clean.chars().count() <= Self::MAX {
+            return Ok(Self(clean.to_owned()));
+        }
+        // Too long: keep the start and the extension, which decides the type.
+        let (stem, ext) = clean.rsplit_once('.').unwrap_or((clean, ""));
+        let ext: String = ext.chars().take(8).collect();
+        let keep = Self::MAX - ext.chars().count() - 1;
+        let stem: String = stem.chars().take(keep).collect();
+        Ok(Self(format!("{stem}.{ext}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for FileName {
+    type Error = AttachmentError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<FileName> for String {
+    fn from(n: FileName) -> Self {
+        n.0
+    }
+}
+
+impl fmt::Display for FileName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a sender declares before uploading: refuses at once what could never
+/// pass (`.exe`, over the limit, empty) and gives the content type the upload
+/// must carry. The content itself is checked after the upload, by [`check`].
+pub fn check_declared(
+    name: &FileName,
+    size: u64,
+    max_bytes: u64,
+) -> Result<FileType, AttachmentError> {
+    if size == 0 {
+        return Err(AttachmentError::Empty);
+    }
+    if size > max_bytes {
+        return Err(AttachmentError::TooLarge {
+            size_kb: size.div_ceil(1024),
+            max_kb: max_bytes / 1024,
+        });
+    }
+    FileType::from_name(name.as_str()).ok_or(AttachmentError::NotAccepted)
+}
+
+/// An uploaded file as the sender names it when attaching: `<upload id>:<name>`,
+/// the `attachment` value the upload slot returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRef {
+    pub id: Ulid,
+    pub name: FileName,
+}
+
+impl UploadRef {
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.id, self.name)
+    }
+}
+
+impl FromStr for UploadRef {
+    type Err = AttachmentError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (id, name) = s.split_once(':').ok_or(AttachmentError::BadReference)?;
+        Ok(Self {
+            id: Ulid::from_str(id.trim()).map_err(|_| AttachmentError::BadReference)?,
+            name: FileName::parse(name)?,
+        })
+    }
+}
+
+/// A checked file in a history entry: downloadable by whoever can see the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: Ulid,
+    pub name: FileName,
+    pub size: u64,
+    pub file_type: FileType,
+}
+
+impl Attachment {
+    /// Size for people: "812 KB", "1,5 MB".
+    pub fn size_label(&self) -> String {
+        if self.size < 1024 * 1024 {
+            format!("{} KB", self.size.div_ceil(1024))
+        } else {
+            let tenths = (self.size * 10).div_ceil(1024 * 1024);
+            format!("{},{} MB", tenths / 10, tenths % 10)
+        }
+    }
+}
+
+/// Most files in one message or opening.
+pub const MAX_PER_MESSAGE: usize = 10;
 
 #[cfg(test)]
 mod tests {
@@ -229,6 +360,68 @@ mod tests {
         let mut head = "ação ".repeat(10).into_bytes();
         head.push(0xC3);
         assert_eq!(FileType::sniff(&head), Some(FileType::Txt));
+    }
+
+    #[test]
+    fn file_names_are_cleaned_and_keep_their_extension() {
+        let n = FileName::parse("C:\\Users\\ana\\foto\u{202E}gnp.exe").unwrap();
+        assert_eq!(n.as_str(), "fotognp.exe");
+        assert_eq!(
+            FileName::parse("../../etc/passwd").unwrap().as_str(),
+            "passwd"
+        );
+        assert_eq!(FileName::parse("  "), Err(AttachmentError::NoName));
+        assert_eq!(FileName::parse(".pdf"), Err(AttachmentError::NoName));
+        let long = FileName::parse(&format!("{}.pdf", "a".repeat(300))).unwrap();
+        assert_eq!(long.as_str().chars().count(), FileName::MAX);
+        assert!(long.as_str().ends_with(".pdf"));
+    }
+
+    #[test]
+    fn declared_files_are_refused_before_upload() {
+        let n = |s: &str| FileName::parse(s).unwrap();
+        assert_eq!(check_declared(&n("a.png"), 10, MAX), Ok(FileType::Png));
+        assert_eq!(
+            check_declared(&n("setup.exe"), 10, MAX),
+            Err(AttachmentError::NotAccepted)
+        );
+        assert!(matches!(
+            check_declared(&n("a.pdf"), 3 << 20, MAX),
+            Err(AttachmentError::TooLarge { .. })
+        ));
+        assert_eq!(
+            check_declared(&n("a.pdf"), 0, MAX),
+            Err(AttachmentError::Empty)
+        );
+    }
+
+    #[test]
+    fn upload_references_round_trip() {
+        let r = UploadRef {
+            id: Ulid::generate(),
+            name: FileName::parse("nota: fiscal.pdf").unwrap(),
+        };
+        assert_eq!(r.encode().parse::<UploadRef>(), Ok(r));
+        assert_eq!(
+            "nada".parse::<UploadRef>(),
+            Err(AttachmentError::BadReference)
+        );
+        assert_eq!(
+            "x:a.pdf".parse::<UploadRef>(),
+            Err(AttachmentError::BadReference)
+        );
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        let a = |size| Attachment {
+            id: Ulid::nil(),
+            name: FileName::parse("a.txt").unwrap(),
+            size,
+            file_type: FileType::Txt,
+        };
+        assert_eq!(a(1).size_label(), "1 KB");
+        assert_eq!(a(1536 * 1024).size_label(), "1,5 MB");
     }
 
     proptest! {

@@ -324,6 +324,7 @@ mod tests {
                 text: "…".into(),
             },
             notifications: Notifications::default(),
+            max_attachment_bytes: crate::attachment::DEFAULT_MAX_BYTES,
         }
     }
 

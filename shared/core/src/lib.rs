@@ -11,6 +11,7 @@ pub mod staff;
 pub mod status;
 pub mod text;
 
+pub use attachment::{Attachment, AttachmentError, FileName, FileType, UploadRef};
 pub use contact::{Email, Mobile};
 pub use document::{Cnpj, Cpf, Document};
 pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};

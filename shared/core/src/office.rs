@@ -460,6 +460,13 @@ pub struct Office {
     pub privacy: PrivacyNotice,
     #[serde(default)]
     pub notifications: Notifications,
+    /// Largest attachment accepted, in bytes (SPEC C8: 2 MB unless the office sets another).
+    #[serde(default = "default_max_attachment_bytes")]
+    pub max_attachment_bytes: u64,
+}
+
+fn default_max_attachment_bytes() -> u64 {
+    crate::attachment::DEFAULT_MAX_BYTES
 }
 
 /// Which emails the office receives (SPEC S10).

@@ -1,5 +1,6 @@
 //! A citizen's request (the ticket) and its append-only history.
 
+use crate::attachment::Attachment;
 use crate::contact::{Email, Mobile};
 use crate::document::Document;
 use crate::office::{Office, OfficeId, ServiceId, ServiceKind, Uf};
@@ -214,4 +215,7 @@ pub struct Event {
     pub author: Author,
     pub text: String,
     pub status: Option<Status>,
+    /// Files sent with this entry, checked before anyone else could download them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }

@@ -1,11 +1,13 @@
-//! Balcão on one machine: a SQLite store, a mailbox kept in the same database,
-//! and a clock that can be moved by hand.
+//! Balcão on one machine: a SQLite store, files in a directory behind signed
+//! URLs, a mailbox kept in the same database, and a clock that can be moved by hand.
 
+mod blobs;
 mod clock;
 mod mailbox;
 mod schema;
 mod store;
 
+pub use blobs::{LocalBlobError, LocalBlobs, LocalDownload};
 pub use clock::ManualClock;
 pub use mailbox::{LocalMailbox, MailboxEntry};
 pub use store::SqliteStore;

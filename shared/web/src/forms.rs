@@ -5,21 +5,33 @@ use crate::respond::Failure;
 use lambda_http::{Request, RequestExt};
 use std::collections::BTreeMap;
 
-/// Text fields by name; for repeated names the first wins.
+/// Text fields by name, every value of repeated names kept in order.
 #[derive(Debug, Default, Clone)]
-pub struct Fields(pub BTreeMap<String, String>);
+pub struct Fields(BTreeMap<String, Vec<String>>);
 
 impl Fields {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+    fn push(&mut self, name: String, value: String) {
+        self.0.entry(name).or_default().push(value);
     }
 
-    /// Into a typed raw form (every field `Option<String>`), ignoring unknown names.
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    /// Every value of a repeated field (`attachments`, say).
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.0.get(name).into_iter().flatten().map(String::as_str)
+    }
+
+    /// Into a typed raw form (every field `Option<String>`, first value), ignoring unknown names.
     pub fn into_form<T: serde::de::DeserializeOwned>(self) -> Result<T, Failure> {
         let map: serde_json::Map<String, serde_json::Value> = self
             .0
             .into_iter()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .filter_map(|(k, mut v)| {
+                (!v.is_empty()).then(|| (k, serde_json::Value::String(v.swap_remove(0))))
+            })
             .collect();
         serde_json::from_value(serde_json::Value::Object(map))
             .map_err(|e| Failure::BadRequest(e.to_string()))
@@ -40,11 +52,11 @@ pub fn query(req: &Request) -> Fields {
         .query()
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
-    let mut map = BTreeMap::new();
+    let mut fields = Fields::default();
     for (k, v) in pairs {
-        map.entry(k).or_insert(v);
+        fields.push(k, v);
     }
-    Fields(map)
+    fields
 }
 
 /// The body's text fields. File parts of multipart bodies are not read here.
@@ -66,11 +78,11 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
         "application/x-www-form-urlencoded" => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
                 .map_err(|e| Failure::BadRequest(e.to_string()))?;
-            let mut map = BTreeMap::new();
+            let mut fields = Fields::default();
             for (k, v) in pairs {
-                map.entry(k).or_insert(v);
+                fields.push(k, v);
             }
-            Ok(Fields(map))
+            Ok(fields)
         }
         "application/json" => {
             let value: serde_json::Value = serde_json::from_slice(bytes)
@@ -80,23 +92,30 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
                     "o corpo JSON deve ser um objeto".into(),
                 ));
             };
-            let mut map = BTreeMap::new();
+            let mut fields = Fields::default();
             for (k, v) in obj {
-                // Scalars become their text form so one parser serves all encodings.
-                let text = match v {
-                    serde_json::Value::String(s) => s,
-                    serde_json::Value::Bool(b) => b.to_string(),
-                    serde_json::Value::Number(n) => n.to_string(),
-                    serde_json::Value::Null => continue,
-                    _ => {
-                        return Err(Failure::BadRequest(format!(
-                            "o campo {k} deve ser texto, número ou booleano"
-                        )));
-                    }
+                // A list is a repeated field; scalars become their text form so one
+                // parser serves all encodings.
+                let values = match v {
+                    serde_json::Value::Array(items) => items,
+                    other => vec![other],
                 };
-                map.insert(k, text);
+                for v in values {
+                    let text = match v {
+                        serde_json::Value::String(s) => s,
+                        serde_json::Value::Bool(b) => b.to_string(),
+                        serde_json::Value::Number(n) => n.to_string(),
+                        serde_json::Value::Null => continue,
+                        _ => {
+                            return Err(Failure::BadRequest(format!(
+                                "o campo {k} deve ser texto, número, booleano ou uma lista deles"
+                            )));
+                        }
+                    };
+                    fields.push(k.clone(), text);
+                }
             }
-            Ok(Fields(map))
+            Ok(fields)
         }
         "multipart/form-data" => {
             let boundary = multer::parse_boundary(content_type)
@@ -105,7 +124,7 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
             let stream =
                 futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(data) });
             let mut multipart = multer::Multipart::new(stream, boundary);
-            let mut map = BTreeMap::new();
+            let mut fields = Fields::default();
             while let Some(field) = multipart
                 .next_field()
                 .await
@@ -121,10 +140,23 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
                     .text()
                     .await
                     .map_err(|e| Failure::BadRequest(e.to_string()))?;
-                map.entry(name).or_insert(text);
+                fields.push(name, text);
             }
-            Ok(Fields(map))
+            Ok(fields)
         }
         _ => Err(Failure::UnsupportedMediaType),
+    }
+}
+
+/// The `message` of a conversation post: it may be left empty when files come with it.
+pub fn message_text(
+    value: Option<&str>,
+    has_files: bool,
+) -> Result<Option<balcao_core::FreeText>, balcao_app::AppError> {
+    match value.filter(|v| !v.trim().is_empty()) {
+        None if has_files => Ok(None),
+        v => balcao_core::FreeText::parse(v.unwrap_or(""))
+            .map(Some)
+            .map_err(|e| balcao_app::AppError::invalid("message", &e.to_string())),
     }
 }

@@ -52,6 +52,7 @@ pub struct FieldInput {
 #[derive(Template)]
 #[template(path = "request_form.html")]
 pub struct RequestFormPage {
+    pub attach: Option<AttachWidget>,
     pub o: OfficeView,
     pub service_id: String,
     pub service_name: String,
@@ -65,17 +66,53 @@ pub struct RequestFormPage {
     pub idempotency_key: String,
 }
 
+/// The file picker of a form (`attach.html`): where to ask for upload slots,
+/// and the files already uploaded when a form comes back with errors.
+pub struct AttachWidget {
+    pub slot_url: String,
+    pub required: bool,
+    pub max_kb: u64,
+    /// `(attachments value, file name)`.
+    pub kept: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+impl AttachWidget {
+    pub fn new(slot_url: String, max_bytes: u64) -> Self {
+        Self {
+            slot_url,
+            required: false,
+            max_kb: max_bytes / 1024,
+            kept: vec![],
+            error: None,
+        }
+    }
+}
+
 pub struct HistoryLine {
     pub at: String,
     pub author: String,
     pub text: String,
     /// An office reply the citizen has not acted on yet.
     pub unread: bool,
+    pub files: Vec<FileLine>,
+}
+
+/// A downloadable attachment in the history.
+pub struct FileLine {
+    pub name: String,
+    pub size: String,
+    pub kind: &'static str,
+    pub href: String,
 }
 
 impl HistoryLine {
-    /// The history for display, marking the last `unread` office replies.
-    pub fn all(t: &balcao_app::ports::Ticket) -> Vec<Self> {
+    /// The history for display, marking the last `unread` office replies;
+    /// `href` gives each file's download link for this reader.
+    pub fn all(
+        t: &balcao_app::ports::Ticket,
+        href: impl Fn(&balcao_core::Attachment) -> String,
+    ) -> Vec<Self> {
         let tz = &t.request.office.timezone;
         let mut left = t.request.unread_replies as usize;
         let mut lines: Vec<Self> = t
@@ -90,6 +127,16 @@ impl HistoryLine {
                     author: e.author.label(),
                     text: e.text.clone(),
                     unread,
+                    files: e
+                        .attachments
+                        .iter()
+                        .map(|a| FileLine {
+                            name: a.name.to_string(),
+                            size: a.size_label(),
+                            kind: a.file_type.label(),
+                            href: href(a),
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -110,6 +157,7 @@ pub struct TicketPage {
     pub cancel_key: String,
     pub read_key: String,
     pub can_message: bool,
+    pub attach: AttachWidget,
     pub can_close: bool,
     pub can_cancel: bool,
     pub just_created: bool,
@@ -167,6 +215,7 @@ pub struct StaffRequestPage {
     pub staff_name: String,
     pub action_key: String,
     pub can_reply: bool,
+    pub attach: AttachWidget,
     pub history: Vec<HistoryLine>,
 }
 

@@ -210,6 +210,16 @@ pub fn failure(format: Format, f: Failure) -> Response {
                 None,
             )
         }
+        Failure::App(AppError::Blobs(e)) => {
+            tracing::error!(error = %e, "file storage failure");
+            error(
+                format,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "O armazenamento de arquivos está indisponível; nada foi gravado. Tente de novo.",
+                None,
+            )
+        }
         Failure::BadRequest(detail) => error(
             format,
             StatusCode::BAD_REQUEST,

@@ -23,6 +23,10 @@ pub enum Op {
     StaffMessage,
     AskMyRequests,
     MyRequests,
+    NewUpload,
+    GetAttachment,
+    StaffNewUpload,
+    StaffAttachment,
 }
 
 impl Op {
@@ -41,6 +45,10 @@ impl Op {
         Op::StaffMessage,
         Op::AskMyRequests,
         Op::MyRequests,
+        Op::NewUpload,
+        Op::GetAttachment,
+        Op::StaffNewUpload,
+        Op::StaffAttachment,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -60,6 +68,10 @@ impl Op {
             Op::StaffMessage => "staff-message",
             Op::AskMyRequests => "ask-my-requests",
             Op::MyRequests => "my-requests",
+            Op::NewUpload => "new-upload",
+            Op::GetAttachment => "get-attachment",
+            Op::StaffNewUpload => "staff-new-upload",
+            Op::StaffAttachment => "staff-attachment",
         }
     }
 
@@ -79,6 +91,10 @@ impl Op {
             Op::StaffMessage => ops::staff_requests::message(app, req).await,
             Op::AskMyRequests => ops::my_requests::ask(app, req).await,
             Op::MyRequests => ops::my_requests::list(app, req).await,
+            Op::NewUpload => ops::attachments::citizen_slot(app, req).await,
+            Op::GetAttachment => ops::attachments::citizen_download(app, req).await,
+            Op::StaffNewUpload => ops::attachments::staff_slot(app, req).await,
+            Op::StaffAttachment => ops::attachments::staff_download(app, req).await,
         }
     }
 }
@@ -117,9 +133,19 @@ pub const ROUTES: &[Route] = &[
         op: Op::OpenRequest,
     },
     Route {
+        method: Method::POST,
+        path: "/offices/{office}/attachments",
+        op: Op::NewUpload,
+    },
+    Route {
         method: Method::GET,
         path: "/tickets/{id}",
         op: Op::GetTicket,
+    },
+    Route {
+        method: Method::GET,
+        path: "/tickets/{id}/attachments/{file}",
+        op: Op::GetAttachment,
     },
     Route {
         method: Method::POST,
@@ -165,6 +191,16 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/requests/{id}/messages",
         op: Op::StaffMessage,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/requests/{id}/attachments/{file}",
+        op: Op::StaffAttachment,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/attachments",
+        op: Op::StaffNewUpload,
     },
 ];
 

@@ -190,6 +190,11 @@ impl From<&Ticket> for TicketView {
                     json!({
                         "at": e.at.to_string(), "kind": e.kind, "author": e.author.label(),
                         "text": e.text, "status": e.status.map(|s| s.key()),
+                        "attachments": e.attachments.iter().map(|a| json!({
+                            "id": a.id.to_string(), "name": a.name, "size": a.size,
+                            "type": a.file_type.content_type(),
+                            "path": format!("/tickets/{}/attachments/{}", r.id, a.id),
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect(),
@@ -207,6 +212,17 @@ impl TicketView {
                 balcao_core::Document::Cnpj(c) => c.to_string(),
             }));
         v.citizen["awaiting_office"] = serde_json::json!(t.request.awaiting_office);
+        // Staff download through their own route, behind the authorizer.
+        for line in &mut v.history {
+            for a in line["attachments"].as_array_mut().into_iter().flatten() {
+                let path = format!(
+                    "/staff/requests/{}/attachments/{}",
+                    t.request.id,
+                    a["id"].as_str().unwrap_or_default()
+                );
+                a["path"] = serde_json::json!(path);
+            }
+        }
         v
     }
 }

@@ -2,22 +2,21 @@
 //! citizen's actions. The link's secret comes as the `k` field or query parameter.
 
 use crate::Response;
-use crate::forms::{Fields, body, path_param, query};
+use crate::forms::{Fields, body, message_text, path_param, query};
 use crate::respond::{Failure, Format, finish, json, see_other};
 use crate::views::TicketView;
 use balcao_app::citizen_actions::{CitizenAction, act};
 use balcao_app::ticket::parse_action_key;
-use balcao_app::{App, AppError};
+use balcao_app::{App, AppError, attachments};
 use balcao_core::FreeText;
 use http::StatusCode;
 use lambda_http::Request;
 
 pub async fn message(app: &App, req: Request) -> Response {
     run(app, req, |f| {
-        let text = f.get("message").unwrap_or("");
-        FreeText::parse(text)
-            .map(CitizenAction::Message)
-            .map_err(|e| AppError::invalid("message", &e.to_string()))
+        let files = attachments::parse_refs(f.all("attachments"))?;
+        let text = message_text(f.get("message"), !files.is_empty())?;
+        Ok(CitizenAction::Message { text, files })
     })
     .await
 }

@@ -1,3 +1,4 @@
+pub mod attachments;
 pub mod citizen_actions;
 pub mod my_requests;
 pub mod offices;

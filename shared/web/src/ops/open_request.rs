@@ -3,11 +3,11 @@
 
 use crate::Response;
 use crate::forms::{body, path_param, query};
-use crate::pages::{FieldInput, RequestFormPage};
+use crate::pages::{AttachWidget, FieldInput, RequestFormPage};
 use crate::respond::{Failure, Format, finish, html, json, see_other};
 use crate::views::OfficeView;
-use balcao_app::{App, AppError, offices, open_request};
-use balcao_core::{FieldErrors, FieldRule, FormField, Office, RawRequestForm, Service};
+use balcao_app::{App, AppError, attachments, offices, open_request};
+use balcao_core::{FieldErrors, FieldRule, FormField, Office, RawRequestForm, Service, UploadRef};
 use http::StatusCode;
 use lambda_http::Request;
 use serde_json::json;
@@ -33,7 +33,7 @@ pub async fn form(app: &App, req: Request) -> Response {
         };
         Ok(html(
             StatusCode::OK,
-            &form_page(&office, service, &raw, &FieldErrors::default()),
+            &form_page(&office, service, &raw, &[], &FieldErrors::default()),
         ))
     }
     .await;
@@ -44,12 +44,14 @@ pub async fn submit(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let office_id = path_param(&req, "office")?;
-        let raw: RawRequestForm = body(&req).await?.into_form()?;
+        let fields = body(&req).await?;
+        let files = attachments::parse_refs(fields.all("attachments"))?;
+        let raw: RawRequestForm = fields.into_form()?;
         let header_key = req
             .headers()
             .get("idempotency-key")
             .and_then(|v| v.to_str().ok());
-        match open_request::open(app, &office_id, &raw, header_key).await {
+        match open_request::open(app, &office_id, &raw, &files, header_key).await {
             Ok(opened) => Ok(match format {
                 Format::Json => {
                     let mut r = json(
@@ -85,7 +87,7 @@ pub async fn submit(app: &App, req: Request) -> Response {
                     .ok_or(AppError::NotFound("atendimento"))?;
                 Ok(html(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    &form_page(&office, service, &raw, &errors),
+                    &form_page(&office, service, &raw, &files, &errors),
                 ))
             }
             Err(e) => Err(Failure::from(e)),
@@ -117,11 +119,12 @@ fn form_page(
     office: &Office,
     service: &Service,
     raw: &RawRequestForm,
+    files: &[UploadRef],
     errors: &FieldErrors,
 ) -> RequestFormPage {
     let fields = FormField::ALL
         .iter()
-        // Attachments arrive with the attachments feature; the form does not offer them yet.
+        // Files have their own widget below the fields.
         .filter(|f| service.fields.shows(**f) && **f != FormField::Attachments)
         .map(|f| {
             let (input, autocomplete, hint, options): (&str, &str, &str, Vec<(String, String)>) = match f {
@@ -174,7 +177,20 @@ fn form_page(
             }
         })
         .collect();
+    let rule = service.fields.rule(FormField::Attachments);
     RequestFormPage {
+        attach: (rule != FieldRule::Hidden).then(|| AttachWidget {
+            slot_url: format!("/offices/{}/attachments", office.id),
+            required: rule == FieldRule::Required,
+            max_kb: office.max_attachment_bytes / 1024,
+            kept: files
+                .iter()
+                .map(|f| (f.encode(), f.name.to_string()))
+                .collect(),
+            error: errors
+                .get(FormField::Attachments.key())
+                .map(ToOwned::to_owned),
+        }),
         o: OfficeView::from(office),
         service_id: service.id.to_string(),
         service_name: service.name.clone(),

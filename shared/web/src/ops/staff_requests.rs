@@ -2,15 +2,15 @@
 //! `POST /staff/requests/{id}/messages` (SPEC S2, S4): scoped to the caller's office.
 
 use crate::Response;
-use crate::forms::{body, path_param, query};
-use crate::pages::{HistoryLine, QueueLine, StaffQueuePage, StaffRequestPage};
+use crate::forms::{body, message_text, path_param, query};
+use crate::pages::{AttachWidget, HistoryLine, QueueLine, StaffQueuePage, StaffRequestPage};
 use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
 use crate::staff::staff;
 use crate::views::{List, TicketView, local_time};
 use balcao_app::staff_requests::{self, QueueFilter};
 use balcao_app::ticket::parse_action_key;
-use balcao_app::{App, AppError};
-use balcao_core::{FreeText, Request as Ticketed, Status};
+use balcao_app::{App, AppError, attachments};
+use balcao_core::{Request as Ticketed, Status};
 use http::StatusCode;
 use lambda_http::Request;
 
@@ -104,7 +104,13 @@ pub async fn show(app: &App, req: Request) -> Response {
                 staff_name: me.name.clone(),
                 action_key: ulid::Ulid::generate().to_string(),
                 can_reply: !t.request.status.is_terminal(),
-                history: HistoryLine::all(&t),
+                attach: AttachWidget::new(
+                    "/staff/attachments".into(),
+                    balcao_core::attachment::DEFAULT_MAX_BYTES,
+                ),
+                history: HistoryLine::all(&t, |a| {
+                    format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
+                }),
             },
         ))
     }
@@ -118,10 +124,10 @@ pub async fn message(app: &App, req: Request) -> Response {
         let me = staff(&req)?;
         let id = path_param(&req, "id")?;
         let fields = body(&req).await?;
-        let text = FreeText::parse(fields.get("message").unwrap_or(""))
-            .map_err(|e| AppError::invalid("message", &e.to_string()))?;
+        let files = attachments::parse_refs(fields.all("attachments"))?;
+        let text = message_text(fields.get("message"), !files.is_empty())?;
         let key = parse_action_key(fields.get("action_key"))?;
-        let t = staff_requests::reply(app, &me, &id, text, key).await?;
+        let t = staff_requests::reply(app, &me, &id, text, &files, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
             Format::Html => see_other(&format!("/staff/requests/{id}")),

@@ -2,7 +2,7 @@
 
 use crate::Response;
 use crate::forms::{path_param, query};
-use crate::pages::{HistoryLine, TicketPage};
+use crate::pages::{AttachWidget, HistoryLine, TicketPage};
 use crate::respond::{Format, finish, negotiate};
 use crate::views::{TicketView, local_time};
 use balcao_app::{App, ticket};
@@ -30,6 +30,11 @@ pub async fn show(app: &App, req: Request) -> Response {
                 read_key: ulid::Ulid::generate().to_string(),
                 can_message: !t.request.status.is_terminal()
                     && !matches!(t.request.status, Status::Expired | Status::Released),
+                // The office's own limit is not in the ticket: the slot answers with it.
+                attach: AttachWidget::new(
+                    format!("/offices/{}/attachments", t.request.office.id),
+                    balcao_core::attachment::DEFAULT_MAX_BYTES,
+                ),
                 can_close: t.request.status.apply(Action::CloseByCitizen).is_ok(),
                 can_cancel: t.request.status.apply(Action::Cancel).is_ok(),
                 just_created: q.get("novo") == Some("1"),
@@ -43,7 +48,14 @@ pub async fn show(app: &App, req: Request) -> Response {
                     )
                 }),
                 created_at: local_time(t.request.created_at, &tz),
-                history: HistoryLine::all(&t),
+                history: HistoryLine::all(&t, |a| {
+                    format!(
+                        "/tickets/{}/attachments/{}?k={}",
+                        t.request.id,
+                        a.id,
+                        q.get("k").unwrap_or_default()
+                    )
+                }),
             },
         ))
     }

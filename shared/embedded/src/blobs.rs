@@ -1,0 +1,376 @@
+//! Files in a directory, behind URLs signed like S3's: the local runtime serves
+//! `POST /_local/uploads` (a form post with the fields `upload_form` gave) and
+//! `GET /_local/files/...` (a download link), checking the signature, expiry,
+//! content type and size as S3 checks a presigned POST policy.
+
+use async_trait::async_trait;
+use balcao_app::ports::{BlobError, BlobHead, Blobs, DownloadLink, UploadForm, UploadPolicy};
+use hmac::{Hmac, KeyInit, Mac};
+use jiff::Timestamp;
+use sha2::Sha256;
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why storage refused a post or a download (the local runtime answers 403 or 400).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LocalBlobError {
+    #[error("assinatura inválida")]
+    BadSignature,
+    #[error("o link expirou")]
+    Expired,
+    #[error("campo ausente: {0}")]
+    Missing(&'static str),
+    #[error("o arquivo excede o tamanho permitido")]
+    TooLarge,
+    #[error("o arquivo está vazio")]
+    Empty,
+    #[error("arquivo não encontrado")]
+    NotFound,
+    #[error("erro de disco: {0}")]
+    Io(String),
+}
+
+/// What a valid download link grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalDownload {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct LocalBlobs {
+    dir: PathBuf,
+    base_url: String,
+    secret: [u8; 32],
+}
+
+impl LocalBlobs {
+    /// Files under `dir`; links start with `base_url` (the local runtime's address).
+    /// The signing secret is new at every start, so old links stop working.
+    pub fn new(dir: impl Into<PathBuf>, base_url: &str) -> std::io::Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(dir.join("uploads"))?;
+        std::fs::create_dir_all(dir.join("files"))?;
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(std::io::Error::other)?;
+        Ok(Self {
+            dir,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            secret,
+        })
+    }
+
+    fn sign(&self, parts: &[&str]) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)
+            .expect("HMAC accepts keys of any length");
+        for p in parts {
+            mac.update(p.as_bytes());
+            mac.update(b"\n");
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn verify(&self, parts: &[&str], signature: &str) -> Result<(), LocalBlobError> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)
+            .expect("HMAC accepts keys of any length");
+        for p in parts {
+            mac.update(p.as_bytes());
+            mac.update(b"\n");
+        }
+        let given = hex::decode(signature).map_err(|_| LocalBlobError::BadSignature)?;
+        mac.verify_slice(&given)
+            .map_err(|_| LocalBlobError::BadSignature)
+    }
+
+    /// Only keys this adapter hands out map to paths: no `..`, no absolute paths.
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        let (prefix, name) = key.split_once('/')?;
+        let ok_prefix = matches!(prefix, "uploads" | "files");
+        let ok_name =
+            !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric());
+        (ok_prefix && ok_name).then(|| self.dir.join(prefix).join(name))
+    }
+
+    /// Accepts a posted file if the form's fields were signed by `upload_form`,
+    /// have not expired, and the file respects the size range.
+    pub fn accept_upload(
+        &self,
+        fields: &BTreeMap<String, String>,
+        file: &[u8],
+        now: Timestamp,
+    ) -> Result<(), LocalBlobError> {
+        let get = |name: &'static str| {
+            fields
+                .get(name)
+                .map(String::as_str)
+                .ok_or(LocalBlobError::Missing(name))
+        };
+        let (key, content_type, max, expires, signature) = (
+            get("key")?,
+            get("Content-Type")?,
+            get("max_bytes")?,
+            get("expires")?,
+            get("signature")?,
+        );
+        self.verify(&["upload", key, content_type, max, expires], signature)?;
+        let expires: i64 = expires.parse().map_err(|_| LocalBlobError::BadSignature)?;
+        if now.as_second() > expires {
+            return Err(LocalBlobError::Expired);
+        }
+        let max: u64 = max.parse().map_err(|_| LocalBlobError::BadSignature)?;
+        if file.is_empty() {
+            return Err(LocalBlobError::Empty);
+        }
+        if file.len() as u64 > max {
+            return Err(LocalBlobError::TooLarge);
+        }
+        let path = self.path(key).ok_or(LocalBlobError::BadSignature)?;
+        write_atomically(&path, file).map_err(|e| LocalBlobError::Io(e.to_string()))
+    }
+
+    /// The file a download link points to, if its signature holds and it has not expired.
+    pub fn open_download(
+        &self,
+        key: &str,
+        query: &BTreeMap<String, String>,
+        now: Timestamp,
+    ) -> Result<LocalDownload, LocalBlobError> {
+        let get = |name: &'static str| {
+            query
+                .get(name)
+                .map(String::as_str)
+                .ok_or(LocalBlobError::Missing(name))
+        };
+        let (name, content_type, expires, signature) = (
+            get("name")?,
+            get("type")?,
+            get("expires")?,
+            get("signature")?,
+        );
+        self.verify(&["download", key, name, content_type, expires], signature)?;
+        let expires: i64 = expires.parse().map_err(|_| LocalBlobError::BadSignature)?;
+        if now.as_second() > expires {
+            return Err(LocalBlobError::Expired);
+        }
+        let path = self.path(key).ok_or(LocalBlobError::NotFound)?;
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            ErrorKind::NotFound => LocalBlobError::NotFound,
+            _ => LocalBlobError::Io(e.to_string()),
+        })?;
+        Ok(LocalDownload {
+            file_name: name.to_owned(),
+            content_type: content_type.to_owned(),
+            bytes,
+        })
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", ulid::Ulid::generate()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn unavailable(e: impl std::fmt::Display) -> BlobError {
+    BlobError::Unavailable(e.to_string())
+}
+
+#[async_trait]
+impl Blobs for LocalBlobs {
+    async fn upload_form(
+        &self,
+        policy: &UploadPolicy<'_>,
+        _now: Timestamp,
+    ) -> Result<UploadForm, BlobError> {
+        let max = policy.max_bytes.to_string();
+        let expires = policy.expires_at.as_second().to_string();
+        let signature = self.sign(&["upload", policy.key, policy.content_type, &max, &expires]);
+        let fields = BTreeMap::from([
+            ("key".to_owned(), policy.key.to_owned()),
+            ("Content-Type".to_owned(), policy.content_type.to_owned()),
+            ("max_bytes".to_owned(), max),
+            ("expires".to_owned(), expires),
+            ("signature".to_owned(), signature),
+        ]);
+        Ok(UploadForm {
+            url: format!("{}/_local/uploads", self.base_url),
+            fields,
+        })
+    }
+
+    async fn peek(&self, key: &str, bytes: u64) -> Result<Option<BlobHead>, BlobError> {
+        let Some(path) = self.path(key) else {
+            return Ok(None);
+        };
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(unavailable(e)),
+        };
+        let size = file.metadata().map_err(unavailable)?.len();
+        let mut head = Vec::new();
+        file.take(bytes)
+            .read_to_end(&mut head)
+            .map_err(unavailable)?;
+        Ok(Some(BlobHead { size, head }))
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<bool, BlobError> {
+        let (Some(from), Some(to)) = (self.path(from), self.path(to)) else {
+            return Ok(false);
+        };
+        let bytes = match std::fs::read(from) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(unavailable(e)),
+        };
+        write_atomically(&to, &bytes).map_err(unavailable)?;
+        Ok(true)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        let Some(path) = self.path(key) else {
+            return Ok(());
+        };
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(unavailable(e)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn download_url(
+        &self,
+        link: &DownloadLink<'_>,
+        _now: Timestamp,
+    ) -> Result<String, BlobError> {
+        let expires = link.expires_at.as_second().to_string();
+        let signature = self.sign(&[
+            "download",
+            link.key,
+            link.file_name,
+            link.content_type,
+            &expires,
+        ]);
+        let query = serde_urlencoded::to_string([
+            ("name", link.file_name),
+            ("type", link.content_type),
+            ("expires", &expires),
+            ("signature", &signature),
+        ])
+        .map_err(unavailable)?;
+        Ok(format!(
+            "{}/_local/files/{}?{query}",
+            self.base_url, link.key
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blobs() -> (LocalBlobs, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("balcao-blobs-{}", ulid::Ulid::generate()));
+        (LocalBlobs::new(&dir, "http://127.0.0.1:3000").unwrap(), dir)
+    }
+
+    fn policy(key: &str, expires_at: Timestamp) -> UploadPolicy<'_> {
+        UploadPolicy {
+            key,
+            content_type: "image/png",
+            max_bytes: 10,
+            expires_at,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_signed_upload_is_stored_and_nothing_else_is() {
+        let (b, dir) = blobs();
+        let now = Timestamp::from_second(1_000_000).unwrap();
+        let later = Timestamp::from_second(1_000_900).unwrap();
+        let form = b
+            .upload_form(&policy("uploads/ABC", later), now)
+            .await
+            .unwrap();
+        assert_eq!(form.url, "http://127.0.0.1:3000/_local/uploads");
+        assert_eq!(
+            b.accept_upload(&form.fields, b"12345678901", now),
+            Err(LocalBlobError::TooLarge)
+        );
+        assert_eq!(
+            b.accept_upload(&form.fields, b"", now),
+            Err(LocalBlobError::Empty)
+        );
+        let too_late = Timestamp::from_second(1_000_901).unwrap();
+        assert_eq!(
+            b.accept_upload(&form.fields, b"x", too_late),
+            Err(LocalBlobError::Expired)
+        );
+        let mut forged = form.fields.clone();
+        forged.insert("max_bytes".into(), "99999999".into());
+        assert_eq!(
+            b.accept_upload(&forged, b"x", now),
+            Err(LocalBlobError::BadSignature)
+        );
+        let mut other_key = form.fields.clone();
+        other_key.insert("key".into(), "files/ABC".into());
+        assert_eq!(
+            b.accept_upload(&other_key, b"x", now),
+            Err(LocalBlobError::BadSignature)
+        );
+        assert_eq!(b.peek("uploads/ABC", 4).await.unwrap(), None);
+
+        b.accept_upload(&form.fields, b"0123456789", now).unwrap();
+        let head = b.peek("uploads/ABC", 4).await.unwrap().unwrap();
+        assert_eq!((head.size, head.head.as_slice()), (10, b"0123".as_slice()));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn copy_delete_and_signed_downloads() {
+        let (b, dir) = blobs();
+        let now = Timestamp::from_second(1_000_000).unwrap();
+        let form = b
+            .upload_form(
+                &policy("uploads/F1", now + jiff::SignedDuration::from_mins(1)),
+                now,
+            )
+            .await
+            .unwrap();
+        b.accept_upload(&form.fields, b"hello", now).unwrap();
+        assert!(b.copy("uploads/F1", "files/F1").await.unwrap());
+        assert!(!b.copy("uploads/NOPE", "files/NOPE").await.unwrap());
+        b.delete("uploads/F1").await.unwrap();
+        b.delete("uploads/F1").await.unwrap();
+        assert_eq!(b.peek("uploads/F1", 4).await.unwrap(), None);
+        assert_eq!(b.peek("../../etc/passwd", 4).await.unwrap(), None);
+
+        let link = DownloadLink {
+            key: "files/F1",
+            file_name: "olá mundo.txt",
+            content_type: "text/plain",
+            expires_at: now + jiff::SignedDuration::from_mins(5),
+        };
+        let url = b.download_url(&link, now).await.unwrap();
+        let (path, query) = url.split_once('?').unwrap();
+        assert_eq!(path, "http://127.0.0.1:3000/_local/files/files/F1");
+        let q: BTreeMap<String, String> = serde_urlencoded::from_str(query).unwrap();
+        let got = b.open_download("files/F1", &q, now).unwrap();
+        assert_eq!(
+            (got.file_name.as_str(), got.bytes.as_slice()),
+            ("olá mundo.txt", b"hello".as_slice())
+        );
+        assert_eq!(
+            b.open_download("files/F2", &q, now),
+            Err(LocalBlobError::BadSignature)
+        );
+        let after = now + jiff::SignedDuration::from_mins(6);
+        assert_eq!(
+            b.open_download("files/F1", &q, after),
+            Err(LocalBlobError::Expired)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
