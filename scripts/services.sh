@@ -1,6 +1,7 @@
 # Sourced by scripts/test and scripts/bench: installs what is missing and starts
-# DynamoDB Local and moto_server on free loopback ports, stopped on exit.
-# Exports BALCAO_TEST_DYNAMODB_ENDPOINT and BALCAO_TEST_MOTO_ENDPOINT.
+# DynamoDB Local, moto_server and s3s-fs on free loopback ports, stopped on exit.
+# Exports BALCAO_TEST_DYNAMODB_ENDPOINT, BALCAO_TEST_MOTO_ENDPOINT and
+# BALCAO_TEST_S3_ENDPOINT.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
@@ -8,6 +9,9 @@ LOGS="$TOOLS/logs"
 mkdir -p "$TOOLS" "$LOGS"
 
 DYNAMODB_LOCAL_VERSION=10.3.0
+# S3 stand-in that checks signatures and POST policies; newer versions need a newer rustc.
+S3S_FS_VERSION=0.14.1
+S3S_FS="$TOOLS/s3s-fs-$S3S_FS_VERSION/bin/s3s-fs"
 step() { printf '\n==> %s\n' "$*"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -46,15 +50,27 @@ install_tools() {
     cp -r "$(dirname "$jar")"/. "$DDB_DIR"/
     rm -rf "$tmp"
   fi
+
+  if [ ! -x "$S3S_FS" ]; then
+    step "Installing s3s-fs $S3S_FS_VERSION (cargo install, about 3 minutes)"
+    CARGO_TARGET_DIR="$TOOLS/s3s-fs-build" cargo install "s3s-fs@$S3S_FS_VERSION" --locked \
+      --features binary --root "$TOOLS/s3s-fs-$S3S_FS_VERSION" --quiet
+    rm -rf "$TOOLS/s3s-fs-build"
+  fi
 }
 
 SERVICE_PIDS=()
-stop_services() { for p in "${SERVICE_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+S3_ROOT=""
+stop_services() {
+  for p in "${SERVICE_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  [ -n "$S3_ROOT" ] && rm -rf "$S3_ROOT"
+  return 0
+}
 
 start_services() {
   trap stop_services EXIT INT TERM
-  step "Starting DynamoDB Local and moto_server on loopback"
-  local ddb_port moto_port
+  step "Starting DynamoDB Local, moto_server and s3s-fs on loopback"
+  local ddb_port moto_port s3_port
   ddb_port=$(free_port)
   java -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" -jar "$DDB_DIR/DynamoDBLocal.jar" \
     -inMemory -port "$ddb_port" >"$LOGS/dynamodb.log" 2>&1 &
@@ -62,8 +78,15 @@ start_services() {
   moto_port=$(free_port)
   moto_server -H 127.0.0.1 -p "$moto_port" >"$LOGS/moto.log" 2>&1 &
   SERVICE_PIDS+=($!)
+  s3_port=$(free_port)
+  S3_ROOT=$(mktemp -d)
+  "$S3S_FS" --host 127.0.0.1 --port "$s3_port" --access-key balcao --secret-key balcao-secret \
+    "$S3_ROOT" >"$LOGS/s3s-fs.log" 2>&1 &
+  SERVICE_PIDS+=($!)
   wait_for "http://127.0.0.1:$ddb_port" "DynamoDB Local"
   wait_for "http://127.0.0.1:$moto_port/moto-api/" "moto_server"
+  wait_for "http://127.0.0.1:$s3_port/" "s3s-fs"
   export BALCAO_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$ddb_port"
   export BALCAO_TEST_MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
+  export BALCAO_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
 }

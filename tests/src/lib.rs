@@ -139,6 +139,114 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Signs a seeded staff member in with `/_dev/login`; answers the bearer token.
+    pub async fn staff_login(&self, email: &str) -> String {
+        let r = self
+            .client
+            .post(self.url("/_dev/login"))
+            .header("accept", "application/json")
+            .json(&serde_json::json!({ "email": email }))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status().as_u16(), 200, "{email} signs in");
+        r.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Uploads a file the way the pages do: asks `slot_path` for a slot (as staff
+    /// with `bearer`), then posts the file straight to storage. Answers the
+    /// `attachment` value, or the status and JSON of the refusal.
+    pub async fn upload(
+        &self,
+        slot_path: &str,
+        bearer: Option<&str>,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<String, (u16, Value)> {
+        self.upload_declared(slot_path, bearer, name, bytes.len() as u64, bytes)
+            .await
+    }
+
+    /// As [`Self::upload`], declaring `size` whatever the real size is.
+    pub async fn upload_declared(
+        &self,
+        slot_path: &str,
+        bearer: Option<&str>,
+        name: &str,
+        size: u64,
+        bytes: &[u8],
+    ) -> Result<String, (u16, Value)> {
+        let mut r = self
+            .client
+            .post(self.url(slot_path))
+            .header("accept", "application/json")
+            .json(&serde_json::json!({ "name": name, "size": size }));
+        if let Some(token) = bearer {
+            r = r.bearer_auth(token);
+        }
+        let r = r.send().await.expect("slot");
+        let status = r.status().as_u16();
+        let slot: Value = r.json().await.unwrap_or(Value::Null);
+        if status != 201 {
+            return Err((status, slot));
+        }
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in slot["upload"]["fields"].as_object().expect("fields") {
+            form = form.text(k.clone(), v.as_str().expect("text field").to_owned());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+        );
+        let url = slot["upload"]["url"].as_str().expect("upload url");
+        let posted = self
+            .client
+            .post(url)
+            .multipart(form)
+            .send()
+            .await
+            .expect("post to storage");
+        let status = posted.status().as_u16();
+        if !(200..300).contains(&status) {
+            let text = posted.text().await.unwrap_or_default();
+            return Err((status, Value::String(text)));
+        }
+        Ok(slot["attachment"].as_str().expect("attachment").to_owned())
+    }
+
+    /// Follows a download route (its 303 to a signed link) and answers the
+    /// signed link's status, `Content-Disposition` and bytes.
+    pub async fn download(&self, path: &str, bearer: Option<&str>) -> (u16, String, Vec<u8>) {
+        let mut r = self.client.get(self.url(path));
+        if let Some(token) = bearer {
+            r = r.bearer_auth(token);
+        }
+        let r = r.send().await.expect("download route");
+        if r.status().as_u16() != 303 {
+            return (r.status().as_u16(), String::new(), vec![]);
+        }
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let signed = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let file = self.client.get(&signed).send().await.expect("signed link");
+        let status = file.status().as_u16();
+        let disposition = file
+            .headers()
+            .get("content-disposition")
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        (
+            status,
+            disposition,
+            file.bytes().await.expect("bytes").to_vec(),
+        )
+    }
+
     /// Waits until `to` has at least one email; returns all of theirs.
     pub async fn wait_for_mail(&self, to: &str) -> Vec<Mail> {
         let count = 1;

@@ -9,19 +9,7 @@ const SP_ATTENDANT: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
 const RO_ATTENDANT: &str = "paula@tabelionato-porto-velho.example.com";
 
 async fn login(app: &TestApp, email: &str) -> String {
-    let r = app
-        .client
-        .post(app.url("/_dev/login"))
-        .header("accept", "application/json")
-        .json(&json!({ "email": email }))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status().as_u16(), 200);
-    r.json::<Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_owned()
+    app.staff_login(email).await
 }
 
 async fn staff_get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
@@ -158,28 +146,52 @@ async fn the_queue_is_the_office_s_own_priority_first_with_unread_marks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_office_sees_nothing_of_this_one_on_any_staff_route() {
     let app = TestApp::spawn().await;
-    let (id, _) = open(&app, SP_OFFICE, "sigilo.sp@example.com", false).await;
+    let file = app
+        .upload(
+            &format!("/offices/{SP_OFFICE}/attachments"),
+            None,
+            "sigilo.txt",
+            b"segredo do cidadao",
+        )
+        .await
+        .expect("upload");
+    let file_id = file.split(':').next().expect("id").to_owned();
+    let mut body = contact_request("sigilo.sp@example.com");
+    body["attachments"] = json!([file]);
+    let (status, opened) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_str().expect("id").to_owned();
     let foreign = login(&app, RO_ATTENDANT).await;
     for route in ROUTES.iter().filter(|r| r.is_staff()) {
+        let path = concrete(route.path, &id).replace("{file}", &file_id);
         let r = app
             .client
-            .request(route.method.clone(), app.url(&concrete(route.path, &id)))
+            .request(route.method.clone(), app.url(&path))
             .header("accept", "application/json")
             .bearer_auth(&foreign)
-            .json(&json!({"message": "tentando", "action_key": "01JD0000000000000000000009"}))
+            .json(&json!({
+                "message": "tentando",
+                "action_key": "01JD0000000000000000000009",
+                "attachments": [file],
+                "name": "x.txt",
+                "size": 3,
+            }))
             .send()
             .await
             .expect("call");
         let status = r.status().as_u16();
         let body = r.text().await.expect("body");
         assert!(
-            !body.contains(&id) && !body.contains("sigilo.sp@example.com"),
+            !body.contains(&id)
+                && !body.contains("sigilo.sp@example.com")
+                && !body.contains(&file_id),
             "{} {} leaked: {body}",
             route.method,
             route.path
         );
+        // 201 is a slot for the caller's own office (`POST /staff/attachments`).
         assert!(
-            status == 200 || status == 404,
+            matches!(status, 200 | 201 | 404),
             "{} {}: {status}",
             route.method,
             route.path

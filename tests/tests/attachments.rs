@@ -1,0 +1,364 @@
+//! Attachments over HTTP on the local runtime (SPEC C8): files at opening and
+//! later, both directions, checked by content before anyone else can download
+//! them, refusals that say why and keep nothing.
+
+use balcao_app::Blobs;
+use balcao_tests::{SP_OFFICE, TestApp, contact_request, first_link};
+use serde_json::{Value, json};
+
+const ATTENDANT: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
+
+fn slot_path() -> String {
+    format!("/offices/{SP_OFFICE}/attachments")
+}
+
+fn file_id(attachment: &str) -> &str {
+    attachment.split(':').next().expect("id")
+}
+
+async fn post_json(app: &TestApp, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
+    let mut r = app
+        .client
+        .post(app.url(path))
+        .header("accept", "application/json")
+        .json(&body);
+    if let Some(t) = bearer {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().await.expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Where a history entry's files can be downloaded, by name.
+fn files_of(entry: &Value) -> Vec<(String, String)> {
+    entry["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            (
+                a["name"].as_str().expect("name").to_owned(),
+                a["path"].as_str().expect("path").to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn nothing_stored(app: &TestApp, attachment: &str) {
+    let id = file_id(attachment);
+    for key in [format!("uploads/{id}"), format!("files/{id}")] {
+        let found = app.running.local.blobs.peek(&key, 1).await.expect("peek");
+        assert_eq!(found, None, "{key} is not kept");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citizen_and_staff_exchange_files_both_ways() {
+    let app = TestApp::spawn().await;
+    let email = "anexos@example.com";
+
+    // At opening: a PDF goes straight to storage, then with the request.
+    let pdf = app
+        .upload(&slot_path(), None, "Comprovante de residência.pdf", PDF)
+        .await
+        .expect("pdf upload");
+    let mut body = contact_request(email);
+    body["attachments"] = json!([pdf]);
+    let (status, opened) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_str().expect("id").to_owned();
+    let k = opened["ticket_url"]
+        .as_str()
+        .and_then(|u| u.split("k=").nth(1))
+        .expect("secret")
+        .to_owned();
+    let notice = app
+        .wait_for_subject("atendimento@1tabeliao-sp.example.com", "Nova solicitação")
+        .await;
+    assert!(
+        notice.text.contains("Comprovante de residência.pdf"),
+        "{}",
+        notice.text
+    );
+
+    // Staff see it and download it under its own name.
+    let staff = app.staff_login(ATTENDANT).await;
+    let r = app
+        .client
+        .get(app.url(&format!("/staff/requests/{id}")))
+        .header("accept", "application/json")
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .expect("view");
+    let t: Value = r.json().await.expect("json");
+    let files = files_of(&t["history"][0]);
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].0, "Comprovante de residência.pdf");
+    assert!(files[0].1.starts_with("/staff/requests/"), "{}", files[0].1);
+    let (status, disposition, bytes) = app.download(&files[0].1, Some(&staff)).await;
+    assert_eq!((status, bytes.as_slice()), (200, PDF));
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+
+    // Staff reply with an image and no text; the citizen is emailed and sees it.
+    let png = app
+        .upload("/staff/attachments", Some(&staff), "guia.png", PNG)
+        .await
+        .expect("staff upload");
+    let (status, after) = post_json(
+        &app,
+        &format!("/staff/requests/{id}/messages"),
+        Some(&staff),
+        json!({ "attachments": [png] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{after}");
+    let reply = app.wait_for_subject(email, "Resposta").await;
+    assert!(reply.text.contains("guia.png"), "{}", reply.text);
+    let link = app.local_path(&first_link(&reply.text).expect("link"));
+    let (_, ticket) = app.get_json(&link).await;
+    let history = ticket["history"].as_array().expect("history");
+    let files = files_of(history.last().expect("reply"));
+    assert_eq!(files[0].0, "guia.png");
+    let (status, _, bytes) = app.download(&format!("{}?k={k}", files[0].1), None).await;
+    assert_eq!(
+        (status, bytes.as_slice()),
+        (200, PNG),
+        "the citizen downloads the office's file"
+    );
+
+    // The page lists both files with working links, and offers the picker.
+    let (_, page) = app.get_html(&format!("/tickets/{id}?k={k}")).await;
+    assert!(page.contains("guia.png") && page.contains("Comprovante de residência.pdf"));
+    assert!(page.contains(&format!("data-slot=\"/offices/{SP_OFFICE}/attachments\"")));
+
+    // The citizen answers with a text file; retrying the same post adds nothing.
+    let txt = app
+        .upload(
+            &slot_path(),
+            None,
+            "dados.txt",
+            "Segue o número: 123\n".as_bytes(),
+        )
+        .await
+        .expect("txt upload");
+    let message = json!({
+        "k": k, "message": "Segue o arquivo pedido.", "attachments": [txt],
+        "action_key": "01JD00000000000000000000AA",
+    });
+    for _ in 0..2 {
+        let (status, t) = post_json(
+            &app,
+            &format!("/tickets/{id}/messages"),
+            None,
+            message.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "{t}");
+    }
+    let (_, t) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    let history = t["history"].as_array().expect("history");
+    assert_eq!(history.len(), 3, "opening, reply, one message");
+    assert_eq!(files_of(&history[2])[0].0, "dados.txt");
+
+    // Only the ticket's own readers: a wrong secret, another ticket's file, an unknown file.
+    let citizen_path = format!("/tickets/{id}/attachments/{}", file_id(&txt));
+    assert_eq!(
+        app.download(&format!("{citizen_path}?k=errado"), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        app.download(&format!("{citizen_path}?k={k}"), None).await.0,
+        200
+    );
+    let (_, other) = app
+        .open_json(SP_OFFICE, &contact_request("outro@example.com"))
+        .await;
+    let other_k = other["ticket_url"]
+        .as_str()
+        .and_then(|u| u.split("k=").nth(1))
+        .expect("k");
+    let other_id = other["id"].as_str().expect("id");
+    let stolen = format!(
+        "/tickets/{other_id}/attachments/{}?k={other_k}",
+        file_id(&txt)
+    );
+    assert_eq!(
+        app.download(&stolen, None).await.0,
+        404,
+        "a file of another ticket"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_files_say_why_and_nothing_is_kept() {
+    let app = TestApp::spawn().await;
+    let (_, opened) = app
+        .open_json(SP_OFFICE, &contact_request("recusas@example.com"))
+        .await;
+    let id = opened["id"].as_str().expect("id").to_owned();
+    let k = opened["ticket_url"]
+        .as_str()
+        .and_then(|u| u.split("k=").nth(1))
+        .expect("secret")
+        .to_owned();
+
+    // An .exe is refused before any upload.
+    let (status, body) = app
+        .upload(&slot_path(), None, "programa.exe", b"MZ\x90\0")
+        .await
+        .expect_err("exe");
+    assert_eq!(status, 422);
+    let reason = body["error"]["fields"]["attachments"]
+        .as_str()
+        .expect("reason");
+    assert!(reason.contains("tipo de arquivo não aceito"), "{reason}");
+
+    // 3 MB is refused before the upload, and by storage when the size was understated.
+    let big = vec![b'a'; 3 * 1024 * 1024];
+    let (status, body) = app
+        .upload(&slot_path(), None, "grande.txt", &big)
+        .await
+        .expect_err("3 MB");
+    assert_eq!(status, 422);
+    let reason = body["error"]["fields"]["attachments"]
+        .as_str()
+        .expect("reason");
+    assert!(reason.contains("3072 KB; o máximo é 2048 KB"), "{reason}");
+    let (status, _) = app
+        .upload_declared(&slot_path(), None, "grande.txt", 1000, &big)
+        .await
+        .expect_err("understated");
+    assert_eq!(status, 403, "storage enforces the signed size range");
+
+    // A PNG renamed .pdf passes the slot (the name looks fine) but not the check.
+    let fake = app
+        .upload(&slot_path(), None, "contrato.pdf", PNG)
+        .await
+        .expect("uploaded before the check");
+    let (status, body) = post_json(
+        &app,
+        &format!("/tickets/{id}/messages"),
+        None,
+        json!({ "k": k, "message": "Segue o contrato.", "attachments": [fake] }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let reason = body["error"]["fields"]["attachments"]
+        .as_str()
+        .expect("reason");
+    assert!(
+        reason.contains("contrato.pdf: o nome diz documento PDF, mas o conteúdo é imagem PNG"),
+        "{reason}"
+    );
+    nothing_stored(&app, &fake).await;
+    let (_, t) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    assert_eq!(
+        t["history"].as_array().expect("history").len(),
+        1,
+        "no message recorded"
+    );
+
+    // Sent again, the refused upload is gone; at opening the same check applies.
+    let (status, body) = post_json(
+        &app,
+        &format!("/tickets/{id}/messages"),
+        None,
+        json!({ "k": k, "message": "De novo.", "attachments": [fake] }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .contains("não encontrado")
+    );
+    let fake2 = app
+        .upload(&slot_path(), None, "foto.pdf", PNG)
+        .await
+        .expect("upload");
+    let mut request = contact_request("recusas@example.com");
+    request["attachments"] = json!([fake2]);
+    let (status, body) = app.open_json(SP_OFFICE, &request).await;
+    assert_eq!(status, 422, "{body}");
+    nothing_stored(&app, &fake2).await;
+
+    // A made-up reference is refused as such.
+    let (status, body) = post_json(
+        &app,
+        &format!("/tickets/{id}/messages"),
+        None,
+        json!({ "k": k, "message": "x", "attachments": ["qualquer-coisa"] }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .contains("referência")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_file_comes_back_to_the_html_form_with_its_reason() {
+    let app = TestApp::spawn().await;
+    let fake = app
+        .upload(&slot_path(), None, "rg.pdf", PNG)
+        .await
+        .expect("upload");
+    let good = app
+        .upload(&slot_path(), None, "cpf.pdf", PDF)
+        .await
+        .expect("upload");
+    let mut form = vec![
+        ("service", "contato".to_owned()),
+        ("name", "Ana Souza".to_owned()),
+        ("email", "ana.html@example.com".to_owned()),
+        ("message", "Documentos anexos.".to_owned()),
+        ("consent", "true".to_owned()),
+    ];
+    form.push(("attachments", fake.clone()));
+    form.push(("attachments", good.clone()));
+    let r = app
+        .client
+        .post(app.url(&format!("/offices/{SP_OFFICE}/requests")))
+        .header("accept", "text/html")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("rg.pdf: o nome diz documento PDF, mas o conteúdo é imagem PNG"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("value=\"{good}\"")),
+        "the good file stays in the form"
+    );
+    // Sent again without the bad one, the good file goes with the request.
+    form.retain(|(k, v)| *k != "attachments" || *v == good);
+    let r = app
+        .client
+        .post(app.url(&format!("/offices/{SP_OFFICE}/requests")))
+        .header("accept", "text/html")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (_, page) = app.get_html(&location).await;
+    assert!(page.contains("cpf.pdf"), "{page}");
+}
