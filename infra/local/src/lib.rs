@@ -84,6 +84,8 @@ pub struct Running {
     pub store: SqliteStore,
     stop: watch::Sender<bool>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// Files of a runtime without a data folder, removed with it.
+    temp_files: Option<PathBuf>,
 }
 
 impl Running {
@@ -101,6 +103,9 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        if let Some(dir) = &self.temp_files {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -188,6 +193,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         store,
         stop,
         server: Some(server),
+        temp_files: opts.data_dir.is_none().then_some(files_dir),
     })
 }
 
