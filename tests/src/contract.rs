@@ -1,7 +1,9 @@
 //! The `Store` contract: every case runs against SQLite and against DynamoDB
 //! Local (see `tests/store_contract.rs`).
 
-use balcao_app::ports::{IdempotencyRecord, MailId, NewTicket, Opened, OutboxMail, Store};
+use balcao_app::ports::{
+    IdempotencyRecord, MailAttachment, MailId, NewTicket, Opened, OutboxMail, Store,
+};
 use balcao_core::{
     Attachment, Author, Citizen, Consent, Email, Event, EventKind, FileName, FileType, Office,
     OfficeSnapshot, PersonName, Request, RequestDetails, RequestId, Status, TicketNumber, Uf,
@@ -61,6 +63,9 @@ pub fn draft(
                 token_hashes: vec!["ab".repeat(32)],
                 awaiting_office: true,
                 unread_replies: 0,
+                assignee: None,
+                checklist: vec![],
+                decided_at: None,
             },
             event: Event {
                 id: event_id,
@@ -78,6 +83,11 @@ pub fn draft(
                 subject: format!("nº {number}"),
                 text: "texto com segredo".into(),
                 html: "<p>html com segredo</p>".into(),
+                attachments: vec![MailAttachment {
+                    name: "convite.ics".into(),
+                    content_type: "text/calendar; method=REQUEST".into(),
+                    content: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+                }],
                 request_id: Some(id),
                 created_at: at,
                 attempts: 0,
@@ -332,6 +342,11 @@ pub async fn outbox_lifecycle(store: Shared) {
     );
     let again = store.get_mail(mail_id).await.expect("get").expect("exists");
     assert_eq!(again.last_error.as_deref(), Some("caixa fora do ar"));
+    assert_eq!(
+        again.attachments.first().map(|a| a.name.as_str()),
+        Some("convite.ics"),
+        "files of the email are kept with it"
+    );
     assert_eq!(again.leased_until, None);
 
     let t1 = retry_at + SignedDuration::from_secs(1);

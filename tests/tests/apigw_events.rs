@@ -113,3 +113,36 @@ async fn an_unknown_ticket_is_a_json_404() {
     assert_eq!(r.status(), 404);
     assert_eq!(body_json(&r)["error"]["code"], "not_found");
 }
+
+#[tokio::test]
+async fn an_upload_slot_reads_the_office_and_the_json_body() {
+    let (app, _) = app().await;
+    let r = Op::NewUpload.handle(&app, event("new-upload.json")).await;
+    assert_eq!(
+        r.status(),
+        201,
+        "{}",
+        String::from_utf8_lossy(r.body().as_ref())
+    );
+    let slot = body_json(&r);
+    assert_eq!(slot["content_type"], "application/pdf");
+    assert!(
+        slot["attachment"]
+            .as_str()
+            .expect("attachment")
+            .ends_with(":comprovante de residência.pdf")
+    );
+    let key = slot["upload"]["fields"]["key"].as_str().expect("key");
+    assert!(key.starts_with("uploads/"), "{key}");
+}
+
+#[tokio::test]
+async fn a_staff_download_reads_the_authorizer_claims_and_path() {
+    let (app, _) = app().await;
+    let r = Op::StaffAttachment
+        .handle(&app, event("staff-attachment-unknown.json"))
+        .await;
+    // Signed in (not 401), and the request does not exist.
+    assert_eq!(r.status(), 404);
+    assert_eq!(body_json(&r)["error"]["code"], "not_found");
+}

@@ -1,7 +1,7 @@
 //! The SES v2 mailer against moto_server.
 
 use balcao_app::Mailer;
-use balcao_app::ports::{MailId, OutboxMail};
+use balcao_app::ports::{MailAttachment, MailId, OutboxMail};
 use balcao_aws::SesMailer;
 use balcao_core::Email;
 use balcao_tests::{moto_endpoint, ses_client};
@@ -15,6 +15,11 @@ fn mail(to: &str) -> OutboxMail {
         subject: "Solicitação nº 7 recebida".into(),
         text: "Acompanhe: https://balcao.example/tickets/X?k=Y".into(),
         html: "<p><a href=\"https://balcao.example/tickets/X?k=Y\">Acompanhe</a></p>".into(),
+        attachments: vec![MailAttachment {
+            name: "atendimento.ics".into(),
+            content_type: "text/calendar; method=REQUEST; charset=UTF-8".into(),
+            content: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".into(),
+        }],
         request_id: None,
         created_at: now,
         attempts: 1,

@@ -110,7 +110,27 @@ fn service(
         description: description.to_owned(),
         fields: FieldRules::for_kind(kind, overrides)
             .expect("seed field rules keep name and email required"),
+        checklist: checklist(kind),
     }
+}
+
+/// What staff confirm during analysis, per kind of service (seeds 002 and 004).
+fn checklist(kind: ServiceKind) -> Vec<String> {
+    let steps: &[&str] = match kind {
+        ServiceKind::Certificate => &[
+            "CPF regular na Receita Federal",
+            "Dados conferidos na base da Senatran",
+            "Celular e e-mail confirmados para a videoconferência",
+        ],
+        ServiceKind::Appointment => &[
+            "Documento de identificação informado",
+            "Data e horário dentro do expediente",
+        ],
+        ServiceKind::ProtocolLookup => &["Protocolo localizado", "CPF confere com o protocolo"],
+        ServiceKind::Contact => &["Formulário completo"],
+        ServiceKind::Whatsapp => &[],
+    };
+    steps.iter().map(|s| (*s).to_owned()).collect()
 }
 
 fn hours(lunch_break: bool) -> Vec<OpeningHours> {

@@ -7,6 +7,7 @@ pub struct Letter {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<crate::ports::MailAttachment>,
 }
 
 /// What an email shows of a ticket; personal data already masked.
@@ -71,6 +72,7 @@ pub fn ticket_opened(r: &Request, link: &str) -> Letter {
         subject,
         text,
         html,
+        attachments: vec![],
     }
 }
 
@@ -102,6 +104,7 @@ pub fn office_notice(r: &Request, headline: &str, body: &str) -> Letter {
         subject: format!("{headline} – {}", r.service_name),
         text,
         html,
+        attachments: vec![],
     }
 }
 
@@ -125,6 +128,7 @@ pub fn my_requests(link: &str) -> Letter {
         subject: "Suas solicitações no Balcão".into(),
         text,
         html,
+        attachments: vec![],
     }
 }
 
@@ -168,6 +172,63 @@ pub fn office_reply(r: &Request, link: &str, staff: &str, body: &str) -> Letter 
         subject: format!("Resposta do cartório – solicitação nº {}", r.number),
         text,
         html,
+        attachments: vec![],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "emails/ticket_update.html")]
+struct TicketUpdateHtml<'a> {
+    r: &'a Request,
+    link: &'a str,
+    headline: &'a str,
+    paragraphs: &'a [String],
+    record: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "emails/ticket_update.txt")]
+struct TicketUpdateText<'a> {
+    r: &'a Request,
+    link: &'a str,
+    headline: &'a str,
+    paragraphs: &'a [String],
+    record: &'a [String],
+}
+
+/// To the citizen: a decision, an appointment or the conclusion (SPEC C9), with
+/// the ticket link first and, for the conclusion, the whole record.
+pub fn ticket_update(
+    r: &Request,
+    link: &str,
+    subject: String,
+    headline: &str,
+    paragraphs: &[String],
+    record: &[String],
+) -> Letter {
+    let html = TicketUpdateHtml {
+        r,
+        link,
+        headline,
+        paragraphs,
+        record,
+    }
+    .render()
+    .unwrap_or_default();
+    let text = TicketUpdateText {
+        r,
+        link,
+        headline,
+        paragraphs,
+        record,
+    }
+    .render()
+    .unwrap_or_default();
+    Letter {
+        subject,
+        text,
+        html,
+        attachments: vec![],
     }
 }
 
@@ -217,6 +278,9 @@ mod tests {
             token_hashes: vec![],
             awaiting_office: true,
             unread_replies: 0,
+            assignee: None,
+            checklist: vec![],
+            decided_at: None,
         };
         let l = ticket_opened(&r, "https://x/tickets/1?k=s");
         assert!(

@@ -110,6 +110,9 @@ pub async fn open(
             token_hashes: vec![secret.hash()],
             awaiting_office: true,
             unread_replies: 0,
+            assignee: None,
+            checklist: vec![],
+            decided_at: None,
         };
         let event = Event {
             id: Ulid::generate(),

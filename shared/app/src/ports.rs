@@ -48,6 +48,14 @@ impl std::fmt::Display for MailId {
     }
 }
 
+/// A small text file sent with an email (an appointment's `.ics`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub content: String,
+}
+
 /// An email waiting in the outbox, written in the same transaction as the change
 /// that caused it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +65,8 @@ pub struct OutboxMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MailAttachment>,
     pub request_id: Option<RequestId>,
     pub created_at: Timestamp,
     pub attempts: u32,
@@ -81,6 +91,7 @@ impl OutboxMail {
             subject: letter.subject,
             text: letter.text,
             html: letter.html,
+            attachments: letter.attachments,
             request_id,
             created_at: now,
             attempts: 0,

@@ -22,8 +22,8 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType, TransactWriteItem, Update,
 };
 use balcao_app::ports::{
-    AccessLink, Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError,
-    Ticket,
+    AccessLink, Change, Compose, IdempotencyRecord, MailAttachment, MailId, Opened, OutboxMail,
+    Store, StoreError, Ticket,
 };
 use balcao_app::secrets::citizen_key;
 use balcao_core::{Email, Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
@@ -149,6 +149,7 @@ fn mail_item(m: &OutboxMail) -> Result<Item, StoreError> {
             subject: m.subject.clone(),
             text: m.text.clone(),
             html: m.html.clone(),
+            attachments: m.attachments.clone(),
             request_id: m.request_id,
             created_at: m.created_at,
         })?,
@@ -171,6 +172,8 @@ struct MailContent {
     subject: String,
     text: String,
     html: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<MailAttachment>,
     request_id: Option<RequestId>,
     created_at: Timestamp,
 }
@@ -292,6 +295,7 @@ impl DynamoStore {
             subject: c.subject,
             text: c.text,
             html: c.html,
+            attachments: c.attachments,
             request_id: c.request_id,
             created_at: c.created_at,
             attempts: num(item, "attempts").unwrap_or(0) as u32,

@@ -3,7 +3,10 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::{DisplayErrorContext, SdkError};
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{
+    Attachment, AttachmentContentDisposition, Body, Content, Destination, EmailContent, Message,
+};
 use balcao_app::Mailer;
 use balcao_app::ports::{MailError, OutboxMail};
 
@@ -34,15 +37,24 @@ fn content(text: &str) -> Result<Content, MailError> {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, mail: &OutboxMail) -> Result<String, MailError> {
-        let message = Message::builder()
-            .subject(content(&mail.subject)?)
-            .body(
-                Body::builder()
-                    .text(content(&mail.text)?)
-                    .html(content(&mail.html)?)
-                    .build(),
-            )
-            .build();
+        let mut message = Message::builder().subject(content(&mail.subject)?).body(
+            Body::builder()
+                .text(content(&mail.text)?)
+                .html(content(&mail.html)?)
+                .build(),
+        );
+        for a in &mail.attachments {
+            message = message.attachments(
+                Attachment::builder()
+                    .file_name(&a.name)
+                    .content_type(&a.content_type)
+                    .content_disposition(AttachmentContentDisposition::Attachment)
+                    .raw_content(Blob::new(a.content.as_bytes()))
+                    .build()
+                    .map_err(|e| MailError::Rejected(e.to_string()))?,
+            );
+        }
+        let message = message.build();
         let out = self
             .client
             .send_email()

@@ -195,6 +195,9 @@ impl ValidRequestForm {
                         } else {
                             AppointmentMode::Virtual
                         }),
+                        subject: None,
+                        meeting: None,
+                        sequence: 0,
                     }),
                     Err(_) => {
                         errors.add("time", "hora inexistente neste fuso horário");
@@ -288,44 +291,7 @@ mod tests {
     use crate::office::*;
 
     fn office() -> Office {
-        let svc = |id: &str, kind| Service {
-            id: ServiceId::parse(id).unwrap(),
-            kind,
-            name: id.into(),
-            description: String::new(),
-            fields: FieldRules::for_kind(kind, &[]).unwrap(),
-        };
-        Office {
-            id: OfficeId::parse("o").unwrap(),
-            name: "Cartório".into(),
-            uf: Uf::SP,
-            city: "São Paulo".into(),
-            cns: "123456".into(),
-            officer: "Fulano".into(),
-            address: "Rua A, 1".into(),
-            cep: "01310-100".into(),
-            phone: "(11) 3333-4444".into(),
-            email: Email::parse("o@example.com").unwrap(),
-            whatsapp: None,
-            timezone: "America/Sao_Paulo".into(),
-            hours: OpeningHours::default_week(),
-            services: vec![
-                svc("contato", ServiceKind::Contact),
-                svc("agendamento", ServiceKind::Appointment),
-                svc("whats", ServiceKind::Whatsapp),
-            ],
-            sectors: vec![Sector {
-                id: ServiceId::parse("notas").unwrap(),
-                name: "Notas".into(),
-            }],
-            attendants: vec![],
-            privacy: PrivacyNotice {
-                version: "v1".into(),
-                text: "…".into(),
-            },
-            notifications: Notifications::default(),
-            max_attachment_bytes: crate::attachment::DEFAULT_MAX_BYTES,
-        }
+        crate::office::test_office()
     }
 
     fn now() -> Timestamp {

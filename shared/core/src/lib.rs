@@ -5,11 +5,13 @@ pub mod attachment;
 pub mod contact;
 pub mod document;
 pub mod form;
+pub mod ics;
 pub mod office;
 pub mod request;
 pub mod staff;
 pub mod status;
 pub mod text;
+pub mod workflow;
 
 pub use attachment::{Attachment, AttachmentError, FileName, FileType, UploadRef};
 pub use contact::{Email, Mobile};
@@ -26,3 +28,4 @@ pub use request::{
 pub use staff::{Role, StaffMember};
 pub use status::{Action, Status, TransitionError};
 pub use text::{FreeText, PersonName, ProtocolNumber};
+pub use workflow::{AppointmentPlan, ChecklistAnswer, Decision, Meeting, WorkflowError};

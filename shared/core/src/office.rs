@@ -331,6 +331,9 @@ pub struct Service {
     pub name: String,
     pub description: String,
     pub fields: FieldRules,
+    /// Steps staff answer yes or no during analysis (SPEC S3).
+    #[serde(default)]
+    pub checklist: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -527,6 +530,50 @@ pub fn weekday_label(d: Weekday) -> &'static str {
         Weekday::Friday => "Sexta",
         Weekday::Saturday => "Sábado",
         Weekday::Sunday => "Domingo",
+    }
+}
+
+/// A small office for the domain's unit tests.
+#[cfg(test)]
+pub(crate) fn test_office() -> Office {
+    let svc = |id: &str, kind| Service {
+        id: ServiceId::parse(id).unwrap(),
+        kind,
+        name: id.into(),
+        description: String::new(),
+        fields: FieldRules::for_kind(kind, &[]).unwrap(),
+        checklist: vec![],
+    };
+    Office {
+        id: OfficeId::parse("o").unwrap(),
+        name: "Cartório".into(),
+        uf: Uf::SP,
+        city: "São Paulo".into(),
+        cns: "123456".into(),
+        officer: "Fulano".into(),
+        address: "Rua A, 1".into(),
+        cep: "01310-100".into(),
+        phone: "(11) 3333-4444".into(),
+        email: Email::parse("o@example.com").unwrap(),
+        whatsapp: None,
+        timezone: "America/Sao_Paulo".into(),
+        hours: OpeningHours::default_week(),
+        services: vec![
+            svc("contato", ServiceKind::Contact),
+            svc("agendamento", ServiceKind::Appointment),
+            svc("whats", ServiceKind::Whatsapp),
+        ],
+        sectors: vec![Sector {
+            id: ServiceId::parse("notas").unwrap(),
+            name: "Notas".into(),
+        }],
+        attendants: vec![],
+        privacy: PrivacyNotice {
+            version: "v1".into(),
+            text: "…".into(),
+        },
+        notifications: Notifications::default(),
+        max_attachment_bytes: crate::attachment::DEFAULT_MAX_BYTES,
     }
 }
 

@@ -6,6 +6,7 @@ use crate::document::Document;
 use crate::office::{Office, OfficeId, ServiceId, ServiceKind, Uf};
 use crate::status::Status;
 use crate::text::{FreeText, PersonName, ProtocolNumber};
+use crate::workflow::{ChecklistAnswer, Meeting};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,15 @@ pub struct Appointment {
     pub date: Date,
     pub time: Time,
     pub mode: AppointmentMode,
+    /// What it is about; set by staff when they confirm it (SPEC S5).
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub meeting: Option<Meeting>,
+    /// Grows with each change staff make, as the `.ics` SEQUENCE: calendars
+    /// update the event instead of adding another. 0 is the citizen's wish.
+    #[serde(default)]
+    pub sequence: u32,
 }
 
 /// Which privacy text the citizen accepted, and when (LGPD).
@@ -163,6 +173,16 @@ pub struct Request {
     /// Office replies since the citizen last acted on the ticket.
     #[serde(default)]
     pub unread_replies: u32,
+    /// The attendant approved to do the work (an id of the office's attendants).
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// The latest answer to each checklist step.
+    #[serde(default)]
+    pub checklist: Vec<ChecklistAnswer>,
+    /// When staff decided (approve, certificate decision or reject): the start
+    /// window's clock stops here (seed 004).
+    #[serde(default)]
+    pub decided_at: Option<Timestamp>,
 }
 
 impl Request {
@@ -202,6 +222,10 @@ pub enum EventKind {
     StatusChanged,
     /// The citizen read the office's replies.
     Read,
+    /// Staff answered a checklist step.
+    Checklist,
+    /// Staff set or changed the appointment.
+    Appointment,
 }
 
 /// One entry of the append-only history.
