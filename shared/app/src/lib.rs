@@ -12,6 +12,7 @@ pub mod open_request;
 pub mod ports;
 pub mod secrets;
 pub mod staff_requests;
+pub mod staff_workflow;
 pub mod ticket;
 
 pub use error::AppError;

@@ -13,6 +13,7 @@ pub mod status;
 pub mod text;
 pub mod workflow;
 
+pub use attachment::DEFAULT_MAX_BYTES;
 pub use attachment::{Attachment, AttachmentError, FileName, FileType, UploadRef};
 pub use contact::{Email, Mobile};
 pub use document::{Cnpj, Cpf, Document};

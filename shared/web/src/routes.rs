@@ -27,6 +27,11 @@ pub enum Op {
     GetAttachment,
     StaffNewUpload,
     StaffAttachment,
+    StaffStartAnalysis,
+    StaffChecklist,
+    StaffDecide,
+    StaffSchedule,
+    StaffConclude,
 }
 
 impl Op {
@@ -49,6 +54,11 @@ impl Op {
         Op::GetAttachment,
         Op::StaffNewUpload,
         Op::StaffAttachment,
+        Op::StaffStartAnalysis,
+        Op::StaffChecklist,
+        Op::StaffDecide,
+        Op::StaffSchedule,
+        Op::StaffConclude,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -72,6 +82,11 @@ impl Op {
             Op::GetAttachment => "get-attachment",
             Op::StaffNewUpload => "staff-new-upload",
             Op::StaffAttachment => "staff-attachment",
+            Op::StaffStartAnalysis => "staff-start-analysis",
+            Op::StaffChecklist => "staff-checklist",
+            Op::StaffDecide => "staff-decide",
+            Op::StaffSchedule => "staff-schedule",
+            Op::StaffConclude => "staff-conclude",
         }
     }
 
@@ -95,6 +110,11 @@ impl Op {
             Op::GetAttachment => ops::attachments::citizen_download(app, req).await,
             Op::StaffNewUpload => ops::attachments::staff_slot(app, req).await,
             Op::StaffAttachment => ops::attachments::staff_download(app, req).await,
+            Op::StaffStartAnalysis => ops::staff_workflow::start_analysis(app, req).await,
+            Op::StaffChecklist => ops::staff_workflow::checklist(app, req).await,
+            Op::StaffDecide => ops::staff_workflow::decision(app, req).await,
+            Op::StaffSchedule => ops::staff_workflow::appointment(app, req).await,
+            Op::StaffConclude => ops::staff_workflow::conclusion(app, req).await,
         }
     }
 }
@@ -201,6 +221,31 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/attachments",
         op: Op::StaffNewUpload,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/analysis",
+        op: Op::StaffStartAnalysis,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/checklist",
+        op: Op::StaffChecklist,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/decision",
+        op: Op::StaffDecide,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/appointment",
+        op: Op::StaffSchedule,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/conclusion",
+        op: Op::StaffConclude,
     },
 ];
 

@@ -4,4 +4,5 @@ pub mod my_requests;
 pub mod offices;
 pub mod open_request;
 pub mod staff_requests;
+pub mod staff_workflow;
 pub mod ticket;
