@@ -21,7 +21,16 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    #[serde(default)]
+    pub attachments: Vec<MailFile>,
     pub sent_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailFile {
+    pub name: String,
+    pub content_type: String,
+    pub content: String,
 }
 
 /// File storage in a fresh temporary folder, for handler tests that build their own `App`.
@@ -277,6 +286,30 @@ pub fn contact_request(email: &str) -> Value {
         "message": "Qual o prazo para uma escritura?",
         "consent": true,
     })
+}
+
+/// The date `days` from today in São Paulo, `YYYY-MM-DD`: appointments stay
+/// within the booking horizon whenever the tests run.
+pub fn days_ahead(days: i64) -> String {
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("America/Sao_Paulo").expect("bundled tz"))
+        .date();
+    today
+        .checked_add(jiff::Span::new().days(days))
+        .expect("a near date")
+        .to_string()
+}
+
+/// `date` at `time` in São Paulo, as an `.ics` UTC time (`20300312T133000Z`).
+pub fn sao_paulo_utc(date: &str, time: &str) -> String {
+    let d: jiff::civil::Date = date.parse().expect("date");
+    let t: jiff::civil::Time = time.parse().expect("time");
+    d.to_datetime(t)
+        .in_tz("America/Sao_Paulo")
+        .expect("exists")
+        .timestamp()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string()
 }
 
 /// The first http(s) URL in a text.

@@ -66,7 +66,9 @@ pub async fn act(
     // The secret is checked once, before anything else.
     let current = ticket::read(app, id, token).await?;
     let id = current.request.id;
-    if matches!(what, CitizenAction::Read) && current.request.unread_replies == 0 {
+    let nothing_to_read =
+        matches!(what, CitizenAction::Read) && current.request.unread_replies == 0;
+    if nothing_to_read || ticket::done_before(&current, key) {
         return Ok(current);
     }
     // The office may switch off emails for citizen messages (SPEC S10); it always hears of cancel and close.

@@ -83,6 +83,18 @@ pub async fn view(app: &App, staff: &StaffMember, id: &str) -> Result<Ticket, Ap
     Ok(t)
 }
 
+/// One request with the office as it is now (its attendants, checklists, time
+/// zone), for the page staff work it on.
+pub async fn workbench(
+    app: &App,
+    staff: &StaffMember,
+    id: &str,
+) -> Result<(Ticket, Option<balcao_core::Office>), AppError> {
+    let t = view(app, staff, id).await?;
+    let office = app.store.get_office(&t.request.office.id).await?;
+    Ok((t, office))
+}
+
 /// A slot for a file the office will send on one of its requests.
 pub async fn upload_slot(
     app: &App,
@@ -105,6 +117,9 @@ pub async fn reply(
     let id = RequestId::parse(id).ok_or(AppError::NotFound("solicitação"))?;
     // Reading first keeps another office's caller from learning anything from the file check.
     let first = view(app, staff, &id.to_string()).await?;
+    if ticket::done_before(&first, key) {
+        return Ok(first);
+    }
     let files = if files.is_empty() {
         vec![]
     } else {

@@ -328,8 +328,12 @@ pub async fn schedule(
     input: &AppointmentInput,
     key: Ulid,
 ) -> Result<Ticket, AppError> {
-    let plan = parse_plan(input)?;
+    // Another office's request is not found before anything else is said about it.
     let first = view(app, staff, id).await?;
+    if ticket::done_before(&first, key) {
+        return Ok(first);
+    }
+    let plan = parse_plan(input)?;
     let (office, _) = office_and_service(app, &first).await?;
     let start = plan
         .date
@@ -448,6 +452,10 @@ pub async fn conclude(
     files: &[UploadRef],
     key: Ulid,
 ) -> Result<Ticket, AppError> {
+    let first = view(app, staff, id).await?;
+    if ticket::done_before(&first, key) {
+        return Ok(first);
+    }
     let note = FreeText::parse(note).map_err(|e| invalid("message", e))?;
     let [pdf] = files else {
         return Err(invalid(
@@ -464,8 +472,7 @@ pub async fn conclude(
             ),
         ));
     }
-    let first = view(app, staff, id).await?;
-    // Checked before the file is kept; a retry finds it kept.
+    // Checked before the file is kept.
     first.request.status.apply(Action::Conclude)?;
     let (office, _) = office_and_service(app, &first).await?;
     let kept: Vec<Attachment> =

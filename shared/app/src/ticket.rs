@@ -46,6 +46,12 @@ pub fn parse_action_key(key: Option<&str>) -> Result<Ulid, AppError> {
     }
 }
 
+/// True when the action with this key is already in the history: a retry, which
+/// answers the ticket as it is without checking anything again.
+pub fn done_before(t: &Ticket, key: Ulid) -> bool {
+    t.events.iter().any(|e| e.id == key)
+}
+
 /// Reads the ticket, checks the caller may act on it, builds the change and
 /// writes it conditionally; re-reads and rebuilds if someone else wrote first.
 /// An action whose `key` is already in the history was done before: it answers

@@ -3,7 +3,7 @@
 
 use crate::store::SqliteStore;
 use async_trait::async_trait;
-use balcao_app::ports::{MailError, OutboxMail, StoreError};
+use balcao_app::ports::{MailAttachment, MailError, OutboxMail, StoreError};
 use balcao_app::{Clock, Mailer};
 use rusqlite::params;
 use serde::Serialize;
@@ -17,6 +17,7 @@ pub struct MailboxEntry {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<MailAttachment>,
     pub sent_at: String,
 }
 
@@ -47,7 +48,7 @@ impl LocalMailbox {
             .with(|c| {
                 let mut stmt = c
                     .prepare_cached(
-                        "SELECT id, to_addr, subject, text, html, sent_at FROM mailbox ORDER BY id DESC",
+                        "SELECT id, to_addr, subject, text, html, sent_at, attachments FROM mailbox ORDER BY id DESC",
                     )
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?;
                 let rows = stmt
@@ -59,6 +60,8 @@ impl LocalMailbox {
                             text: r.get(3)?,
                             html: r.get(4)?,
                             sent_at: r.get(5)?,
+                            attachments: serde_json::from_str(&r.get::<_, String>(6)?)
+                                .unwrap_or_default(),
                         })
                     })
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -84,11 +87,13 @@ impl Mailer for LocalMailbox {
         // A fresh id per delivery, like a real provider: a mail sent twice shows twice.
         let id = ulid::Ulid::generate().to_string();
         let sent_at = self.clock.now().to_string();
+        let files = serde_json::to_string(&m.attachments)
+            .map_err(|e| MailError::Rejected(e.to_string()))?;
         self.db
             .with(move |c| {
                 c.execute(
-                    "INSERT INTO mailbox (id, to_addr, subject, text, html, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![id, m.to.as_str(), m.subject, m.text, m.html, sent_at],
+                    "INSERT INTO mailbox (id, to_addr, subject, text, html, sent_at, attachments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![id, m.to.as_str(), m.subject, m.text, m.html, sent_at, files],
                 )
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
                 Ok(id)

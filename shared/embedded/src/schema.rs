@@ -2,7 +2,7 @@
 
 /// Bumped whenever the tables change; a database of another version is refused
 /// with a clear message rather than misread.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS offices (
@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS mailbox (
     subject TEXT NOT NULL,
     text    TEXT NOT NULL,
     html    TEXT NOT NULL,
+    attachments TEXT NOT NULL DEFAULT '[]',
     sent_at TEXT NOT NULL
 );
 "#;

@@ -69,7 +69,11 @@ pub struct RequestFormPage {
 /// The file picker of a form (`attach.html`): where to ask for upload slots,
 /// and the files already uploaded when a form comes back with errors.
 pub struct AttachWidget {
+    /// Unique in its page: the file input is `f-<id>`.
+    pub id: &'static str,
     pub slot_url: String,
+    /// The conclusion takes one PDF only (seed 002).
+    pub pdf_only: bool,
     pub required: bool,
     pub max_kb: u64,
     /// `(attachments value, file name)`.
@@ -80,13 +84,50 @@ pub struct AttachWidget {
 impl AttachWidget {
     pub fn new(slot_url: String, max_bytes: u64) -> Self {
         Self {
+            id: "attachments",
             slot_url,
+            pdf_only: false,
             required: false,
             max_kb: max_bytes / 1024,
             kept: vec![],
             error: None,
         }
     }
+}
+
+/// What staff can do next on a request, with a fresh action key per form.
+pub struct WorkPanel {
+    pub can_start: bool,
+    pub start_key: String,
+    /// `(number, step, answer, action key)` while the request is being analysed.
+    pub checklist: Vec<(usize, String, Option<bool>, String)>,
+    /// Shown while a decision is possible.
+    pub decide: Option<DecisionChoices>,
+    pub decide_key: String,
+    pub can_schedule: bool,
+    pub schedule_key: String,
+    pub appointment: AppointmentDraft,
+    pub can_conclude: bool,
+    pub conclude_key: String,
+    pub conclude_attach: AttachWidget,
+}
+
+pub struct DecisionChoices {
+    /// Certificates decide about the registry record (seed 004).
+    pub certificate: bool,
+    pub attendants: Vec<(String, String)>,
+}
+
+/// The appointment form's values: the current appointment, if any.
+#[derive(Default)]
+pub struct AppointmentDraft {
+    pub date: String,
+    pub time: String,
+    pub virtual_mode: bool,
+    pub subject: String,
+    pub meeting_link: String,
+    pub whatsapp: bool,
+    pub timezone: String,
 }
 
 pub struct HistoryLine {
@@ -216,6 +257,8 @@ pub struct StaffRequestPage {
     pub action_key: String,
     pub can_reply: bool,
     pub attach: AttachWidget,
+    pub work: WorkPanel,
+    pub appointment: Option<String>,
     pub history: Vec<HistoryLine>,
 }
 

@@ -232,3 +232,23 @@ pub fn local_time(at: jiff::Timestamp, timezone: &str) -> String {
     let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     at.to_zoned(tz).strftime("%d/%m/%Y %H:%M").to_string()
 }
+
+/// The appointment as pages show it: date, time and time zone, mode, place, subject.
+pub fn appointment_label(r: &Request) -> Option<String> {
+    r.appointment.as_ref().map(|a| {
+        let mut text = format!(
+            "{} às {} ({}) – {}",
+            a.date.strftime("%d/%m/%Y"),
+            a.time.strftime("%H:%M"),
+            r.office.timezone,
+            a.mode.label()
+        );
+        if let Some(m) = &a.meeting {
+            text.push_str(&format!(". {}", m.label()));
+        }
+        if let Some(s) = &a.subject {
+            text.push_str(&format!(". Assunto: {s}"));
+        }
+        text
+    })
+}

@@ -180,6 +180,8 @@ fn form_page(
     let rule = service.fields.rule(FormField::Attachments);
     RequestFormPage {
         attach: (rule != FieldRule::Hidden).then(|| AttachWidget {
+            id: "attachments",
+            pdf_only: false,
             slot_url: format!("/offices/{}/attachments", office.id),
             required: rule == FieldRule::Required,
             max_kb: office.max_attachment_bytes / 1024,

@@ -3,14 +3,17 @@
 
 use crate::Response;
 use crate::forms::{body, message_text, path_param, query};
-use crate::pages::{AttachWidget, HistoryLine, QueueLine, StaffQueuePage, StaffRequestPage};
+use crate::pages::{
+    AppointmentDraft, AttachWidget, DecisionChoices, HistoryLine, QueueLine, StaffQueuePage,
+    StaffRequestPage, WorkPanel,
+};
 use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
 use crate::staff::staff;
-use crate::views::{List, TicketView, local_time};
+use crate::views::{List, TicketView, appointment_label, local_time};
 use balcao_app::staff_requests::{self, QueueFilter};
 use balcao_app::ticket::parse_action_key;
 use balcao_app::{App, AppError, attachments};
-use balcao_core::{Request as Ticketed, Status};
+use balcao_core::{Action, AppointmentMode, Meeting, Request as Ticketed, ServiceKind, Status};
 use http::StatusCode;
 use lambda_http::Request;
 
@@ -94,7 +97,7 @@ pub async fn show(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let me = staff(&req)?;
-        let t = staff_requests::view(app, &me, &path_param(&req, "id")?).await?;
+        let (t, office) = staff_requests::workbench(app, &me, &path_param(&req, "id")?).await?;
         Ok::<_, Failure>(negotiate(
             format,
             StatusCode::OK,
@@ -108,6 +111,8 @@ pub async fn show(app: &App, req: Request) -> Response {
                     "/staff/attachments".into(),
                     balcao_core::attachment::DEFAULT_MAX_BYTES,
                 ),
+                work: work_panel(&t, office.as_ref()),
+                appointment: appointment_label(&t.request),
                 history: HistoryLine::all(&t, |a| {
                     format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
                 }),
@@ -116,6 +121,75 @@ pub async fn show(app: &App, req: Request) -> Response {
     }
     .await;
     finish(format, result)
+}
+
+/// The forms for what can happen next, from the transition table.
+fn work_panel(t: &balcao_app::ports::Ticket, office: Option<&balcao_core::Office>) -> WorkPanel {
+    let r = &t.request;
+    let key = || ulid::Ulid::generate().to_string();
+    let allows = |a: Action| r.status.apply(a).is_ok();
+    let service = office.and_then(|o| o.service(r.service_id.as_str()));
+    let analysing = matches!(r.status, Status::Received | Status::InAnalysis);
+    let checklist = match (service, analysing) {
+        (Some(s), true) => s
+            .checklist
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                let answer = r.checklist.iter().find(|a| a.step == i).map(|a| a.yes);
+                (i + 1, step.clone(), answer, key())
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let appointment = r.appointment.as_ref();
+    let mut conclude_attach = AttachWidget::new(
+        "/staff/attachments".into(),
+        office.map_or(balcao_core::DEFAULT_MAX_BYTES, |o| o.max_attachment_bytes),
+    );
+    conclude_attach.id = "conclusion-files";
+    conclude_attach.pdf_only = true;
+    WorkPanel {
+        can_start: allows(Action::StartAnalysis),
+        start_key: key(),
+        checklist,
+        decide: allows(Action::Approve).then(|| DecisionChoices {
+            certificate: r.service_kind == ServiceKind::Certificate,
+            attendants: office
+                .map(|o| {
+                    o.attendants
+                        .iter()
+                        .map(|a| (a.id.to_string(), a.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }),
+        decide_key: key(),
+        can_schedule: allows(Action::Schedule),
+        schedule_key: key(),
+        appointment: AppointmentDraft {
+            date: appointment.map(|a| a.date.to_string()).unwrap_or_default(),
+            time: appointment
+                .map(|a| a.time.strftime("%H:%M").to_string())
+                .unwrap_or_default(),
+            virtual_mode: appointment.is_some_and(|a| a.mode == AppointmentMode::Virtual),
+            subject: appointment
+                .and_then(|a| a.subject.clone())
+                .unwrap_or_default(),
+            meeting_link: match appointment.and_then(|a| a.meeting.as_ref()) {
+                Some(Meeting::Link { url }) => url.clone(),
+                _ => String::new(),
+            },
+            whatsapp: matches!(
+                appointment.and_then(|a| a.meeting.as_ref()),
+                Some(Meeting::Whatsapp)
+            ),
+            timezone: r.office.timezone.clone(),
+        },
+        can_conclude: allows(Action::Conclude),
+        conclude_key: key(),
+        conclude_attach,
+    }
 }
 
 pub async fn message(app: &App, req: Request) -> Response {

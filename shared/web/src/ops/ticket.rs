@@ -4,7 +4,7 @@ use crate::Response;
 use crate::forms::{path_param, query};
 use crate::pages::{AttachWidget, HistoryLine, TicketPage};
 use crate::respond::{Format, finish, negotiate};
-use crate::views::{TicketView, local_time};
+use crate::views::{TicketView, appointment_label, local_time};
 use balcao_app::{App, ticket};
 use balcao_core::{Action, Status};
 use http::StatusCode;
@@ -38,15 +38,7 @@ pub async fn show(app: &App, req: Request) -> Response {
                 can_close: t.request.status.apply(Action::CloseByCitizen).is_ok(),
                 can_cancel: t.request.status.apply(Action::Cancel).is_ok(),
                 just_created: q.get("novo") == Some("1"),
-                appointment: t.request.appointment.as_ref().map(|a| {
-                    format!(
-                        "{} às {} ({}) – {}",
-                        a.date.strftime("%d/%m/%Y"),
-                        a.time.strftime("%H:%M"),
-                        tz,
-                        a.mode.label()
-                    )
-                }),
+                appointment: appointment_label(&t.request),
                 created_at: local_time(t.request.created_at, &tz),
                 history: HistoryLine::all(&t, |a| {
                     format!(

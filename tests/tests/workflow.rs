@@ -1,0 +1,403 @@
+//! The office's daily work over HTTP on the local runtime (SPEC S3, S5, S6):
+//! analysis, checklist, decisions, appointments with `.ics`, conclusion with a
+//! PDF, and the emails the citizen receives at each step.
+
+use balcao_tests::{CPF, Mail, SP_OFFICE, TestApp, days_ahead, first_link, sao_paulo_utc};
+use serde_json::{Value, json};
+
+const ATTENDANT: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+
+struct Desk<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl Desk<'_> {
+    async fn post(&self, id: &str, action: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .app
+            .client
+            .post(self.app.url(&format!("/staff/requests/{id}/{action}")))
+            .header("accept", "application/json")
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn ok(&self, id: &str, action: &str, body: Value) -> Value {
+        let (status, t) = self.post(id, action, body).await;
+        assert_eq!(status, 200, "{action}: {t}");
+        t
+    }
+
+    async fn page(&self, id: &str) -> String {
+        let r = self
+            .app
+            .client
+            .get(self.app.url(&format!("/staff/requests/{id}")))
+            .header("accept", "text/html")
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("page");
+        r.text().await.expect("html")
+    }
+}
+
+async fn open(app: &TestApp, service: &str, email: &str) -> String {
+    let mut body = json!({
+        "service": service, "name": "Maria da Silva", "email": email, "document": CPF,
+        "mobile": "(11) 98765-4321", "message": "Preciso de atendimento.", "consent": true,
+    });
+    if service == "agendamento" {
+        body["date"] = json!(days_ahead(30));
+        body["time"] = json!("10:00");
+        body["mode"] = json!("virtual");
+    }
+    let (status, opened) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{opened}");
+    opened["id"].as_str().expect("id").to_owned()
+}
+
+fn statuses(t: &Value) -> Vec<String> {
+    t["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["status"].as_str().map(ToOwned::to_owned))
+        .collect()
+}
+
+async fn mails_to(app: &TestApp, to: &str, subject: &str) -> Vec<Mail> {
+    app.mailbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == to && m.subject.starts_with(subject))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_record() {
+    let app = TestApp::spawn().await;
+    let desk = Desk {
+        app: &app,
+        token: app.staff_login(ATTENDANT).await,
+    };
+    let email = "fluxo.contato@example.com";
+    let id = open(&app, "contato", email).await;
+
+    let page = desk.page(&id).await;
+    assert!(page.contains("Iniciar análise") && page.contains("Formulário completo"));
+    desk.ok(&id, "analysis", json!({})).await;
+    let t = desk
+        .ok(&id, "checklist", json!({"step": 1, "answer": "sim"}))
+        .await;
+    assert_eq!(t["status"], "in_analysis");
+    let (status, e) = desk
+        .post(&id, "checklist", json!({"step": 9, "answer": "sim"}))
+        .await;
+    assert_eq!(status, 422, "{e}");
+    let (status, e) = desk
+        .post(&id, "decision", json!({"decision": "approve"}))
+        .await;
+    assert_eq!(status, 422);
+    assert!(e["error"]["fields"]["attendant"].is_string(), "{e}");
+    let (status, _) = desk
+        .post(&id, "decision", json!({"decision": "create_record"}))
+        .await;
+    assert_eq!(
+        status, 422,
+        "only certificates decide about the registry record"
+    );
+    let t = desk
+        .ok(
+            &id,
+            "decision",
+            json!({"decision": "approve", "attendant": "atendente-2"}),
+        )
+        .await;
+    assert_eq!(t["status"], "in_progress");
+    let history = t["history"].as_array().expect("history");
+    assert!(
+        history
+            .iter()
+            .any(|h| h["text"] == "Etapa 1 – Formulário completo: sim")
+    );
+    assert!(
+        history
+            .iter()
+            .any(|h| h["text"] == "Solicitação aprovada. Atendimento com Rafael Costa.")
+    );
+
+    // Conclusion: only a PDF, checked by its content.
+    let (status, e) = desk
+        .post(&id, "conclusion", json!({"message": "Pronto."}))
+        .await;
+    assert_eq!(status, 422, "{e}");
+    let txt = app
+        .upload(
+            "/staff/attachments",
+            Some(&desk.token),
+            "nota.txt",
+            b"texto",
+        )
+        .await
+        .expect("upload");
+    let (status, e) = desk
+        .post(
+            &id,
+            "conclusion",
+            json!({"message": "Pronto.", "attachments": [txt]}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        e["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .contains("somente arquivos PDF")
+    );
+    let fake = app
+        .upload("/staff/attachments", Some(&desk.token), "certidao.pdf", PNG)
+        .await
+        .expect("upload");
+    let (status, e) = desk
+        .post(
+            &id,
+            "conclusion",
+            json!({"message": "Pronto.", "attachments": [fake]}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        e["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .contains("mas o conteúdo é imagem PNG")
+    );
+
+    let pdf = app
+        .upload("/staff/attachments", Some(&desk.token), "certidao.pdf", PDF)
+        .await
+        .expect("upload");
+    let body = json!({"message": "Certidão emitida.", "attachments": [pdf], "action_key": "01JD0000000000000000000CNC"});
+    let t = desk.ok(&id, "conclusion", body.clone()).await;
+    assert_eq!(t["status"], "concluded");
+    // The same form sent twice concludes once.
+    let again = desk.ok(&id, "conclusion", body).await;
+    assert_eq!(
+        again["history"].as_array().map(Vec::len),
+        t["history"].as_array().map(Vec::len)
+    );
+    assert_eq!(
+        statuses(&t),
+        ["received", "in_analysis", "in_progress", "concluded"],
+        "every transition in the history"
+    );
+
+    let done = app
+        .wait_for_subject(email, "Solicitação nº 1 concluída")
+        .await;
+    assert!(done.text.contains("Certidão emitida."));
+    for line in [
+        "Histórico completo",
+        "Solicitação aberta",
+        "Análise iniciada.",
+        "Formulário completo: sim",
+        "Atendimento com Rafael Costa",
+        "Arquivos anexados: certidao.pdf",
+    ] {
+        assert!(done.text.contains(line), "{line} in:\n{}", done.text);
+    }
+    // Its link opens the ticket, where the PDF can be downloaded.
+    let link = app.local_path(&first_link(&done.text).expect("link"));
+    let (_, ticket) = app.get_json(&link).await;
+    let last = ticket["history"]
+        .as_array()
+        .and_then(|h| h.last().cloned())
+        .expect("last");
+    let path = last["attachments"][0]["path"].as_str().expect("path");
+    let k = link.split("k=").nth(1).expect("k");
+    let (status, _, bytes) = app.download(&format!("{path}?k={k}"), None).await;
+    assert_eq!((status, bytes.as_slice()), (200, PDF));
+    let (status, _) = desk.post(&id, "analysis", json!({})).await;
+    assert_eq!(status, 409, "nothing moves a concluded request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_decide_about_the_registry_record_or_reject_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let desk = Desk {
+        app: &app,
+        token: app.staff_login(ATTENDANT).await,
+    };
+
+    let created = open(&app, "certificado-digital", "cert1@example.com").await;
+    let t = desk
+        .ok(&created, "decision", json!({"decision": "create_record"}))
+        .await;
+    assert_eq!(t["status"], "in_progress");
+    let used = open(&app, "certificado-digital", "cert2@example.com").await;
+    desk.ok(&used, "analysis", json!({})).await;
+    let t = desk
+        .ok(&used, "decision", json!({"decision": "use_record"}))
+        .await;
+    assert_eq!(statuses(&t), ["received", "in_analysis", "in_progress"]);
+    let (status, _) = desk
+        .post(
+            &used,
+            "decision",
+            json!({"decision": "approve", "attendant": "atendente-1"}),
+        )
+        .await;
+    assert_eq!(
+        status, 422,
+        "certificates are not approved with an attendant"
+    );
+
+    let rejected = open(&app, "certificado-digital", "cert3@example.com").await;
+    let (status, e) = desk
+        .post(&rejected, "decision", json!({"decision": "reject"}))
+        .await;
+    assert_eq!(status, 422);
+    assert!(e["error"]["fields"]["justification"].is_string());
+    let page = desk.page(&rejected).await;
+    assert!(page.contains("Criar registro no CCN") && page.contains("Usar registro no CCN"));
+    let t = desk
+        .ok(
+            &rejected,
+            "decision",
+            json!({"decision": "reject", "justification": "CPF divergente da base da Receita."}),
+        )
+        .await;
+    assert_eq!(t["status"], "rejected");
+    let mail = app
+        .wait_for_subject("cert3@example.com", "Solicitação nº")
+        .await;
+    let rejection = mails_to(&app, "cert3@example.com", "Solicitação nº 3 rejeitada").await;
+    assert_eq!(rejection.len(), 1, "{:?}", mail.subject);
+    assert!(
+        rejection[0]
+            .text
+            .contains("Justificativa: CPF divergente da base da Receita.")
+    );
+    assert!(
+        mails_to(&app, "cert1@example.com", "Solicitação nº 1 rejeitada")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appointment_invitation_updates_instead_of_duplicating() {
+    let app = TestApp::spawn().await;
+    let desk = Desk {
+        app: &app,
+        token: app.staff_login(ATTENDANT).await,
+    };
+    let email = "agenda@example.com";
+    let id = open(&app, "agendamento", email).await;
+    desk.ok(
+        &id,
+        "decision",
+        json!({"decision": "approve", "attendant": "atendente-1"}),
+    )
+    .await;
+
+    let (status, e) = desk
+        .post(
+            &id,
+            "appointment",
+            json!({"date": "2020-01-10", "time": "10:00", "mode": "in_person", "subject": "x"}),
+        )
+        .await;
+    assert_eq!(status, 422, "in the past: {e}");
+    let (day1, day2) = (days_ahead(40), days_ahead(41));
+    let (status, e) = desk
+        .post(
+            &id,
+            "appointment",
+            json!({"date": day1, "time": "10:00", "mode": "virtual", "subject": "x"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(e["error"]["fields"]["meeting_link"].is_string(), "{e}");
+
+    let t = desk
+        .ok(&id, "appointment", json!({
+            "date": day1, "time": "10:30", "mode": "virtual",
+            "meeting_link": "https://meet.example.com/balcao-1", "subject": "Escritura de compra e venda",
+        }))
+        .await;
+    assert_eq!(t["status"], "scheduled");
+    let first = app.wait_for_subject(email, "Atendimento marcado").await;
+    assert!(
+        first.text.contains(&format!(
+            "{} às 10:30 (horário de America/Sao_Paulo)",
+            br(&day1)
+        )),
+        "{}",
+        first.text
+    );
+    assert!(first.text.contains("https://meet.example.com/balcao-1"));
+    let ics = &first.attachments.first().expect("an .ics").content;
+    assert_eq!(first.attachments[0].name, "atendimento.ics");
+    assert!(
+        first.attachments[0]
+            .content_type
+            .starts_with("text/calendar")
+    );
+    assert!(ics.contains(&format!("UID:{id}@balcao\r\n")));
+    assert!(ics.contains("SEQUENCE:1\r\n"));
+    // 10:30 in São Paulo, in UTC (13:30 while Brazil keeps no daylight saving).
+    let start = sao_paulo_utc(&day1, "10:30");
+    assert!(ics.contains(&format!("DTSTART:{start}\r\n")), "{ics}");
+    assert!(ics.contains(&format!("DTEND:{}\r\n", sao_paulo_utc(&day1, "11:00"))));
+    assert!(ics.contains("LOCATION:https://meet.example.com/balcao-1"));
+    assert!(ics.contains("ATTENDEE;CN=\"Maria da Silva\""));
+
+    // Changed: same UID, higher SEQUENCE, new time; in person at the office's address.
+    desk.ok(&id, "appointment", json!({
+        "date": day2, "time": "09:00", "mode": "in_person", "subject": "Escritura de compra e venda",
+    }))
+    .await;
+    let second = app.wait_for_subject(email, "Atendimento alterado").await;
+    let ics2 = &second.attachments[0].content;
+    assert!(ics2.contains(&format!("UID:{id}@balcao\r\n")));
+    assert!(ics2.contains("SEQUENCE:2\r\n"));
+    let start2 = sao_paulo_utc(&day2, "09:00");
+    assert!(ics2.contains(&format!("DTSTART:{start2}\r\n")), "{ics2}");
+    assert!(second.text.contains("Presencial:"));
+
+    // The citizen's page shows it; staff conclude after the meeting.
+    let link = app.local_path(&first_link(&second.text).expect("link"));
+    let (_, page) = app.get_html(&link).await;
+    assert!(page.contains(&format!("{} às 09:00", br(&day2))), "{page}");
+    let pdf = app
+        .upload("/staff/attachments", Some(&desk.token), "ata.pdf", PDF)
+        .await
+        .expect("upload");
+    let t = desk
+        .ok(
+            &id,
+            "conclusion",
+            json!({"message": "Escritura lavrada.", "attachments": [pdf]}),
+        )
+        .await;
+    assert_eq!(
+        statuses(&t),
+        ["received", "in_progress", "scheduled", "concluded"]
+    );
+}
+
+/// `2030-03-12` as people read it: `12/03/2030`.
+fn br(iso: &str) -> String {
+    let d: jiff::civil::Date = iso.parse().expect("date");
+    d.strftime("%d/%m/%Y").to_string()
+}
