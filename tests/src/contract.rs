@@ -66,6 +66,7 @@ pub fn draft(
                 assignee: None,
                 checklist: vec![],
                 decided_at: None,
+                rating: None,
             },
             event: Event {
                 id: event_id,
@@ -592,4 +593,72 @@ pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store:
             .await
             .expect("put")
     );
+}
+
+/// Published comments (SPEC S7): upsert and withdraw by request, newest first,
+/// per office.
+pub async fn reviews_are_published_per_office_and_withdrawn(store: Shared) {
+    let (sp, ro) = (demo(0), demo(2));
+    // Ids a millisecond apart: ULIDs made within one millisecond have no order.
+    let review = |text: &str, ms: u64| {
+        let id = RequestId(Ulid::from_parts(1_795_000_000_000 + ms, rand_bits()));
+        balcao_core::PublicReview {
+            request_id: id,
+            verdict: balcao_core::Verdict::Approved,
+            comment: text.into(),
+            at: now(),
+        }
+    };
+    let (a, b, c) = (
+        review("primeiro", 1),
+        review("segundo", 2),
+        review("de outra serventia", 3),
+    );
+    store
+        .set_review(&sp.id, a.request_id, Some(&a))
+        .await
+        .expect("a");
+    store
+        .set_review(&sp.id, b.request_id, Some(&b))
+        .await
+        .expect("b");
+    store
+        .set_review(&ro.id, c.request_id, Some(&c))
+        .await
+        .expect("c");
+    let texts =
+        |v: Vec<balcao_core::PublicReview>| v.into_iter().map(|r| r.comment).collect::<Vec<_>>();
+    assert_eq!(
+        texts(store.office_reviews(&sp.id, 10).await.expect("list")),
+        vec!["segundo", "primeiro"],
+        "newest request first, this office only"
+    );
+    assert_eq!(
+        texts(store.office_reviews(&sp.id, 1).await.expect("list")),
+        vec!["segundo"]
+    );
+    let edited = balcao_core::PublicReview {
+        comment: "segundo, revisto".into(),
+        ..b.clone()
+    };
+    store
+        .set_review(&sp.id, b.request_id, Some(&edited))
+        .await
+        .expect("again");
+    store
+        .set_review(&sp.id, a.request_id, None)
+        .await
+        .expect("withdraw");
+    store
+        .set_review(&sp.id, a.request_id, None)
+        .await
+        .expect("withdrawing twice is fine");
+    assert_eq!(
+        texts(store.office_reviews(&sp.id, 10).await.expect("list")),
+        vec!["segundo, revisto"]
+    );
+}
+
+fn rand_bits() -> u128 {
+    u128::from(Ulid::generate()) & ((1 << 80) - 1)
 }

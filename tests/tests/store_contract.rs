@@ -57,6 +57,11 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn reviews_are_published_per_office_and_withdrawn() {
+                contract::reviews_are_published_per_office_and_withdrawn(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::an_expired_lease_can_be_taken_over(store().await).await;
             }

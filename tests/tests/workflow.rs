@@ -401,3 +401,117 @@ fn br(iso: &str) -> String {
     let d: jiff::civil::Date = iso.parse().expect("date");
     d.strftime("%d/%m/%Y").to_string()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rating_is_given_once_and_its_comment_shows_only_after_moderation() {
+    let app = TestApp::spawn().await;
+    let desk = Desk {
+        app: &app,
+        token: app.staff_login(ATTENDANT).await,
+    };
+    let (status, opened) = app
+        .open_json(
+            SP_OFFICE,
+            &balcao_tests::contact_request("avalia@example.com"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let id = opened["id"].as_str().expect("id").to_owned();
+    let k = opened["ticket_url"]
+        .as_str()
+        .and_then(|u| u.split("k=").nth(1))
+        .expect("k")
+        .to_owned();
+    let rate = |body: Value| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let r = app
+                .client
+                .post(app.url(&format!("/tickets/{id}/rating")))
+                .header("accept", "application/json")
+                .json(&body)
+                .send()
+                .await
+                .expect("rate");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let comment = "Atendimento rápido e cordial.";
+    let (status, _) = rate(json!({"k": k, "verdict": "approve", "comment": comment})).await;
+    assert_eq!(status, 409, "not before the conclusion");
+
+    desk.ok(
+        &id,
+        "decision",
+        json!({"decision": "approve", "attendant": "atendente-1"}),
+    )
+    .await;
+    let pdf = app
+        .upload("/staff/attachments", Some(&desk.token), "resposta.pdf", PDF)
+        .await
+        .expect("upload");
+    desk.ok(
+        &id,
+        "conclusion",
+        json!({"message": "Respondido.", "attachments": [pdf]}),
+    )
+    .await;
+    let (_, page) = app.get_html(&format!("/tickets/{id}?k={k}")).await;
+    assert!(page.contains("Avalie o atendimento"));
+
+    let (status, e) = rate(json!({"k": k, "verdict": "talvez"})).await;
+    assert_eq!(status, 422, "{e}");
+    let (status, t) = rate(json!({"k": k, "verdict": "approve", "comment": comment})).await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["rating"]["moderation"], "pending");
+    let (status, _) = rate(json!({"k": k, "verdict": "reject", "comment": "mudei de ideia"})).await;
+    assert_eq!(status, 409, "once");
+    let (_, page) = app.get_html(&format!("/tickets/{id}?k={k}")).await;
+    assert!(!page.contains("Avalie o atendimento") && page.contains("aguardando moderação"));
+
+    // Not on the card until staff approve it; gone again when they hide it.
+    let card = || async { app.get_json(&format!("/offices/{SP_OFFICE}")).await.1 };
+    assert_eq!(card().await["reviews"], json!([]));
+    let r = app
+        .client
+        .get(app.url("/staff/ratings"))
+        .header("accept", "application/json")
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .expect("ratings");
+    let list: Value = r.json().await.expect("json");
+    assert_eq!(list["items"][0]["comment"], comment);
+    assert_eq!(list["items"][0]["moderation"], "pending");
+
+    let moderate = |decision: &'static str| {
+        let (app, token, id) = (&app, desk.token.clone(), id.clone());
+        async move {
+            let r = app
+                .client
+                .post(app.url(&format!("/staff/ratings/{id}")))
+                .header("accept", "application/json")
+                .bearer_auth(token)
+                .json(&json!({ "decision": decision }))
+                .send()
+                .await
+                .expect("moderate");
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(moderate("show").await, 200);
+    let shown = card().await;
+    assert_eq!(shown["reviews"][0]["comment"], comment);
+    assert_eq!(shown["reviews"][0]["verdict"], "approved");
+    let (_, office_page) = app.get_html(&format!("/offices/{SP_OFFICE}")).await;
+    assert!(office_page.contains(comment));
+    assert!(
+        !office_page.contains("avalia@example.com"),
+        "no personal data on the card"
+    );
+    assert_eq!(moderate("hide").await, 200);
+    assert_eq!(card().await["reviews"], json!([]));
+    assert_eq!(moderate("publicar").await, 422);
+}

@@ -281,6 +281,7 @@ mod tests {
             assignee: None,
             checklist: vec![],
             decided_at: None,
+            rating: None,
         };
         let l = ticket_opened(&r, "https://x/tickets/1?k=s");
         assert!(

@@ -17,6 +17,9 @@ pub enum AppError {
         "a solicitação foi alterada ao mesmo tempo por outra pessoa; recarregue a página e tente de novo"
     )]
     Conflict,
+    /// The request is not in a state that allows this (and no status change is involved).
+    #[error("{0}")]
+    Refused(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -113,6 +113,7 @@ pub async fn open(
             assignee: None,
             checklist: vec![],
             decided_at: None,
+            rating: None,
         };
         let event = Event {
             id: Ulid::generate(),

@@ -1,7 +1,9 @@
 //! The ports: what use cases need from the outside world, in the domain's words.
 
 use async_trait::async_trait;
-use balcao_core::{Email, Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
+use balcao_core::{
+    Email, Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -181,6 +183,21 @@ pub trait Store: Send + Sync {
     /// Writes the change atomically; `false` (and nothing written) when the
     /// request moved on since it was read.
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError>;
+
+    /// Shows `review` on the office card for this request, or withdraws it with
+    /// `None` (SPEC S7). Keyed by the request: repeating it is harmless.
+    async fn set_review(
+        &self,
+        office: &OfficeId,
+        request: RequestId,
+        review: Option<&PublicReview>,
+    ) -> Result<(), StoreError>;
+    /// The comments the office card shows, newest request first.
+    async fn office_reviews(
+        &self,
+        office: &OfficeId,
+        limit: usize,
+    ) -> Result<Vec<PublicReview>, StoreError>;
 
     /// Unsent mail whose next attempt is due, oldest first.
     async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError>;

@@ -26,7 +26,9 @@ use balcao_app::ports::{
     Store, StoreError, Ticket,
 };
 use balcao_app::secrets::citizen_key;
-use balcao_core::{Email, Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
+use balcao_core::{
+    Email, Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -651,6 +653,59 @@ impl Store for DynamoStore {
             .query_all(Some("GSI2"), "GSI2PK", format!("OFFICE#{office}"), false)
             .await?;
         items.iter().map(|i| from_av(i, "data")).collect()
+    }
+
+    async fn set_review(
+        &self,
+        office: &OfficeId,
+        request: RequestId,
+        review: Option<&PublicReview>,
+    ) -> Result<(), StoreError> {
+        let pk = format!("OFFICE#{office}");
+        let sk = format!("REVIEW#{request}");
+        match review {
+            Some(r) => {
+                let mut item = key(pk, &sk);
+                item.insert("data".into(), to_av(r)?);
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+            }
+            None => {
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key(pk, &sk)))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn office_reviews(
+        &self,
+        office: &OfficeId,
+        limit: usize,
+    ) -> Result<Vec<PublicReview>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :review)")
+            .expression_attribute_values(":pk", s(format!("OFFICE#{office}")))
+            .expression_attribute_values(":review", s("REVIEW#"))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items().iter().map(|i| from_av(i, "data")).collect()
     }
 
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {

@@ -7,6 +7,7 @@ pub mod document;
 pub mod form;
 pub mod ics;
 pub mod office;
+pub mod rating;
 pub mod request;
 pub mod staff;
 pub mod status;
@@ -22,6 +23,7 @@ pub use office::{
     Attendant, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId, OpeningHours,
     PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
 };
+pub use rating::{Moderation, PublicReview, Rating, Verdict};
 pub use request::{
     Appointment, AppointmentMode, Author, Citizen, Consent, Event, EventKind, OfficeSnapshot,
     Request, RequestDetails, RequestId, TicketNumber,

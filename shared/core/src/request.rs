@@ -4,6 +4,7 @@ use crate::attachment::Attachment;
 use crate::contact::{Email, Mobile};
 use crate::document::Document;
 use crate::office::{Office, OfficeId, ServiceId, ServiceKind, Uf};
+use crate::rating::Rating;
 use crate::status::Status;
 use crate::text::{FreeText, PersonName, ProtocolNumber};
 use crate::workflow::{ChecklistAnswer, Meeting};
@@ -183,6 +184,9 @@ pub struct Request {
     /// window's clock stops here (seed 004).
     #[serde(default)]
     pub decided_at: Option<Timestamp>,
+    /// The citizen's rating after conclusion, given once (SPEC C7).
+    #[serde(default)]
+    pub rating: Option<Rating>,
 }
 
 impl Request {
@@ -226,6 +230,8 @@ pub enum EventKind {
     Checklist,
     /// Staff set or changed the appointment.
     Appointment,
+    /// The citizen rated the service, or staff moderated the comment.
+    Rating,
 }
 
 /// One entry of the append-only history.

@@ -2,7 +2,7 @@
 
 /// Bumped whenever the tables change; a database of another version is refused
 /// with a clear message rather than misread.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS offices (
@@ -60,6 +60,14 @@ CREATE TABLE IF NOT EXISTS access_links (
 CREATE TABLE IF NOT EXISTS access_throttle (
     citizen      TEXT PRIMARY KEY,
     last_sent_at INTEGER NOT NULL
+);
+
+-- Comments shown on an office's card (SPEC S7), one per request.
+CREATE TABLE IF NOT EXISTS reviews (
+    office_id  TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (office_id, request_id)
 );
 
 CREATE TABLE IF NOT EXISTS mailbox (

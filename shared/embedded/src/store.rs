@@ -9,7 +9,7 @@ use balcao_app::ports::{
     Ticket,
 };
 use balcao_app::secrets::citizen_key;
-use balcao_core::{Event, Office, OfficeId, Request, RequestId, TicketNumber, Uf};
+use balcao_core::{Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -409,6 +409,53 @@ impl Store for SqliteStore {
                 .map_err(unavailable)?;
             let rows = stmt
                 .query_map([office.as_str()], |r| r.get::<_, String>(0))
+                .map_err(unavailable)?;
+            rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
+        })
+        .await
+    }
+
+    async fn set_review(
+        &self,
+        office: &OfficeId,
+        request: RequestId,
+        review: Option<&PublicReview>,
+    ) -> Result<(), StoreError> {
+        let (office, request) = (office.clone(), request.to_string());
+        let body = review.map(to_json).transpose()?;
+        self.with(move |c| {
+            match body {
+                Some(b) => c.execute(
+                    "INSERT INTO reviews (office_id, request_id, body) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (office_id, request_id) DO UPDATE SET body = ?3",
+                    params![office.as_str(), request, b],
+                ),
+                None => c.execute(
+                    "DELETE FROM reviews WHERE office_id = ?1 AND request_id = ?2",
+                    params![office.as_str(), request],
+                ),
+            }
+            .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn office_reviews(
+        &self,
+        office: &OfficeId,
+        limit: usize,
+    ) -> Result<Vec<PublicReview>, StoreError> {
+        let office = office.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT body FROM reviews WHERE office_id = ?1 ORDER BY request_id DESC LIMIT ?2",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![office.as_str(), limit], |r| r.get::<_, String>(0))
                 .map_err(unavailable)?;
             rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
         })

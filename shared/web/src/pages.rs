@@ -31,6 +31,7 @@ pub struct ServiceLink {
 #[derive(Template)]
 #[template(path = "office.html")]
 pub struct OfficePage {
+    pub reviews: Vec<crate::views::ReviewView>,
     pub o: OfficeView,
     pub services: Vec<ServiceLink>,
     pub hours: Vec<HoursView>,
@@ -199,6 +200,11 @@ pub struct TicketPage {
     pub read_key: String,
     pub can_message: bool,
     pub attach: AttachWidget,
+    /// Concluded and not rated yet.
+    pub can_rate: bool,
+    pub rate_key: String,
+    /// The rating given, as the citizen reads it.
+    pub rating: Option<String>,
     pub can_close: bool,
     pub can_cancel: bool,
     pub just_created: bool,
@@ -281,4 +287,26 @@ pub struct MyRequestLine {
 pub struct MyRequestsPage {
     pub sent: Option<&'static str>,
     pub items: Option<Vec<MyRequestLine>>,
+}
+
+#[derive(Clone, serde::Serialize)]
+pub struct RatingLine {
+    pub id: String,
+    pub number: u64,
+    pub verdict: &'static str,
+    pub comment: Option<String>,
+    /// pending, shown or hidden.
+    pub moderation: &'static str,
+    pub at: String,
+    #[serde(skip)]
+    pub show_key: String,
+    #[serde(skip)]
+    pub hide_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_ratings.html")]
+pub struct StaffRatingsPage {
+    pub staff_name: String,
+    pub items: Vec<RatingLine>,
 }

@@ -186,6 +186,13 @@ pub fn failure(format: Format, f: Failure) -> Response {
             &e.to_string(),
             None,
         ),
+        Failure::App(e @ AppError::Refused(_)) => error(
+            format,
+            StatusCode::CONFLICT,
+            "not_allowed",
+            &e.to_string(),
+            None,
+        ),
         Failure::App(e @ AppError::Conflict) => error(
             format,
             StatusCode::CONFLICT,

@@ -32,6 +32,9 @@ pub enum Op {
     StaffDecide,
     StaffSchedule,
     StaffConclude,
+    RateTicket,
+    StaffRatings,
+    StaffModerate,
 }
 
 impl Op {
@@ -59,6 +62,9 @@ impl Op {
         Op::StaffDecide,
         Op::StaffSchedule,
         Op::StaffConclude,
+        Op::RateTicket,
+        Op::StaffRatings,
+        Op::StaffModerate,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -87,6 +93,9 @@ impl Op {
             Op::StaffDecide => "staff-decide",
             Op::StaffSchedule => "staff-schedule",
             Op::StaffConclude => "staff-conclude",
+            Op::RateTicket => "rate-ticket",
+            Op::StaffRatings => "staff-ratings",
+            Op::StaffModerate => "staff-moderate",
         }
     }
 
@@ -115,6 +124,9 @@ impl Op {
             Op::StaffDecide => ops::staff_workflow::decision(app, req).await,
             Op::StaffSchedule => ops::staff_workflow::appointment(app, req).await,
             Op::StaffConclude => ops::staff_workflow::conclusion(app, req).await,
+            Op::RateTicket => ops::ratings::rate(app, req).await,
+            Op::StaffRatings => ops::ratings::list(app, req).await,
+            Op::StaffModerate => ops::ratings::moderate(app, req).await,
         }
     }
 }
@@ -246,6 +258,21 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/requests/{id}/conclusion",
         op: Op::StaffConclude,
+    },
+    Route {
+        method: Method::POST,
+        path: "/tickets/{id}/rating",
+        op: Op::RateTicket,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/ratings",
+        op: Op::StaffRatings,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/ratings/{id}",
+        op: Op::StaffModerate,
     },
 ];
 

@@ -76,6 +76,34 @@ pub struct OfficeCardView {
     pub attendants: Vec<NamedView>,
     pub hours: Vec<HoursView>,
     pub privacy_version: String,
+    /// Comments staff approved for showing (SPEC S7).
+    pub reviews: Vec<ReviewView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewView {
+    pub verdict: &'static str,
+    pub label: &'static str,
+    pub comment: String,
+    pub date: String,
+}
+
+impl ReviewView {
+    pub fn new(r: &balcao_core::PublicReview, timezone: &str) -> Self {
+        Self {
+            verdict: match r.verdict {
+                balcao_core::Verdict::Approved => "approved",
+                balcao_core::Verdict::Rejected => "rejected",
+            },
+            label: r.verdict.label(),
+            comment: r.comment.clone(),
+            date: local_time(r.at, timezone)
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
 }
 
 pub fn hours(o: &Office) -> Vec<HoursView> {
@@ -125,6 +153,7 @@ impl From<&Office> for OfficeCardView {
                 .collect(),
             hours: hours(o),
             privacy_version: o.privacy.version.clone(),
+            reviews: vec![],
         }
     }
 }
@@ -144,6 +173,8 @@ pub struct TicketView {
     pub created_at: String,
     /// Office replies the citizen has not acted on yet.
     pub unread_replies: u32,
+    /// The citizen's rating, with its moderation (SPEC C7, S7).
+    pub rating: Option<serde_json::Value>,
     pub history: Vec<serde_json::Value>,
 }
 
@@ -183,6 +214,12 @@ impl From<&Ticket> for TicketView {
             consent: json!({ "version": r.consent.version, "accepted_at": r.consent.accepted_at.to_string() }),
             created_at: r.created_at.to_string(),
             unread_replies: r.unread_replies,
+            rating: r.rating.as_ref().map(|x| {
+                json!({
+                    "verdict": x.verdict, "comment": x.comment, "at": x.at.to_string(),
+                    "moderation": x.moderation,
+                })
+            }),
             history: t
                 .events
                 .iter()

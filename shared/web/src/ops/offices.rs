@@ -4,8 +4,8 @@ use crate::Response;
 use crate::forms::{path_param, query};
 use crate::pages::{HomePage, OfficePage, OfficesPage, ServiceLink};
 use crate::respond::{Failure, Format, finish, html, json, negotiate};
-use crate::views::{List, OfficeCardView, OfficeView, hours};
-use balcao_app::{App, AppError, offices};
+use crate::views::{List, OfficeCardView, OfficeView, ReviewView, hours};
+use balcao_app::{App, AppError, offices, ratings};
 use balcao_core::{ServiceKind, Uf};
 use http::StatusCode;
 use lambda_http::Request;
@@ -67,11 +67,20 @@ pub async fn card(app: &App, req: Request) -> Response {
     let result = async {
         let id = path_param(&req, "office")?;
         let office = offices::card(app, &id).await?;
+        let reviews: Vec<ReviewView> = ratings::reviews(app, &office.id)
+            .await?
+            .iter()
+            .map(|r| ReviewView::new(r, &office.timezone))
+            .collect();
         Ok(negotiate(
             format,
             StatusCode::OK,
-            || OfficeCardView::from(&office),
+            || OfficeCardView {
+                reviews: reviews.clone(),
+                ..OfficeCardView::from(&office)
+            },
             || OfficePage {
+                reviews: reviews.clone(),
                 o: OfficeView::from(&office),
                 hours: hours(&office),
                 services: office

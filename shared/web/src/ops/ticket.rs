@@ -35,6 +35,22 @@ pub async fn show(app: &App, req: Request) -> Response {
                     format!("/offices/{}/attachments", t.request.office.id),
                     balcao_core::attachment::DEFAULT_MAX_BYTES,
                 ),
+                can_rate: t.request.rating.is_none()
+                    && balcao_core::Rating::allowed(t.request.status),
+                rate_key: ulid::Ulid::generate().to_string(),
+                rating: t.request.rating.as_ref().map(|r| {
+                    let state = match r.moderation {
+                        balcao_core::Moderation::Pending => "comentário aguardando moderação",
+                        balcao_core::Moderation::Shown => {
+                            "comentário publicado no cartão da serventia"
+                        }
+                        balcao_core::Moderation::Hidden => "comentário não publicado",
+                    };
+                    match &r.comment {
+                        Some(c) => format!("{}: “{}” ({state})", r.verdict.label(), c.as_str()),
+                        None => r.verdict.label().to_owned(),
+                    }
+                }),
                 can_close: t.request.status.apply(Action::CloseByCitizen).is_ok(),
                 can_cancel: t.request.status.apply(Action::Cancel).is_ok(),
                 just_created: q.get("novo") == Some("1"),
