@@ -662,3 +662,39 @@ pub async fn reviews_are_published_per_office_and_withdrawn(store: Shared) {
 fn rand_bits() -> u128 {
     u128::from(Ulid::generate()) & ((1 << 80) - 1)
 }
+
+/// Published protocols (SPEC C11): put in a batch (more than one DynamoDB
+/// batch), replaced by number, read back per office.
+pub async fn protocols_are_published_in_batches_and_replaced(store: Shared) {
+    let (sp, ro) = (demo(0), demo(2));
+    let protocol = |office: &Office, n: usize, status: &str| balcao_app::ports::PublishedProtocol {
+        office: office.id.clone(),
+        key: format!("P{n}"),
+        number: format!("P-{n}"),
+        cpf_hash: "h".repeat(64),
+        status: status.into(),
+        history: vec![balcao_core::ProtocolStep {
+            date: jiff::civil::date(2026, 11, 20),
+            text: "Recebido".into(),
+        }],
+        updated_at: now(),
+        updated_by: "Paula".into(),
+    };
+    let many: Vec<_> = (0..60).map(|n| protocol(&sp, n, "Recebido")).collect();
+    store.put_protocols(&many).await.expect("batch");
+    store
+        .put_protocols(&[protocol(&sp, 7, "Registrado")])
+        .await
+        .expect("replace");
+    let got = |office: &Office, key: &str| {
+        let (store, office, key) = (store.clone(), office.id.clone(), key.to_owned());
+        async move { store.get_protocol(&office, &key).await.expect("get") }
+    };
+    assert_eq!(got(&sp, "P59").await.map(|p| p.number), Some("P-59".into()));
+    assert_eq!(
+        got(&sp, "P7").await.map(|p| p.status),
+        Some("Registrado".into())
+    );
+    assert_eq!(got(&ro, "P7").await, None, "per office");
+    assert_eq!(got(&sp, "P99").await, None);
+}

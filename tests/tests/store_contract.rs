@@ -62,6 +62,11 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn protocols_are_published_in_batches_and_replaced() {
+                contract::protocols_are_published_in_batches_and_replaced(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::an_expired_lease_can_be_taken_over(store().await).await;
             }

@@ -10,6 +10,7 @@ pub mod my_requests;
 pub mod offices;
 pub mod open_request;
 pub mod ports;
+pub mod protocols;
 pub mod ratings;
 pub mod secrets;
 pub mod staff_requests;

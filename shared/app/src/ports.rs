@@ -106,6 +106,21 @@ impl OutboxMail {
     }
 }
 
+/// A protocol as published for lookup (SPEC C11). The CPF is kept only as a
+/// hash, enough to check a lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedProtocol {
+    pub office: OfficeId,
+    /// `balcao_core::protocol_key` of the number.
+    pub key: String,
+    pub number: String,
+    pub cpf_hash: String,
+    pub status: String,
+    pub history: Vec<balcao_core::ProtocolStep>,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
 /// An emailed link to a citizen's requests (SPEC C10); only the secret's hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessLink {
@@ -198,6 +213,14 @@ pub trait Store: Send + Sync {
         office: &OfficeId,
         limit: usize,
     ) -> Result<Vec<PublicReview>, StoreError>;
+
+    /// Publishes protocols, replacing earlier versions of the same numbers.
+    async fn put_protocols(&self, protocols: &[PublishedProtocol]) -> Result<(), StoreError>;
+    async fn get_protocol(
+        &self,
+        office: &OfficeId,
+        key: &str,
+    ) -> Result<Option<PublishedProtocol>, StoreError>;
 
     /// Unsent mail whose next attempt is due, oldest first.
     async fn due_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<MailId>, StoreError>;

@@ -18,12 +18,12 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TransactWriteItem, Update,
+    KeyType, Projection, ProjectionType, Put, PutRequest, ReturnValue, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TransactWriteItem, Update, WriteRequest,
 };
 use balcao_app::ports::{
     AccessLink, Change, Compose, IdempotencyRecord, MailAttachment, MailId, Opened, OutboxMail,
-    Store, StoreError, Ticket,
+    PublishedProtocol, Store, StoreError, Ticket,
 };
 use balcao_app::secrets::citizen_key;
 use balcao_core::{
@@ -706,6 +706,65 @@ impl Store for DynamoStore {
             .await
             .map_err(unavailable)?;
         out.items().iter().map(|i| from_av(i, "data")).collect()
+    }
+
+    async fn put_protocols(&self, protocols: &[PublishedProtocol]) -> Result<(), StoreError> {
+        // BatchWriteItem takes 25 at a time and may hand some back to retry.
+        for chunk in protocols.chunks(25) {
+            let mut requests = chunk
+                .iter()
+                .map(|p| {
+                    let mut item = key(
+                        format!("OFFICE#{}", p.office),
+                        &format!("PROTOCOL#{}", p.key),
+                    );
+                    item.insert("data".into(), to_av(p)?);
+                    let put = PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(unavailable)?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            for attempt in 0..8u32 {
+                if requests.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+            }
+            if !requests.is_empty() {
+                return Err(StoreError::Contention);
+            }
+        }
+        Ok(())
+    }
+
+    async fn get_protocol(
+        &self,
+        office: &OfficeId,
+        key: &str,
+    ) -> Result<Option<PublishedProtocol>, StoreError> {
+        let item = self
+            .get(
+                format!("OFFICE#{office}"),
+                &format!("PROTOCOL#{key}"),
+                false,
+            )
+            .await?;
+        item.as_ref().map(|i| from_av(i, "data")).transpose()
     }
 
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {

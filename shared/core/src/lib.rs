@@ -7,6 +7,7 @@ pub mod document;
 pub mod form;
 pub mod ics;
 pub mod office;
+pub mod protocol;
 pub mod rating;
 pub mod request;
 pub mod staff;
@@ -23,6 +24,7 @@ pub use office::{
     Attendant, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId, OpeningHours,
     PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
 };
+pub use protocol::{ProtocolError, ProtocolStep, ProtocolUpdate, protocol_key};
 pub use rating::{Moderation, PublicReview, Rating, Verdict};
 pub use request::{
     Appointment, AppointmentMode, Author, Citizen, Consent, Event, EventKind, OfficeSnapshot,

@@ -2,7 +2,7 @@
 
 /// Bumped whenever the tables change; a database of another version is refused
 /// with a clear message rather than misread.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS offices (
@@ -68,6 +68,14 @@ CREATE TABLE IF NOT EXISTS reviews (
     request_id TEXT NOT NULL,
     body       TEXT NOT NULL,
     PRIMARY KEY (office_id, request_id)
+);
+
+-- Registry protocols published for lookup (SPEC C11).
+CREATE TABLE IF NOT EXISTS protocols (
+    office_id TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (office_id, key)
 );
 
 CREATE TABLE IF NOT EXISTS mailbox (

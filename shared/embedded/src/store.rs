@@ -5,8 +5,8 @@
 use crate::schema::{self, SCHEMA};
 use async_trait::async_trait;
 use balcao_app::ports::{
-    AccessLink, Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, Store, StoreError,
-    Ticket,
+    AccessLink, Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, PublishedProtocol,
+    Store, StoreError, Ticket,
 };
 use balcao_app::secrets::citizen_key;
 use balcao_core::{Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf};
@@ -458,6 +458,46 @@ impl Store for SqliteStore {
                 .query_map(params![office.as_str(), limit], |r| r.get::<_, String>(0))
                 .map_err(unavailable)?;
             rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
+        })
+        .await
+    }
+
+    async fn put_protocols(&self, protocols: &[PublishedProtocol]) -> Result<(), StoreError> {
+        let rows = protocols
+            .iter()
+            .map(|p| Ok((p.office.to_string(), p.key.clone(), to_json(p)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.with(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            for (office, key, body) in &rows {
+                tx.execute(
+                    "INSERT INTO protocols (office_id, key, body) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (office_id, key) DO UPDATE SET body = ?3",
+                    params![office, key, body],
+                )
+                .map_err(unavailable)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn get_protocol(
+        &self,
+        office: &OfficeId,
+        key: &str,
+    ) -> Result<Option<PublishedProtocol>, StoreError> {
+        let (office, key) = (office.clone(), key.to_owned());
+        self.with(move |c| {
+            c.query_row(
+                "SELECT body FROM protocols WHERE office_id = ?1 AND key = ?2",
+                params![office.as_str(), key],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(unavailable)?
+            .map(|b| from_json(&b))
+            .transpose()
         })
         .await
     }

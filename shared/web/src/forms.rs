@@ -59,7 +59,9 @@ pub fn query(req: &Request) -> Fields {
     fields
 }
 
-/// The body's text fields. File parts of multipart bodies are not read here.
+/// The body's text fields. File parts of multipart bodies are not read here
+/// (files go straight to storage), except a `csv` part: protocol imports are
+/// data for the function itself. A `text/csv` body is the field `csv`.
 pub async fn body(req: &Request) -> Result<Fields, Failure> {
     let content_type = req
         .headers()
@@ -130,7 +132,7 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
                 .await
                 .map_err(|e| Failure::BadRequest(e.to_string()))?
             {
-                if field.file_name().is_some() {
+                if field.file_name().is_some() && field.name() != Some("csv") {
                     continue;
                 }
                 let Some(name) = field.name().map(ToOwned::to_owned) else {
@@ -142,6 +144,13 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
                     .map_err(|e| Failure::BadRequest(e.to_string()))?;
                 fields.push(name, text);
             }
+            Ok(fields)
+        }
+        "text/csv" => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| Failure::BadRequest("o CSV deve estar em UTF-8".into()))?;
+            let mut fields = Fields::default();
+            fields.push("csv".into(), text.to_owned());
             Ok(fields)
         }
         _ => Err(Failure::UnsupportedMediaType),

@@ -310,3 +310,13 @@ pub struct StaffRatingsPage {
     pub staff_name: String,
     pub items: Vec<RatingLine>,
 }
+
+#[derive(Template)]
+#[template(path = "protocol.html")]
+pub struct ProtocolPage {
+    pub office_id: String,
+    pub number: String,
+    pub status: String,
+    /// `(date, text)`, oldest first.
+    pub history: Vec<(String, String)>,
+}

@@ -35,6 +35,9 @@ pub enum Op {
     RateTicket,
     StaffRatings,
     StaffModerate,
+    ProtocolLookup,
+    StaffPublishProtocol,
+    StaffImportProtocols,
 }
 
 impl Op {
@@ -65,6 +68,9 @@ impl Op {
         Op::RateTicket,
         Op::StaffRatings,
         Op::StaffModerate,
+        Op::ProtocolLookup,
+        Op::StaffPublishProtocol,
+        Op::StaffImportProtocols,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -96,6 +102,9 @@ impl Op {
             Op::RateTicket => "rate-ticket",
             Op::StaffRatings => "staff-ratings",
             Op::StaffModerate => "staff-moderate",
+            Op::ProtocolLookup => "protocol-lookup",
+            Op::StaffPublishProtocol => "staff-publish-protocol",
+            Op::StaffImportProtocols => "staff-import-protocols",
         }
     }
 
@@ -127,6 +136,9 @@ impl Op {
             Op::RateTicket => ops::ratings::rate(app, req).await,
             Op::StaffRatings => ops::ratings::list(app, req).await,
             Op::StaffModerate => ops::ratings::moderate(app, req).await,
+            Op::ProtocolLookup => ops::protocols::lookup(app, req).await,
+            Op::StaffPublishProtocol => ops::protocols::publish(app, req).await,
+            Op::StaffImportProtocols => ops::protocols::import(app, req).await,
         }
     }
 }
@@ -273,6 +285,21 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/ratings/{id}",
         op: Op::StaffModerate,
+    },
+    Route {
+        method: Method::GET,
+        path: "/offices/{office}/protocols/{number}",
+        op: Op::ProtocolLookup,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/protocols",
+        op: Op::StaffPublishProtocol,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/protocols/import",
+        op: Op::StaffImportProtocols,
     },
 ];
 

@@ -3,6 +3,7 @@ pub mod citizen_actions;
 pub mod my_requests;
 pub mod offices;
 pub mod open_request;
+pub mod protocols;
 pub mod ratings;
 pub mod staff_requests;
 pub mod staff_workflow;

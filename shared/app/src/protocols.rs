@@ -1,0 +1,97 @@
+//! Protocol lookup (SPEC C11): staff publish a registry protocol's status and
+//! history, one at a time or from a CSV file; a citizen finds it with its
+//! number and CPF. A wrong CPF answers exactly like an unknown number.
+
+use crate::ports::PublishedProtocol;
+use crate::secrets::sha256_hex;
+use crate::{App, AppError};
+use balcao_core::{Cpf, OfficeId, ProtocolUpdate, StaffMember, protocol_key};
+use subtle::ConstantTimeEq;
+
+const NOT_FOUND: AppError = AppError::NotFound("protocolo com este número e CPF");
+/// Refusals listed back to whoever sent the CSV.
+const MAX_REPORTED: usize = 20;
+
+fn cpf_hash(office: &OfficeId, key: &str, cpf: &Cpf) -> String {
+    sha256_hex(format!("protocolo:{office}:{key}:{}", cpf.digits()).as_bytes())
+}
+
+fn published(app: &App, staff: &StaffMember, u: ProtocolUpdate) -> PublishedProtocol {
+    let key = protocol_key(u.number.as_str());
+    PublishedProtocol {
+        office: staff.office.clone(),
+        cpf_hash: cpf_hash(&staff.office, &key, &u.cpf),
+        key,
+        number: u.number.as_str().to_owned(),
+        status: u.status,
+        history: u.history,
+        updated_at: app.clock.now(),
+        updated_by: staff.name.clone(),
+    }
+}
+
+/// One protocol from the staff form.
+pub async fn publish(
+    app: &App,
+    staff: &StaffMember,
+    number: &str,
+    cpf: &str,
+    status: &str,
+    history: &str,
+) -> Result<PublishedProtocol, AppError> {
+    let update = ProtocolUpdate::parse(number, cpf, status, history)
+        .map_err(|(field, message)| AppError::invalid(field, &message))?;
+    let p = published(app, staff, update);
+    app.store.put_protocols(std::slice::from_ref(&p)).await?;
+    Ok(p)
+}
+
+/// Every protocol of a CSV file, or none if any row is bad (each bad row is named).
+pub async fn import(app: &App, staff: &StaffMember, csv: &str) -> Result<usize, AppError> {
+    let updates = ProtocolUpdate::parse_csv(csv).map_err(|errors| {
+        let mut lines: Vec<String> = errors
+            .iter()
+            .take(MAX_REPORTED)
+            .map(ToString::to_string)
+            .collect();
+        if errors.len() > MAX_REPORTED {
+            lines.push(format!(
+                "e mais {} linha(s) com problemas",
+                errors.len() - MAX_REPORTED
+            ));
+        }
+        AppError::invalid("csv", &lines.join("; "))
+    })?;
+    let protocols: Vec<PublishedProtocol> = updates
+        .into_iter()
+        .map(|u| published(app, staff, u))
+        .collect();
+    app.store.put_protocols(&protocols).await?;
+    Ok(protocols.len())
+}
+
+/// The citizen's lookup.
+pub async fn lookup(
+    app: &App,
+    office: &str,
+    number: &str,
+    cpf: &str,
+) -> Result<PublishedProtocol, AppError> {
+    let cpf = Cpf::parse(cpf).map_err(|e| AppError::invalid("cpf", &e.to_string()))?;
+    let office = OfficeId::parse(office).map_err(|_| NOT_FOUND)?;
+    let key = protocol_key(number);
+    if key.is_empty() {
+        return Err(NOT_FOUND);
+    }
+    let found = app
+        .store
+        .get_protocol(&office, &key)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    let presented = cpf_hash(&office, &key, &cpf);
+    if bool::from(presented.as_bytes().ct_eq(found.cpf_hash.as_bytes())) {
+        Ok(found)
+    } else {
+        Err(NOT_FOUND)
+    }
+}
