@@ -135,6 +135,29 @@ async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_rec
             .any(|h| h["text"] == "Solicitação aprovada. Atendimento com Rafael Costa.")
     );
 
+    // Staff ask for something; the citizen's answer puts it back in progress.
+    let t = desk
+        .ok(
+            &id,
+            "messages",
+            json!({"message": "Envie a matrícula atualizada.", "ask": true}),
+        )
+        .await;
+    assert_eq!(t["status"], "awaiting_citizen");
+    let asked = app.wait_for_subject(email, "Resposta do cartório").await;
+    let link = first_link(&asked.text).expect("link");
+    let k = link.split("k=").nth(1).expect("k").to_owned();
+    let r = app
+        .client
+        .post(app.url(&format!("/tickets/{id}/messages")))
+        .header("accept", "application/json")
+        .json(&json!({"k": k, "message": "Segue a matrícula."}))
+        .send()
+        .await
+        .expect("answer");
+    let t: Value = r.json().await.expect("json");
+    assert_eq!(t["status"], "in_progress");
+
     // Conclusion: only a PDF, checked by its content.
     let (status, e) = desk
         .post(&id, "conclusion", json!({"message": "Pronto."}))
@@ -197,7 +220,14 @@ async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_rec
     );
     assert_eq!(
         statuses(&t),
-        ["received", "in_analysis", "in_progress", "concluded"],
+        [
+            "received",
+            "in_analysis",
+            "in_progress",
+            "awaiting_citizen",
+            "in_progress",
+            "concluded"
+        ],
         "every transition in the history"
     );
 

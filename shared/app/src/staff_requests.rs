@@ -106,12 +106,14 @@ pub async fn upload_slot(
 }
 
 /// A follow-up message to the citizen (SPEC S4), emailed with a fresh link (SPEC C9).
+/// With `ask`, the office waits for the citizen's answer (awaiting citizen).
 pub async fn reply(
     app: &App,
     staff: &StaffMember,
     id: &str,
     text: Option<FreeText>,
     files: &[UploadRef],
+    ask: bool,
     key: Ulid,
 ) -> Result<Ticket, AppError> {
     let id = RequestId::parse(id).ok_or(AppError::NotFound("solicitação"))?;
@@ -153,6 +155,9 @@ pub async fn reply(
             }
             let secret = TicketSecret::generate();
             let mut next = r.clone();
+            if ask {
+                next.status = r.status.apply(balcao_core::Action::AskCitizen)?;
+            }
             next.version = r.version + 1;
             next.updated_at = now;
             next.awaiting_office = false;
@@ -167,7 +172,7 @@ pub async fn reply(
                     name: staff.name.clone(),
                 },
                 text: text.clone(),
-                status: None,
+                status: (next.status != r.status).then_some(next.status),
                 attachments: files.clone(),
             };
             let link = open_request::ticket_url(app, r.id, &secret.encode());

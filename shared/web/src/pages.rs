@@ -262,6 +262,8 @@ pub struct StaffRequestPage {
     pub staff_name: String,
     pub action_key: String,
     pub can_reply: bool,
+    /// The reply may ask the citizen for something (awaiting citizen).
+    pub can_ask: bool,
     pub attach: AttachWidget,
     pub work: WorkPanel,
     pub appointment: Option<String>,

@@ -107,6 +107,7 @@ pub async fn show(app: &App, req: Request) -> Response {
                 staff_name: me.name.clone(),
                 action_key: ulid::Ulid::generate().to_string(),
                 can_reply: !t.request.status.is_terminal(),
+                can_ask: t.request.status.apply(Action::AskCitizen).is_ok(),
                 attach: AttachWidget::new(
                     "/staff/attachments".into(),
                     balcao_core::attachment::DEFAULT_MAX_BYTES,
@@ -201,7 +202,8 @@ pub async fn message(app: &App, req: Request) -> Response {
         let files = attachments::parse_refs(fields.all("attachments"))?;
         let text = message_text(fields.get("message"), !files.is_empty())?;
         let key = parse_action_key(fields.get("action_key"))?;
-        let t = staff_requests::reply(app, &me, &id, text, &files, key).await?;
+        let ask = matches!(fields.get("ask"), Some("true" | "on" | "1"));
+        let t = staff_requests::reply(app, &me, &id, text, &files, ask, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
             Format::Html => see_other(&format!("/staff/requests/{id}")),
