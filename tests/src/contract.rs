@@ -698,3 +698,43 @@ pub async fn protocols_are_published_in_batches_and_replaced(store: Shared) {
     assert_eq!(got(&ro, "P7").await, None, "per office");
     assert_eq!(got(&sp, "P99").await, None);
 }
+
+/// A manager's change is written only over the version it was made from.
+pub async fn office_changes_are_conditional_on_the_version(store: Shared) {
+    let office = demo(1);
+    store.put_office(&office).await.expect("put");
+    let mut first = office.clone();
+    first.slot_minutes = 45;
+    first.version = office.version + 1;
+    assert!(
+        store
+            .replace_office(&first, office.version)
+            .await
+            .expect("replace")
+    );
+    let mut stale = office.clone();
+    stale.slot_minutes = 10;
+    stale.version = office.version + 1;
+    assert!(
+        !store
+            .replace_office(&stale, office.version)
+            .await
+            .expect("replace"),
+        "a change made from an older version loses"
+    );
+    let stored = store
+        .get_office(&office.id)
+        .await
+        .expect("get")
+        .expect("office");
+    assert_eq!(
+        (stored.slot_minutes, stored.version),
+        (45, office.version + 1)
+    );
+    let mut unknown = demo(3);
+    unknown.id = balcao_core::OfficeId::parse("nao-existe").expect("id");
+    assert!(
+        !store.replace_office(&unknown, 0).await.expect("replace"),
+        "no office is created"
+    );
+}

@@ -67,6 +67,11 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn office_changes_are_conditional_on_the_version() {
+                contract::office_changes_are_conditional_on_the_version(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::an_expired_lease_can_be_taken_over(store().await).await;
             }

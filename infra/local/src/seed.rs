@@ -111,6 +111,10 @@ fn service(
         fields: FieldRules::for_kind(kind, overrides)
             .expect("seed field rules keep name and email required"),
         checklist: checklist(kind),
+        // Seeds 004 and 001: certificates start within 15 business minutes; the
+        // virtual counter answers within 24 business hours.
+        start_window_minutes: (kind == ServiceKind::Certificate).then_some(15),
+        response_window_hours: (kind == ServiceKind::Contact).then_some(24),
     }
 }
 
@@ -245,6 +249,10 @@ pub fn demo_offices() -> Vec<Office> {
             },
             notifications: Notifications::default(),
             max_attachment_bytes: balcao_core::attachment::DEFAULT_MAX_BYTES,
+            holidays: vec![],
+            slot_minutes: 30,
+            slot_capacity: 1,
+            version: 0,
         })
         .collect()
 }

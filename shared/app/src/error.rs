@@ -14,12 +14,15 @@ pub enum AppError {
     #[error(transparent)]
     NotAllowed(#[from] balcao_core::TransitionError),
     #[error(
-        "a solicitação foi alterada ao mesmo tempo por outra pessoa; recarregue a página e tente de novo"
+        "os dados foram alterados ao mesmo tempo por outra pessoa; recarregue a página e tente de novo"
     )]
     Conflict,
     /// The request is not in a state that allows this (and no status change is involved).
     #[error("{0}")]
     Refused(&'static str),
+    /// Signed in, but this role may not do it.
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -7,6 +7,7 @@ pub mod courier;
 pub mod emails;
 pub mod error;
 pub mod my_requests;
+pub mod office_settings;
 pub mod offices;
 pub mod open_request;
 pub mod ports;

@@ -166,6 +166,9 @@ pub type Compose<'a> = dyn Fn(TicketNumber) -> NewTicket + Send + Sync + 'a;
 pub trait Store: Send + Sync {
     async fn put_office(&self, office: &Office) -> Result<(), StoreError>;
     async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError>;
+    /// Writes the office only if its stored `version` is still `expected`
+    /// (a manager's change over what they read); `false` and nothing written otherwise.
+    async fn replace_office(&self, office: &Office, expected: u64) -> Result<bool, StoreError>;
     /// Offices of one UF, ordered by city then name.
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError>;
 

@@ -487,6 +487,45 @@ impl Store for DynamoStore {
         Ok(())
     }
 
+    async fn replace_office(&self, office: &Office, expected: u64) -> Result<bool, StoreError> {
+        self.offices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&office.id);
+        let mut item = key(format!("OFFICE#{}", office.id), "PROFILE");
+        item.insert("data".into(), to_av(office)?);
+        item.insert("GSI1PK".into(), s(format!("UF#{}", office.uf)));
+        item.insert(
+            "GSI1SK".into(),
+            s(format!("{}#{}#{}", office.city, office.name, office.id)),
+        );
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            // Offices written before versions existed count as version 0.
+            .condition_expression(
+                "attribute_exists(PK) AND (#d.#v = :e OR (attribute_not_exists(#d.#v) AND :e = :zero))",
+            )
+            .expression_attribute_names("#d", "data")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":e", n(expected))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
         let cached = self
             .offices

@@ -10,6 +10,7 @@ pub mod office;
 pub mod protocol;
 pub mod rating;
 pub mod request;
+pub mod settings;
 pub mod staff;
 pub mod status;
 pub mod text;
@@ -21,8 +22,8 @@ pub use contact::{Email, Mobile};
 pub use document::{Cnpj, Cpf, Document};
 pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};
 pub use office::{
-    Attendant, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId, OpeningHours,
-    PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
+    Attendant, Closure, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId,
+    OpeningHours, PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
 };
 pub use protocol::{ProtocolError, ProtocolStep, ProtocolUpdate, protocol_key};
 pub use rating::{Moderation, PublicReview, Rating, Verdict};
@@ -30,6 +31,7 @@ pub use request::{
     Appointment, AppointmentMode, Author, Citizen, Consent, Event, EventKind, OfficeSnapshot,
     Request, RequestDetails, RequestId, TicketNumber,
 };
+pub use settings::OfficeSettings;
 pub use staff::{Role, StaffMember};
 pub use status::{Action, Status, TransitionError};
 pub use text::{FreeText, PersonName, ProtocolNumber};

@@ -334,6 +334,12 @@ pub struct Service {
     /// Steps staff answer yes or no during analysis (SPEC S3).
     #[serde(default)]
     pub checklist: Vec<String>,
+    /// Business minutes the office has to start (SPEC S9; 15 for certificates).
+    #[serde(default)]
+    pub start_window_minutes: Option<u32>,
+    /// Business hours the office has to answer (SPEC S9; 24 for the virtual counter).
+    #[serde(default)]
+    pub response_window_hours: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -466,6 +472,34 @@ pub struct Office {
     /// Largest attachment accepted, in bytes (SPEC C8: 2 MB unless the office sets another).
     #[serde(default = "default_max_attachment_bytes")]
     pub max_attachment_bytes: u64,
+    /// The office's own closures, besides the national holidays (SPEC S9).
+    #[serde(default)]
+    pub holidays: Vec<Closure>,
+    /// Length of one appointment slot, in minutes (SPEC C4).
+    #[serde(default = "default_slot_minutes")]
+    pub slot_minutes: u32,
+    /// Appointments one slot can take at once.
+    #[serde(default = "default_slot_capacity")]
+    pub slot_capacity: u32,
+    /// Grows with each change of the configuration; a change is written only
+    /// over the version it was made from.
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// A day the office is closed, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    pub date: jiff::civil::Date,
+    pub name: String,
+}
+
+fn default_slot_minutes() -> u32 {
+    30
+}
+
+fn default_slot_capacity() -> u32 {
+    1
 }
 
 fn default_max_attachment_bytes() -> u64 {
@@ -543,6 +577,8 @@ pub(crate) fn test_office() -> Office {
         description: String::new(),
         fields: FieldRules::for_kind(kind, &[]).unwrap(),
         checklist: vec![],
+        start_window_minutes: None,
+        response_window_hours: None,
     };
     Office {
         id: OfficeId::parse("o").unwrap(),
@@ -574,6 +610,10 @@ pub(crate) fn test_office() -> Office {
         },
         notifications: Notifications::default(),
         max_attachment_bytes: crate::attachment::DEFAULT_MAX_BYTES,
+        holidays: vec![],
+        slot_minutes: 30,
+        slot_capacity: 1,
+        version: 0,
     }
 }
 

@@ -210,6 +210,8 @@ mod tests {
             description: String::new(),
             fields: FieldRules::for_kind(kind, &[]).unwrap(),
             checklist: vec!["Documento conferido".into(), "Dados completos".into()],
+            start_window_minutes: None,
+            response_window_hours: None,
         }
     }
 

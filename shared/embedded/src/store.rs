@@ -189,6 +189,29 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn replace_office(&self, office: &Office, expected: u64) -> Result<bool, StoreError> {
+        let o = office.clone();
+        let body = to_json(&o)?;
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let current: Option<Office> =
+                body_by_id(&tx, "SELECT body FROM offices WHERE id = ?1", o.id.as_str())?;
+            if current.is_none_or(|c| c.version != expected) {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE offices SET uf = ?2, city = ?3, name = ?4, body = ?5 WHERE id = ?1",
+                params![o.id.as_str(), o.uf.code(), o.city, o.name, body],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
         let id = id.clone();
         self.with(move |c| body_by_id(c, "SELECT body FROM offices WHERE id = ?1", id.as_str()))

@@ -322,3 +322,30 @@ pub struct ProtocolPage {
     /// `(date, text)`, oldest first.
     pub history: Vec<(String, String)>,
 }
+
+pub struct ServiceSettings {
+    pub id: String,
+    pub name: String,
+    pub checklist: String,
+    pub start_window_minutes: String,
+    pub response_window_hours: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_office.html")]
+pub struct OfficeSettingsPage {
+    /// Attendants see the settings; only a manager's page has the buttons.
+    pub manager: bool,
+    pub version: u64,
+    pub new_request: bool,
+    pub citizen_message: bool,
+    pub slot_minutes: u32,
+    pub slot_capacity: u32,
+    pub max_attachment_kb: u64,
+    pub holidays: String,
+    pub hours: String,
+    pub hours_hint: String,
+    pub sectors: String,
+    pub attendants: String,
+    pub services: Vec<ServiceSettings>,
+}

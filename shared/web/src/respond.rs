@@ -186,6 +186,13 @@ pub fn failure(format: Format, f: Failure) -> Response {
             &e.to_string(),
             None,
         ),
+        Failure::App(e @ AppError::Forbidden(_)) => error(
+            format,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            &e.to_string(),
+            None,
+        ),
         Failure::App(e @ AppError::Refused(_)) => error(
             format,
             StatusCode::CONFLICT,

@@ -38,6 +38,8 @@ pub enum Op {
     ProtocolLookup,
     StaffPublishProtocol,
     StaffImportProtocols,
+    StaffOfficeSettings,
+    StaffUpdateOffice,
 }
 
 impl Op {
@@ -71,6 +73,8 @@ impl Op {
         Op::ProtocolLookup,
         Op::StaffPublishProtocol,
         Op::StaffImportProtocols,
+        Op::StaffOfficeSettings,
+        Op::StaffUpdateOffice,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -105,6 +109,8 @@ impl Op {
             Op::ProtocolLookup => "protocol-lookup",
             Op::StaffPublishProtocol => "staff-publish-protocol",
             Op::StaffImportProtocols => "staff-import-protocols",
+            Op::StaffOfficeSettings => "staff-office-settings",
+            Op::StaffUpdateOffice => "staff-update-office",
         }
     }
 
@@ -139,6 +145,8 @@ impl Op {
             Op::ProtocolLookup => ops::protocols::lookup(app, req).await,
             Op::StaffPublishProtocol => ops::protocols::publish(app, req).await,
             Op::StaffImportProtocols => ops::protocols::import(app, req).await,
+            Op::StaffOfficeSettings => ops::office_settings::show(app, req).await,
+            Op::StaffUpdateOffice => ops::office_settings::update(app, req).await,
         }
     }
 }
@@ -300,6 +308,16 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/protocols/import",
         op: Op::StaffImportProtocols,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/office",
+        op: Op::StaffOfficeSettings,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/office",
+        op: Op::StaffUpdateOffice,
     },
 ];
 

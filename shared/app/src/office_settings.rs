@@ -1,0 +1,51 @@
+//! The office's configuration (SPEC S1): every staff member may read it; only a
+//! manager changes it, and only over the version they read.
+
+use crate::{App, AppError};
+use balcao_core::{Office, OfficeSettings, Role, StaffMember};
+
+async fn own_office(app: &App, staff: &StaffMember) -> Result<Office, AppError> {
+    app.store
+        .get_office(&staff.office)
+        .await?
+        .ok_or(AppError::NotFound("serventia"))
+}
+
+pub async fn get(app: &App, staff: &StaffMember) -> Result<OfficeSettings, AppError> {
+    Ok(OfficeSettings::of(&own_office(app, staff).await?))
+}
+
+/// Replaces the settings. `edit` turns the current settings into the new ones
+/// (a whole JSON document, or one section of the page's forms).
+pub async fn update(
+    app: &App,
+    staff: &StaffMember,
+    edit: impl FnOnce(OfficeSettings) -> Result<OfficeSettings, AppError>,
+) -> Result<OfficeSettings, AppError> {
+    if staff.role != Role::Manager {
+        return Err(AppError::Forbidden(
+            "só o gestor da serventia altera a configuração",
+        ));
+    }
+    let office = own_office(app, staff).await?;
+    let current = OfficeSettings::of(&office);
+    let next = edit(current)?;
+    let problems = next.check();
+    if !problems.is_empty() {
+        let mut errors = balcao_core::FieldErrors::default();
+        for (field, message) in problems {
+            errors.add(field, message);
+        }
+        return Err(AppError::Invalid(errors));
+    }
+    let expected = next.version;
+    if expected != office.version {
+        return Err(AppError::Conflict);
+    }
+    let updated = next.apply(&office);
+    if !app.store.replace_office(&updated, expected).await? {
+        return Err(AppError::Conflict);
+    }
+    tracing::info!(office = %office.id, version = updated.version, by = %staff.email, "office settings changed");
+    Ok(OfficeSettings::of(&updated))
+}

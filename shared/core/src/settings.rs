@@ -1,0 +1,191 @@
+//! What a manager configures (SPEC S1): services with their field rules,
+//! checklists and service-level windows, sectors, attendants, hours, closures,
+//! slots, notification switches and the attachment limit. The office's identity
+//! (name, CNS, address, time zone) is not part of it.
+
+use crate::office::{Attendant, Closure, Notifications, Office, OpeningHours, Sector, Service};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeSettings {
+    /// The configuration version this was read from (see `Office::version`).
+    pub version: u64,
+    pub services: Vec<Service>,
+    pub sectors: Vec<Sector>,
+    pub attendants: Vec<Attendant>,
+    pub hours: Vec<OpeningHours>,
+    pub holidays: Vec<Closure>,
+    pub slot_minutes: u32,
+    pub slot_capacity: u32,
+    pub notifications: Notifications,
+    pub max_attachment_bytes: u64,
+}
+
+/// Largest attachment limit an office may set: what S3 and the pages handle well.
+pub const MAX_ATTACHMENT_LIMIT: u64 = 25 * 1024 * 1024;
+
+impl OfficeSettings {
+    pub fn of(o: &Office) -> Self {
+        Self {
+            version: o.version,
+            services: o.services.clone(),
+            sectors: o.sectors.clone(),
+            attendants: o.attendants.clone(),
+            hours: o.hours.clone(),
+            holidays: o.holidays.clone(),
+            slot_minutes: o.slot_minutes,
+            slot_capacity: o.slot_capacity,
+            notifications: o.notifications,
+            max_attachment_bytes: o.max_attachment_bytes,
+        }
+    }
+
+    /// Every problem, as `(field, message)`, in Portuguese.
+    pub fn check(&self) -> Vec<(&'static str, String)> {
+        let mut errors = Vec::new();
+        let mut err = |f: &'static str, m: String| errors.push((f, m));
+        if self.services.is_empty() {
+            err("services", "ofereça pelo menos um atendimento".into());
+        }
+        if !unique(self.services.iter().map(|s| s.id.as_str())) {
+            err(
+                "services",
+                "dois atendimentos com o mesmo identificador".into(),
+            );
+        }
+        for s in &self.services {
+            if s.name.trim().is_empty() {
+                err(
+                    "services",
+                    format!("o atendimento {} precisa de um nome", s.id),
+                );
+            }
+            if s.checklist
+                .iter()
+                .any(|c| c.trim().is_empty() || c.chars().count() > 200)
+            {
+                err(
+                    "checklist",
+                    format!("{}: cada etapa tem de 1 a 200 caracteres", s.name),
+                );
+            }
+            if s.start_window_minutes
+                .is_some_and(|m| m == 0 || m > 60 * 24 * 30)
+            {
+                err(
+                    "start_window_minutes",
+                    format!("{}: de 1 minuto a 30 dias úteis", s.name),
+                );
+            }
+            if s.response_window_hours
+                .is_some_and(|h| h == 0 || h > 24 * 60)
+            {
+                err(
+                    "response_window_hours",
+                    format!("{}: de 1 a 1440 horas úteis", s.name),
+                );
+            }
+        }
+        if !unique(self.sectors.iter().map(|s| s.id.as_str())) {
+            err("sectors", "dois setores com o mesmo identificador".into());
+        }
+        if !unique(self.attendants.iter().map(|a| a.id.as_str())) {
+            err(
+                "attendants",
+                "dois atendentes com o mesmo identificador".into(),
+            );
+        }
+        if self.sectors.iter().any(|s| s.name.trim().is_empty())
+            || self.attendants.iter().any(|a| a.name.trim().is_empty())
+        {
+            err("sectors", "setores e atendentes precisam de um nome".into());
+        }
+        if self.hours.iter().any(|h| h.open >= h.close) {
+            err("hours", "cada período abre antes de fechar".into());
+        }
+        let mut by_day: Vec<&OpeningHours> = self.hours.iter().collect();
+        by_day.sort_by_key(|h| (h.weekday.to_monday_one_offset(), h.open));
+        if by_day
+            .windows(2)
+            .any(|w| w[0].weekday == w[1].weekday && w[1].open < w[0].close)
+        {
+            err("hours", "dois períodos do mesmo dia se sobrepõem".into());
+        }
+        if !unique(self.holidays.iter().map(|h| h.date.to_string())) {
+            err("holidays", "a mesma data aparece duas vezes".into());
+        }
+        if !(5..=480).contains(&self.slot_minutes) {
+            err(
+                "slot_minutes",
+                "a duração do horário vai de 5 a 480 minutos".into(),
+            );
+        }
+        if !(1..=100).contains(&self.slot_capacity) {
+            err(
+                "slot_capacity",
+                "cada horário atende de 1 a 100 pessoas".into(),
+            );
+        }
+        if !(1024..=MAX_ATTACHMENT_LIMIT).contains(&self.max_attachment_bytes) {
+            err(
+                "max_attachment_bytes",
+                "o limite de anexo vai de 1 KB a 25 MB".into(),
+            );
+        }
+        errors
+    }
+
+    /// The office with these settings, one version up.
+    pub fn apply(self, o: &Office) -> Office {
+        Office {
+            services: self.services,
+            sectors: self.sectors,
+            attendants: self.attendants,
+            hours: self.hours,
+            holidays: self.holidays,
+            slot_minutes: self.slot_minutes,
+            slot_capacity: self.slot_capacity,
+            notifications: self.notifications,
+            max_attachment_bytes: self.max_attachment_bytes,
+            version: o.version + 1,
+            ..o.clone()
+        }
+    }
+}
+
+fn unique<T: Ord>(items: impl Iterator<Item = T>) -> bool {
+    let mut seen = BTreeSet::new();
+    items.into_iter().all(|i| seen.insert(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::{Time, Weekday};
+
+    #[test]
+    fn settings_round_trip_and_are_checked() {
+        let o = crate::office::test_office();
+        let s = OfficeSettings::of(&o);
+        assert!(s.check().is_empty(), "{:?}", s.check());
+        let next = s.clone().apply(&o);
+        assert_eq!(next.version, o.version + 1);
+        assert_eq!(OfficeSettings::of(&next).services, s.services);
+
+        let mut bad = s.clone();
+        bad.slot_minutes = 0;
+        bad.hours.push(OpeningHours {
+            weekday: Weekday::Monday,
+            open: Time::constant(12, 0, 0, 0),
+            close: Time::constant(13, 0, 0, 0),
+        });
+        bad.services.push(bad.services[0].clone());
+        bad.max_attachment_bytes = 100 * 1024 * 1024;
+        let fields: Vec<&str> = bad.check().iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            ["services", "hours", "slot_minutes", "max_attachment_bytes"]
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! The office's configuration over HTTP (SPEC S1): managers change it, one
+//! section or the whole document, over the version they read; attendants only
+//! read it; what changes shows where it is used.
+
+use balcao_tests::{SP_OFFICE, TestApp};
+use serde_json::{Value, json};
+
+const MANAGER: &str = "gestor@1-tabeliao-notas-sao-paulo.example.com";
+const ATTENDANT: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
+
+async fn settings(app: &TestApp, token: &str) -> Value {
+    let r = app
+        .client
+        .get(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.expect("json")
+}
+
+async fn post_form(app: &TestApp, token: &str, form: &[(&str, String)]) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(token)
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_changes_the_settings_and_attendants_cannot() {
+    let app = TestApp::spawn().await;
+    let manager = app.staff_login(MANAGER).await;
+    let attendant = app.staff_login(ATTENDANT).await;
+    let s = settings(&app, &attendant).await;
+    let v = s["version"].as_u64().expect("version");
+    let certificate = s["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|x| x["kind"] == "certificate")
+        .expect("certificate service");
+    assert_eq!(certificate["start_window_minutes"], 15, "seed 004's window");
+
+    let change = |v: u64| {
+        vec![
+            ("section", "service".to_owned()),
+            ("service", "contato".to_owned()),
+            ("version", v.to_string()),
+            (
+                "checklist",
+                "Assunto identificado\nResposta revisada".to_owned(),
+            ),
+            ("response_window_hours", "24".to_owned()),
+        ]
+    };
+    let (status, e) = post_form(&app, &attendant, &change(v)).await;
+    assert_eq!(status, 403, "{e}");
+    let (status, saved) = post_form(&app, &manager, &change(v)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["version"], v + 1);
+    let (status, _) = post_form(&app, &manager, &change(v)).await;
+    assert_eq!(status, 409, "a change over an old version loses");
+
+    // The new checklist is what staff answer on the next request.
+    let (_, opened) = app
+        .open_json(
+            SP_OFFICE,
+            &balcao_tests::contact_request("config@example.com"),
+        )
+        .await;
+    let id = opened["id"].as_str().expect("id");
+    let page = app
+        .client
+        .get(app.url(&format!("/staff/requests/{id}")))
+        .header("accept", "text/html")
+        .bearer_auth(&attendant)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("Resposta revisada"),
+        "the new step is offered"
+    );
+
+    // Sections written as lines; bad lines say where.
+    let v = v + 1;
+    let (status, e) = post_form(
+        &app,
+        &manager,
+        &[
+            ("section", "hours".into()),
+            ("version", v.to_string()),
+            ("hours", "seg 08:00-12:00\nter 18:00-08:00".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        e["error"]["fields"]["hours"]
+            .as_str()
+            .expect("reason")
+            .starts_with("linha 2"),
+        "{e}"
+    );
+    let (status, saved) = post_form(
+        &app,
+        &manager,
+        &[
+            ("section", "holidays".into()),
+            ("version", v.to_string()),
+            (
+                "holidays",
+                "20/11/2026 Consciência Negra (municipal)\n2026-12-24 Véspera de Natal".into(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["holidays"][0]["date"], "2026-11-20");
+    let (status, saved) = post_form(
+        &app,
+        &manager,
+        &[
+            ("section", "notifications".into()),
+            ("version", (v + 1).to_string()),
+            ("new_request", "true".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        saved["notifications"],
+        json!({"new_request": true, "citizen_message": false})
+    );
+
+    // The whole document as JSON, checked as a whole.
+    let mut doc = settings(&app, &manager).await;
+    doc["slot_minutes"] = json!(0);
+    doc["attendants"] = json!([]);
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .json(&doc)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    let e: Value = r.json().await.expect("json");
+    assert!(e["error"]["fields"]["slot_minutes"].is_string());
+    doc["slot_minutes"] = json!(40);
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .json(&doc)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+    let after = settings(&app, &attendant).await;
+    assert_eq!(after["slot_minutes"], 40);
+    assert_eq!(after["attendants"], json!([]));
+    let (_, card) = app.get_json(&format!("/offices/{SP_OFFICE}")).await;
+    assert_eq!(card["attendants"], json!([]), "the office card follows");
+}
