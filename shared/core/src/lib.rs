@@ -2,6 +2,7 @@
 //! request moves between statuses. Pure data and rules: no I/O, no async.
 
 pub mod attachment;
+pub mod calendar;
 pub mod contact;
 pub mod document;
 pub mod form;
