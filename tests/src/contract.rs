@@ -67,6 +67,7 @@ pub fn draft(
                 checklist: vec![],
                 decided_at: None,
                 rating: None,
+                start_by: None,
             },
             event: Event {
                 id: event_id,

@@ -41,6 +41,11 @@ pub fn temp_blobs() -> std::sync::Arc<balcao_embedded::LocalBlobs> {
     )
 }
 
+/// Timers kept in a fresh in-memory database, for handler tests that build their own `App`.
+pub fn temp_timers() -> std::sync::Arc<balcao_embedded::SqliteStore> {
+    std::sync::Arc::new(balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite"))
+}
+
 pub const SP_OFFICE: &str = "1-tabeliao-notas-sao-paulo";
 pub const RO_OFFICE: &str = "tabelionato-porto-velho";
 /// A CPF with valid check digits.

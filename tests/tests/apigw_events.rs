@@ -14,6 +14,7 @@ async fn app() -> (App, SqliteStore) {
     let app = App {
         store: Arc::new(store.clone()),
         blobs: balcao_tests::temp_blobs(),
+        timers: balcao_tests::temp_timers(),
         clock: Arc::new(SystemClock),
         config: Config::new("https://balcao.example.gov.br"),
     };

@@ -53,6 +53,7 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
     let app = App {
         store: store.clone(),
         blobs: balcao_tests::temp_blobs(),
+        timers: balcao_tests::temp_timers(),
         clock: Arc::new(SystemClock),
         config: Config::new("https://balcao.example.gov.br"),
     };

@@ -13,6 +13,7 @@ async fn race(store: Arc<dyn Store>) {
     let app = App {
         store,
         blobs: balcao_tests::temp_blobs(),
+        timers: balcao_tests::temp_timers(),
         clock: Arc::new(SystemClock),
         config: Config::new("https://balcao.example.gov.br"),
     };

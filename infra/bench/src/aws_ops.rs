@@ -132,6 +132,7 @@ impl Fixture {
                 )
                 .expect("temporary folder"),
             ),
+            timers: Arc::new(balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite")),
             clock: Arc::new(SystemClock),
             config: Config::new("https://balcao.example.gov.br"),
         };

@@ -113,6 +113,8 @@ async fn clock(
             );
         }
     }
+    // Everything then due happens, in order: timers first, then their emails.
+    let timers = crate::fire_due_timers(&local).await;
     let report = match local.courier.drain(500).await {
         Ok(r) => r,
         Err(e) => {
@@ -124,6 +126,6 @@ async fn clock(
         }
     };
     let now = balcao_app::Clock::now(manual.as_ref());
-    Json(json!({ "now": now.to_string(), "mail_sent": report.sent, "mail_failed": report.failed }))
+    Json(json!({ "now": now.to_string(), "timers_fired": timers, "mail_sent": report.sent, "mail_failed": report.failed }))
         .into_response()
 }

@@ -75,6 +75,8 @@ pub struct Local {
     pub mailbox: LocalMailbox,
     pub manual_clock: Option<Arc<ManualClock>>,
     pub sessions: auth::Sessions,
+    /// The database, for what only the local runtime does with it (timers).
+    pub db: SqliteStore,
 }
 
 /// A started runtime. Dropping it stops the server and the courier.
@@ -147,6 +149,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     let app = App {
         store: shared_store.clone(),
         blobs: blobs.clone(),
+        timers: Arc::new(store.clone()),
         clock: clock.clone(),
         config: Config::new(&base),
     };
@@ -158,6 +161,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         policy: opts.retry,
     };
     let local = Local {
+        db: store.clone(),
         app,
         blobs,
         courier,
@@ -168,7 +172,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
 
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(courier_loop(
-        local.courier.clone(),
+        local.clone(),
         opts.courier_every,
         stopped.clone(),
     ));
@@ -209,10 +213,12 @@ async fn seed_if_empty(store: &SqliteStore) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Drains the outbox now and then, as the DynamoDB stream does on AWS.
-async fn courier_loop(courier: Courier, every: Duration, mut stop: watch::Receiver<bool>) {
+/// Fires due timers and drains the outbox now and then, as EventBridge
+/// Scheduler and the DynamoDB stream do on AWS.
+async fn courier_loop(local: Local, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
-        if let Err(e) = courier.drain(50).await {
+        fire_due_timers(&local).await;
+        if let Err(e) = local.courier.drain(50).await {
             tracing::error!(error = %e, "courier failed");
         }
         tokio::select! {
@@ -308,4 +314,31 @@ async fn serve(
         _ => Vec::new(),
     };
     axum::response::Response::from_parts(parts, AxumBody::from(bytes))
+}
+
+/// Runs every timer due by the runtime's clock; a timer that fails stays to be
+/// retried, as Scheduler retries.
+pub async fn fire_due_timers(local: &Local) -> usize {
+    let store = &local.db;
+    let due = match store.due_timers(local.app.clock.now(), 100).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "reading timers failed");
+            return 0;
+        }
+    };
+    let mut fired = 0;
+    for t in due {
+        match balcao_app::timers::fire(&local.app, &t).await {
+            Ok(outcome) => {
+                tracing::info!(timer = %t.id, ?outcome, "timer fired");
+                if let Err(e) = store.timer_fired(&t.id).await {
+                    tracing::error!(error = %e, timer = %t.id, "could not mark a timer fired");
+                }
+                fired += 1;
+            }
+            Err(e) => tracing::error!(error = %e, timer = %t.id, "timer failed; will retry"),
+        }
+    }
+    fired
 }

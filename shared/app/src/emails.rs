@@ -282,6 +282,7 @@ mod tests {
             checklist: vec![],
             decided_at: None,
             rating: None,
+            start_by: None,
         };
         let l = ticket_opened(&r, "https://x/tickets/1?k=s");
         assert!(

@@ -1,4 +1,4 @@
-use crate::ports::{BlobError, StoreError};
+use crate::ports::{BlobError, StoreError, TimerError};
 use balcao_core::FieldErrors;
 use thiserror::Error;
 
@@ -27,6 +27,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Blobs(#[from] BlobError),
+    #[error(transparent)]
+    Timers(#[from] TimerError),
 }
 
 impl AppError {

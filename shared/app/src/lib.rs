@@ -17,9 +17,10 @@ pub mod secrets;
 pub mod staff_requests;
 pub mod staff_workflow;
 pub mod ticket;
+pub mod timers;
 
 pub use error::AppError;
-pub use ports::{Blobs, Clock, Mailer, Store, SystemClock};
+pub use ports::{Blobs, Clock, Mailer, Store, SystemClock, Timers};
 
 use std::sync::Arc;
 
@@ -43,6 +44,7 @@ impl Config {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn Blobs>,
+    pub timers: Arc<dyn Timers>,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
 }

@@ -2,10 +2,11 @@
 //! the ticket with its first event, idempotency record and confirmation email in
 //! one transaction.
 
-use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail};
+use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail, Timer};
 use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
 use crate::{App, AppError};
 use crate::{attachments, emails};
+use balcao_core::calendar::BusinessCalendar;
 use balcao_core::{
     Author, Consent, Event, EventKind, FieldRule, FormField, OfficeSnapshot, RawRequestForm,
     Request, RequestId, Status, TicketNumber, UploadRef, ValidRequestForm,
@@ -86,6 +87,17 @@ pub async fn open(
     let id = RequestId(Ulid::generate());
     let ticket_url = ticket_url(app, id, &token);
     let snapshot = OfficeSnapshot::from(&office);
+    // The start window's timer goes first: if the ticket is then not written, it
+    // fires for nothing and is ignored; the other way round a crash would lose it.
+    let start_by = form
+        .service
+        .start_window_minutes
+        .and_then(|m| BusinessCalendar::for_office(&office).add_minutes(now, i64::from(m)));
+    if let Some(d) = &start_by {
+        app.timers
+            .schedule(&Timer::start_window(id, d.at, &office.timezone))
+            .await?;
+    }
     let office_key = office.id.as_str();
 
     let compose = |number: TicketNumber| {
@@ -114,6 +126,7 @@ pub async fn open(
             checklist: vec![],
             decided_at: None,
             rating: None,
+            start_by: start_by.clone(),
         };
         let event = Event {
             id: Ulid::generate(),

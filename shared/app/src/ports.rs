@@ -325,6 +325,54 @@ pub trait Blobs: Send + Sync {
     ) -> Result<String, BlobError>;
 }
 
+/// What a timer does when it fires (SPEC P1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    /// The office did not start within the service's start window (SPEC C12).
+    StartWindow,
+}
+
+/// A one-time timer. The id is derived from what it is for, so scheduling it
+/// twice is harmless and cancelling needs nothing stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    pub id: String,
+    pub kind: TimerKind,
+    pub request: RequestId,
+    pub due: Timestamp,
+    /// The office's IANA zone: schedules are written in local time.
+    pub timezone: String,
+}
+
+impl Timer {
+    pub fn start_window(request: RequestId, due: Timestamp, timezone: &str) -> Self {
+        Self {
+            id: format!("expire-{request}"),
+            kind: TimerKind::StartWindow,
+            request,
+            due,
+            timezone: timezone.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum TimerError {
+    #[error("agendador indisponível: {0}")]
+    Unavailable(String),
+}
+
+/// One-time timers: EventBridge Scheduler on AWS, a table the runtime polls locally.
+/// Handlers must tolerate a timer firing late, twice or after it stopped applying.
+#[async_trait]
+pub trait Timers: Send + Sync {
+    /// Schedules the timer; the same id again is harmless.
+    async fn schedule(&self, timer: &Timer) -> Result<(), TimerError>;
+    /// Cancels it; an unknown or already fired id is harmless.
+    async fn cancel(&self, id: &str) -> Result<(), TimerError>;
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
 }

@@ -5,7 +5,7 @@
 //! `.ics`) and the conclusion (with the whole record), each with a fresh link.
 
 use crate::emails;
-use crate::ports::{Change, MailAttachment, OutboxMail, Ticket};
+use crate::ports::{Change, MailAttachment, OutboxMail, Ticket, Timer};
 use crate::secrets::TicketSecret;
 use crate::staff_requests::view;
 use crate::{App, AppError, attachments, open_request, ticket};
@@ -227,7 +227,7 @@ pub async fn decide(
         invalid(field, e)
     })?;
     let rid = first.request.id;
-    ticket::change(
+    let decided = ticket::change(
         app,
         rid,
         key,
@@ -266,7 +266,15 @@ pub async fn decide(
             })
         },
     )
-    .await
+    .await?;
+    // The start window stops at a decision; a timer that fires anyway is ignored.
+    if decided.request.start_by.is_some() {
+        let id = Timer::start_window(rid, Timestamp::UNIX_EPOCH, "").id;
+        if let Err(e) = app.timers.cancel(&id).await {
+            tracing::warn!(error = %e, timer = %id, "could not cancel a timer that no longer applies");
+        }
+    }
+    Ok(decided)
 }
 
 fn parse_plan(input: &AppointmentInput) -> Result<AppointmentPlan, AppError> {

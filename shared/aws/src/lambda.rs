@@ -1,6 +1,6 @@
 //! What every function's `main` calls: build clients once, then run the handler.
 
-use crate::{DynamoStore, S3Blobs, SesMailer, mailer_fn};
+use crate::{DynamoStore, S3Blobs, SchedulerConfig, SchedulerTimers, SesMailer, mailer_fn};
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
@@ -17,6 +17,7 @@ pub struct Env {
     pub table: String,
     pub bucket: String,
     pub public_base_url: String,
+    pub scheduler: SchedulerConfig,
 }
 
 fn var(name: &str) -> Result<String, Error> {
@@ -28,6 +29,12 @@ impl Env {
         Ok(Self {
             table: var("TABLE_NAME")?,
             bucket: var("BUCKET_NAME")?,
+            scheduler: SchedulerConfig {
+                group: var("SCHEDULE_GROUP")?,
+                target_arn: var("TIMER_FUNCTION_ARN")?,
+                role_arn: var("SCHEDULER_ROLE_ARN")?,
+                dead_letter_arn: var("TIMER_DLQ_ARN")?,
+            },
             public_base_url: var("PUBLIC_BASE_URL")?,
         })
     }
@@ -83,6 +90,10 @@ async fn app(env: &Env, sdk: &aws_config::SdkConfig) -> App {
     App {
         store,
         blobs: Arc::new(S3Blobs::new(sdk, &env.bucket, None)),
+        timers: Arc::new(SchedulerTimers::new(
+            aws_sdk_scheduler::Client::new(sdk),
+            env.scheduler.clone(),
+        )),
         clock: Arc::new(SystemClock),
         config: Config::new(&env.public_base_url),
     }
@@ -126,6 +137,23 @@ pub async fn serve_mailer() -> Result<(), Error> {
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
         mailer_fn::handle(courier, event)
     }))
+    .await
+}
+
+/// Runs the timer function: EventBridge Scheduler invokes it with one timer.
+pub async fn serve_timer() -> Result<(), Error> {
+    init_tracing();
+    let env = Env::from_env()?;
+    let sdk = sdk_config().await?;
+    let app = app(&env, &sdk).await;
+    let app = &app;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<balcao_app::ports::Timer>| async move {
+            let outcome = balcao_app::timers::fire(app, &event.payload).await?;
+            tracing::info!(timer = %event.payload.id, ?outcome, "timer fired");
+            Ok::<_, Error>(())
+        },
+    ))
     .await
 }
 

@@ -5,10 +5,12 @@ pub mod dynamo;
 pub mod lambda;
 pub mod mailer_fn;
 pub mod s3;
+pub mod scheduler;
 pub mod ses;
 
 pub use balcao_web::Op;
 pub use dynamo::DynamoStore;
-pub use lambda::{Error, serve, serve_mailer};
+pub use lambda::{Error, serve, serve_mailer, serve_timer};
 pub use s3::S3Blobs;
+pub use scheduler::{SchedulerConfig, SchedulerTimers};
 pub use ses::SesMailer;

@@ -7,6 +7,7 @@ use crate::office::{Office, OpeningHours, weekday_label};
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan, Zoned};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Easter Sunday (Gregorian), by the anonymous algorithm (Meeus/Jones/Butcher).
@@ -68,7 +69,7 @@ pub fn national_holidays(year: i16) -> Vec<(Date, &'static str)> {
 }
 
 /// A moment a window ends, and why, in the office's words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadline {
     pub at: Timestamp,
     pub explanation: String,

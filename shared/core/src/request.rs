@@ -187,6 +187,9 @@ pub struct Request {
     /// The citizen's rating after conclusion, given once (SPEC C7).
     #[serde(default)]
     pub rating: Option<Rating>,
+    /// When the office must start, in business time (SPEC S9, C12).
+    #[serde(default)]
+    pub start_by: Option<crate::calendar::Deadline>,
 }
 
 impl Request {

@@ -6,6 +6,7 @@ mod clock;
 mod mailbox;
 mod schema;
 mod store;
+mod timers;
 
 pub use blobs::{LocalBlobError, LocalBlobs, LocalDownload};
 pub use clock::ManualClock;

@@ -2,7 +2,7 @@
 
 /// Bumped whenever the tables change; a database of another version is refused
 /// with a clear message rather than misread.
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 7;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS offices (
@@ -77,6 +77,14 @@ CREATE TABLE IF NOT EXISTS protocols (
     body      TEXT NOT NULL,
     PRIMARY KEY (office_id, key)
 );
+
+-- One-time timers the local runtime fires (SPEC P1).
+CREATE TABLE IF NOT EXISTS timers (
+    id     TEXT PRIMARY KEY,
+    due_ms INTEGER NOT NULL,
+    body   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due_ms);
 
 CREATE TABLE IF NOT EXISTS mailbox (
     id      TEXT PRIMARY KEY,

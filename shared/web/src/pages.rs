@@ -200,6 +200,8 @@ pub struct TicketPage {
     pub read_key: String,
     pub can_message: bool,
     pub attach: AttachWidget,
+    /// "O cartório deve iniciar o atendimento até …" while it has not.
+    pub start_by: Option<String>,
     /// Concluded and not rated yet.
     pub can_rate: bool,
     pub rate_key: String,

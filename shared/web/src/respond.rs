@@ -224,6 +224,16 @@ pub fn failure(format: Format, f: Failure) -> Response {
                 None,
             )
         }
+        Failure::App(AppError::Timers(e)) => {
+            tracing::error!(error = %e, "timer failure");
+            error(
+                format,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Serviço temporariamente indisponível; nada foi gravado. Tente de novo.",
+                None,
+            )
+        }
         Failure::App(AppError::Blobs(e)) => {
             tracing::error!(error = %e, "file storage failure");
             error(

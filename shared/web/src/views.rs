@@ -175,6 +175,8 @@ pub struct TicketView {
     pub unread_replies: u32,
     /// The citizen's rating, with its moderation (SPEC C7, S7).
     pub rating: Option<serde_json::Value>,
+    /// When the office must start, in business time, and why then.
+    pub start_by: Option<serde_json::Value>,
     pub history: Vec<serde_json::Value>,
 }
 
@@ -220,6 +222,10 @@ impl From<&Ticket> for TicketView {
                     "moderation": x.moderation,
                 })
             }),
+            start_by: r
+                .start_by
+                .as_ref()
+                .map(|d| json!({"at": d.at.to_string(), "explanation": d.explanation})),
             history: t
                 .events
                 .iter()

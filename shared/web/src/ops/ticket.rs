@@ -35,6 +35,15 @@ pub async fn show(app: &App, req: Request) -> Response {
                     format!("/offices/{}/attachments", t.request.office.id),
                     balcao_core::attachment::DEFAULT_MAX_BYTES,
                 ),
+                start_by: t
+                    .request
+                    .start_by
+                    .as_ref()
+                    .filter(|_| {
+                        t.request.status == balcao_core::Status::Received
+                            && t.request.decided_at.is_none()
+                    })
+                    .map(|d| local_time(d.at, &tz)),
                 can_rate: t.request.rating.is_none()
                     && balcao_core::Rating::allowed(t.request.status),
                 rate_key: ulid::Ulid::generate().to_string(),

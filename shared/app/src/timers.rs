@@ -1,0 +1,84 @@
+//! What happens when a timer fires (SPEC P1, C12). Every handler checks that the
+//! timer still applies and acts through one conditional write, so a timer that
+//! fires late, twice, out of order or after it was cancelled changes nothing more.
+
+use crate::emails;
+use crate::ports::{Change, OutboxMail, Timer, TimerKind};
+use crate::secrets::TicketSecret;
+use crate::{App, AppError, open_request, ticket};
+use balcao_core::{Action, Author, Event, EventKind, Status};
+use ulid::Ulid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fired {
+    /// The timer changed the request.
+    Acted,
+    /// It no longer applied (decided, cancelled, already expired, unknown request).
+    Ignored,
+}
+
+pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
+    match timer.kind {
+        TimerKind::StartWindow => expire(app, timer).await,
+    }
+}
+
+/// The office did not start in time: the request expires and the citizen may
+/// release it to the other offices of the UF.
+async fn expire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
+    let Some(current) = app.store.get_ticket(timer.request).await? else {
+        return Ok(Fired::Ignored);
+    };
+    let applies = |r: &balcao_core::Request| r.status == Status::Received && r.decided_at.is_none();
+    if !applies(&current.request) || app.clock.now() < timer.due {
+        return Ok(Fired::Ignored);
+    }
+    // One key per timer: a duplicate delivery finds its own entry in the history.
+    let key = Ulid::from_parts(
+        timer.due.as_millisecond().max(0) as u64,
+        u128::from(timer.request.0) & ((1 << 80) - 1),
+    );
+    let result = ticket::change(app, timer.request, key, Some(current), |_| Ok(()), |t, now| {
+        let r = &t.request;
+        if !applies(r) {
+            return Err(AppError::Refused("o prazo não se aplica mais"));
+        }
+        let mut n = r.clone();
+        n.status = r.status.apply(Action::Expire)?;
+        n.version = r.version + 1;
+        n.updated_at = now;
+        n.unread_replies += 1;
+        let secret = TicketSecret::generate();
+        n.add_secret_hash(secret.hash());
+        let link = open_request::ticket_url(app, r.id, &secret.encode());
+        let uf = r.office.uf.name();
+        let letter = emails::ticket_update(
+            &n,
+            &link,
+            format!("Solicitação nº {} expirou – você pode liberá-la", r.number),
+            &format!("{} não iniciou o atendimento no prazo", r.office.name),
+            &[format!(
+                "Você pode liberar sua solicitação para outro cartório de {uf}: abra o link acima e escolha \"Liberar para outros cartórios\"."
+            )],
+            &[],
+        );
+        let event = Event {
+            id: key,
+            seq: n.version,
+            at: now,
+            kind: EventKind::StatusChanged,
+            author: Author::System,
+            text: "O prazo para o cartório iniciar o atendimento terminou.".into(),
+            status: Some(n.status),
+            attachments: vec![],
+        };
+        let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
+        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail] })
+    })
+    .await;
+    match result {
+        Ok(t) if t.request.status == Status::Expired => Ok(Fired::Acted),
+        Ok(_) | Err(AppError::Refused(_) | AppError::NotAllowed(_)) => Ok(Fired::Ignored),
+        Err(e) => Err(e),
+    }
+}

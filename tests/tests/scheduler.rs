@@ -1,0 +1,100 @@
+//! The EventBridge Scheduler adapter against moto_server: what it creates, that
+//! creating twice is harmless, and cancelling. (moto never fires schedules; the
+//! timer handler is exercised by `timers.rs`.)
+
+use aws_sdk_scheduler::types::ActionAfterCompletion;
+use balcao_app::Timers;
+use balcao_app::ports::Timer;
+use balcao_aws::{SchedulerConfig, SchedulerTimers};
+use balcao_core::RequestId;
+
+fn client() -> aws_sdk_scheduler::Client {
+    let config = aws_sdk_scheduler::Config::builder()
+        .behavior_version(aws_sdk_scheduler::config::BehaviorVersion::latest())
+        .region(aws_sdk_scheduler::config::Region::new("sa-east-1"))
+        .endpoint_url(balcao_tests::moto_endpoint())
+        .credentials_provider(aws_sdk_scheduler::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "balcao-tests",
+        ))
+        .build();
+    aws_sdk_scheduler::Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn schedules_are_one_time_in_the_office_zone_idempotent_and_cancellable() {
+    let client = client();
+    let group = format!(
+        "balcao-{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
+    client
+        .create_schedule_group()
+        .name(&group)
+        .send()
+        .await
+        .expect("group");
+    let timers = SchedulerTimers::new(
+        client.clone(),
+        SchedulerConfig {
+            group: group.clone(),
+            target_arn: "arn:aws:lambda:sa-east-1:123456789012:function:balcao-timer".into(),
+            role_arn: "arn:aws:iam::123456789012:role/balcao-scheduler".into(),
+            dead_letter_arn: "arn:aws:sqs:sa-east-1:123456789012:balcao-timers-dlq".into(),
+        },
+    );
+    let request = RequestId(ulid::Ulid::generate());
+    let timer = Timer::start_window(
+        request,
+        "2026-11-30T11:10:00Z".parse().expect("due"),
+        "America/Sao_Paulo",
+    );
+    timers.schedule(&timer).await.expect("create");
+    timers
+        .schedule(&timer)
+        .await
+        .expect("creating again is harmless");
+
+    let s = client
+        .get_schedule()
+        .name(&timer.id)
+        .group_name(&group)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        s.schedule_expression(),
+        Some("at(2026-11-30T08:10:00)"),
+        "local time"
+    );
+    assert_eq!(s.schedule_expression_timezone(), Some("America/Sao_Paulo"));
+    assert_eq!(
+        s.action_after_completion(),
+        Some(&ActionAfterCompletion::Delete)
+    );
+    let target = s.target().expect("target");
+    assert_eq!(
+        target.arn(),
+        "arn:aws:lambda:sa-east-1:123456789012:function:balcao-timer"
+    );
+    let input: Timer = serde_json::from_str(target.input().expect("input")).expect("timer JSON");
+    assert_eq!(input, timer, "the handler receives the timer itself");
+    assert!(target.dead_letter_config().is_some());
+    assert!(target.retry_policy().is_some());
+
+    timers.cancel(&timer.id).await.expect("cancel");
+    timers
+        .cancel(&timer.id)
+        .await
+        .expect("cancelling twice is harmless");
+    let gone = client
+        .get_schedule()
+        .name(&timer.id)
+        .group_name(&group)
+        .send()
+        .await;
+    assert!(gone.is_err(), "deleted");
+}

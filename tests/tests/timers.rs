@@ -1,0 +1,159 @@
+//! Timers on the local runtime with the manual clock (SPEC P1, S9, C12): the
+//! start window of a certificate request ends in business time, in the office's
+//! own time zone; it fires once however often it is delivered, and a decision
+//! stops it.
+
+use balcao_app::ports::Timer;
+use balcao_app::timers::{Fired, fire};
+use balcao_tests::{CPF, RO_OFFICE, SP_OFFICE, TestApp};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+fn certificate(email: &str) -> Value {
+    json!({
+        "service": "certificado-digital", "name": "Maria da Silva", "email": email,
+        "document": CPF, "mobile": "(11) 98765-4321", "consent": true,
+    })
+}
+
+async fn clock(app: &TestApp, body: Value) -> Value {
+    let r = app
+        .client
+        .post(app.url("/_dev/clock"))
+        .json(&body)
+        .send()
+        .await
+        .expect("clock");
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.expect("json")
+}
+
+async fn status(app: &TestApp, id: &str, k: &str) -> String {
+    let (_, t) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    t["status"].as_str().expect("status").to_owned()
+}
+
+fn id_and_secret(opened: &Value) -> (String, String) {
+    let url = opened["ticket_url"].as_str().expect("url");
+    (
+        opened["id"].as_str().expect("id").to_owned(),
+        url.split("k=").nth(1).expect("k").to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn friday_at_16_55_expires_on_monday_at_08_10_once() {
+    // Friday 27/11/2026 16:55 in São Paulo.
+    let start: Timestamp = "2026-11-27T19:55:00Z".parse().expect("instant");
+    let app = TestApp::spawn_with(|o| o.manual_clock = Some(start)).await;
+    let email = "prazo@example.com";
+    let (code, opened) = app.open_json(SP_OFFICE, &certificate(email)).await;
+    assert_eq!(code, 201, "{opened}");
+    let (id, k) = id_and_secret(&opened);
+    let (_, t) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    assert_eq!(t["start_by"]["at"], "2026-11-30T11:10:00Z");
+    assert_eq!(
+        t["start_by"]["explanation"],
+        "15 minutos úteis a partir de sex 27/11 16:55 → seg 30/11 08:10; sábado, domingo fora do expediente"
+    );
+    let (_, page) = app.get_html(&format!("/tickets/{id}?k={k}")).await;
+    assert!(
+        page.contains("deve iniciar o atendimento até 30/11/2026 08:10"),
+        "{page}"
+    );
+
+    // Monday 08:09: still waiting. 08:10: expired, and the citizen is told once.
+    clock(&app, json!({"set": "2026-11-30T11:09:00Z"})).await;
+    assert_eq!(status(&app, &id, &k).await, "received");
+    let moved = clock(&app, json!({"advance_minutes": 1})).await;
+    assert_eq!(moved["timers_fired"], 1);
+    assert_eq!(status(&app, &id, &k).await, "expired");
+    let mail = app
+        .wait_for_subject(email, "Solicitação nº 1 expirou")
+        .await;
+    assert!(
+        mail.text
+            .contains("liberar sua solicitação para outro cartório de São Paulo"),
+        "{}",
+        mail.text
+    );
+
+    // Delivered again, late, three times: nothing more happens.
+    let timer = Timer::start_window(
+        balcao_core::RequestId::parse(&id).expect("id"),
+        "2026-11-30T11:10:00Z".parse().expect("due"),
+        "America/Sao_Paulo",
+    );
+    for _ in 0..3 {
+        let outcome = fire(&app.running.local.app, &timer).await.expect("fire");
+        assert_eq!(outcome, Fired::Ignored);
+    }
+    clock(&app, json!({"advance_minutes": 60})).await;
+    let expiry_mails = app
+        .mailbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == email && m.subject.contains("expirou"))
+        .count();
+    assert_eq!(expiry_mails, 1);
+    let (_, t) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    let expiries = t["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|h| h["status"] == "expired")
+        .count();
+    assert_eq!(expiries, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn porto_velho_keeps_its_own_time_zone_and_a_decision_stops_the_clock() {
+    // 16:55 in São Paulo is 15:55 in Porto Velho: the window ends there at 16:10.
+    let start: Timestamp = "2026-11-27T19:55:00Z".parse().expect("instant");
+    let app = TestApp::spawn_with(|o| o.manual_clock = Some(start)).await;
+    let (_, opened) = app
+        .open_json(RO_OFFICE, &certificate("ro@example.com"))
+        .await;
+    let (id, k) = id_and_secret(&opened);
+    let (_, t) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    assert_eq!(
+        t["start_by"]["at"], "2026-11-27T20:10:00Z",
+        "16:10 in Porto Velho"
+    );
+
+    // Another request, decided in time: its timer is cancelled and nothing expires.
+    let (_, decided) = app
+        .open_json(SP_OFFICE, &certificate("decidido@example.com"))
+        .await;
+    let (decided_id, decided_k) = id_and_secret(&decided);
+    let token = app
+        .staff_login("paula@1-tabeliao-notas-sao-paulo.example.com")
+        .await;
+    let r = app
+        .client
+        .post(app.url(&format!("/staff/requests/{decided_id}/decision")))
+        .header("accept", "application/json")
+        .bearer_auth(&token)
+        .json(&json!({"decision": "create_record"}))
+        .send()
+        .await
+        .expect("decide");
+    assert_eq!(r.status().as_u16(), 200);
+    let pending = app
+        .running
+        .store
+        .due_timers("2030-01-01T00:00:00Z".parse().expect("far"), 10)
+        .await
+        .expect("timers");
+    assert!(
+        pending
+            .iter()
+            .all(|t| t.id != format!("expire-{decided_id}")),
+        "cancelled"
+    );
+
+    clock(&app, json!({"advance_minutes": 15})).await;
+    assert_eq!(status(&app, &id, &k).await, "expired");
+    clock(&app, json!({"set": "2026-12-01T12:00:00Z"})).await;
+    assert_eq!(status(&app, &decided_id, &decided_k).await, "in_progress");
+}
