@@ -157,3 +157,109 @@ async fn porto_velho_keeps_its_own_time_zone_and_a_decision_stops_the_clock() {
     clock(&app, json!({"set": "2026-12-01T12:00:00Z"})).await;
     assert_eq!(status(&app, &decided_id, &decided_k).await, "in_progress");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_request_is_released_and_another_office_of_the_uf_takes_it() {
+    let start: Timestamp = "2026-11-27T19:55:00Z".parse().expect("instant");
+    let app = TestApp::spawn_with(|o| o.manual_clock = Some(start)).await;
+    let email = "liberar@example.com";
+    let (_, opened) = app.open_json(SP_OFFICE, &certificate(email)).await;
+    let (id, k) = id_and_secret(&opened);
+    let r = app
+        .client
+        .post(app.url(&format!("/tickets/{id}/release")))
+        .header("accept", "application/json")
+        .json(&json!({"k": k}))
+        .send()
+        .await
+        .expect("release");
+    assert_eq!(r.status().as_u16(), 409, "not before it expires");
+    clock(&app, json!({"set": "2026-11-30T11:10:00Z"})).await;
+    let (_, page) = app.get_html(&format!("/tickets/{id}?k={k}")).await;
+    assert!(page.contains("Liberar para outros cartórios"));
+    let r = app
+        .client
+        .post(app.url(&format!("/tickets/{id}/release")))
+        .header("accept", "application/json")
+        .json(&json!({"k": k}))
+        .send()
+        .await
+        .expect("release");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(status(&app, &id, &k).await, "released");
+
+    let pool = |who: &'static str| {
+        let app = &app;
+        async move {
+            let token = app.staff_login(who).await;
+            let r = app
+                .client
+                .get(app.url("/staff/pool"))
+                .header("accept", "application/json")
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("pool");
+            (token, r.text().await.expect("body"))
+        }
+    };
+    let (campinas, seen) = pool("gestor@registro-imoveis-campinas.example.com").await;
+    assert!(seen.contains(&id), "same UF: {seen}");
+    assert!(
+        !seen.contains(email) && !seen.contains("Maria"),
+        "only what is needed to decide"
+    );
+    assert!(
+        !pool("gestor@tabelionato-porto-velho.example.com")
+            .await
+            .1
+            .contains(&id),
+        "another UF"
+    );
+    assert!(
+        !pool("gestor@1-tabeliao-notas-sao-paulo.example.com")
+            .await
+            .1
+            .contains(&id),
+        "its own office"
+    );
+
+    let r = app
+        .client
+        .post(app.url(&format!("/staff/pool/{id}/take")))
+        .header("accept", "application/json")
+        .bearer_auth(&campinas)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("take");
+    assert_eq!(r.status().as_u16(), 200);
+    let t: Value = r.json().await.expect("json");
+    assert_eq!(t["status"], "received");
+    assert_eq!(t["office"]["id"], "registro-imoveis-campinas");
+    assert_eq!(t["number"], 1, "the taking office's own numbering");
+    let statuses: Vec<&str> = t["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["status"].as_str())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["received", "expired", "released", "received"],
+        "history kept"
+    );
+    let moved = app
+        .wait_for_subject(email, "Sua solicitação está agora com")
+        .await;
+    assert!(moved.text.contains("Campinas"), "{}", moved.text);
+    assert!(
+        !pool("gestor@registro-imoveis-campinas.example.com")
+            .await
+            .1
+            .contains(&id),
+        "gone from the pool"
+    );
+    // The citizen's old link still opens it.
+    assert_eq!(status(&app, &id, &k).await, "received");
+}

@@ -19,6 +19,8 @@ pub enum CitizenAction {
     },
     Cancel,
     Close(Option<FreeText>),
+    /// An expired request goes to the other offices of the UF (SPEC C12).
+    Release,
     /// The office's replies were seen; no email, no status change.
     Read,
 }
@@ -29,6 +31,7 @@ impl CitizenAction {
             Self::Message { .. } | Self::Read => None,
             Self::Cancel => Some(Action::Cancel),
             Self::Close(_) => Some(Action::CloseByCitizen),
+            Self::Release => Some(Action::Release),
         }
     }
 
@@ -40,6 +43,9 @@ impl CitizenAction {
                 .unwrap_or_default(),
             Self::Read => "O cidadão leu as respostas do cartório.".into(),
             Self::Cancel => "Solicitação cancelada pelo cidadão.".into(),
+            Self::Release => {
+                "O cidadão liberou a solicitação para os outros cartórios da UF.".into()
+            }
             Self::Close(None) => "Atendimento concluído pelo cidadão.".into(),
             Self::Close(Some(m)) => format!("Atendimento concluído pelo cidadão.\n{}", m.as_str()),
         }
@@ -52,6 +58,7 @@ impl CitizenAction {
             }
             Self::Cancel => format!("Solicitação nº {} cancelada pelo cidadão", r.number),
             Self::Close(_) => format!("Solicitação nº {} concluída pelo cidadão", r.number),
+            Self::Release => format!("Solicitação nº {} liberada para outros cartórios", r.number),
         }
     }
 }
@@ -87,7 +94,7 @@ pub async fn act(
     let notify = match what {
         CitizenAction::Read => false,
         CitizenAction::Message { .. } => office.is_none_or(|o| o.notifications.citizen_message),
-        CitizenAction::Cancel | CitizenAction::Close(_) => true,
+        CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => true,
     };
     // Secrets are not revoked, so the check above holds for the retries below.
     let allowed = |_: &Ticket| Ok(());
@@ -107,7 +114,7 @@ pub async fn act(
         next.awaiting_office = match what {
             CitizenAction::Message { .. } => true,
             CitizenAction::Read => r.awaiting_office,
-            CitizenAction::Cancel | CitizenAction::Close(_) => false,
+            CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => false,
         };
         next.unread_replies = 0;
         let event = Event {
@@ -117,7 +124,9 @@ pub async fn act(
             kind: match what {
                 CitizenAction::Read => EventKind::Read,
                 CitizenAction::Message { .. } => EventKind::Message,
-                CitizenAction::Cancel | CitizenAction::Close(_) => EventKind::StatusChanged,
+                CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => {
+                    EventKind::StatusChanged
+                }
             },
             author: Author::Citizen,
             text: what.history_text(),

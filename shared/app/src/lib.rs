@@ -10,6 +10,7 @@ pub mod my_requests;
 pub mod office_settings;
 pub mod offices;
 pub mod open_request;
+pub mod pool;
 pub mod ports;
 pub mod protocols;
 pub mod ratings;

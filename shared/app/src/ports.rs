@@ -158,6 +158,10 @@ pub enum Opened {
     Replayed(IdempotencyRecord),
 }
 
+/// Builds a taken request's change once the store has given it the taking
+/// office's next number.
+pub type TakeCompose<'a> = dyn Fn(TicketNumber) -> Change + Send + Sync + 'a;
+
 /// Builds the ticket once the store has given it its number. Called again if the
 /// store must retry with another number.
 pub type Compose<'a> = dyn Fn(TicketNumber) -> NewTicket + Send + Sync + 'a;
@@ -198,6 +202,16 @@ pub trait Store: Send + Sync {
     async fn get_access_link(&self, token_hash: &str) -> Result<Option<AccessLink>, StoreError>;
     /// Every request of one office (the staff queue filters and sorts them).
     async fn office_requests(&self, office: &OfficeId) -> Result<Vec<Request>, StoreError>;
+    /// Released requests of one UF (SPEC S8), oldest first.
+    async fn pool(&self, uf: Uf) -> Result<Vec<Request>, StoreError>;
+    /// Moves a released request to `office` under that office's next number, in
+    /// one atomic write that holds only if the request is still at the version
+    /// the change expects; `false` (nothing written) when another office took it.
+    async fn take_request(
+        &self,
+        office: &OfficeId,
+        compose: &TakeCompose<'_>,
+    ) -> Result<bool, StoreError>;
     /// Writes the change atomically; `false` (and nothing written) when the
     /// request moved on since it was read.
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError>;

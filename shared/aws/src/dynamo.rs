@@ -4,7 +4,8 @@
 //! |---|---|---|---|
 //! | office | `OFFICE#<id>` | `PROFILE` | `UF#<uf>` / `<city>#<name>#<id>` |
 //! | ticket counter | `OFFICE#<id>` | `COUNTER` | |
-//! | request | `REQ#<ulid>` | `META` | (GSI2 `OFFICE#<id>` / `<status>#<created>#<id>`) |
+//! | request | `REQ#<ulid>` | `META` | (GSI2 `OFFICE#<id>` / `<status>#<created>#<id>`; GSI3 the citizen's; GSI4 `POOL#<uf>` only while released) |
+//! | review, protocol | `OFFICE#<id>` | `REVIEW#<request>`, `PROTOCOL#<key>` | |
 //! | history event | `REQ#<ulid>` | `EV#<ulid>` | |
 //! | idempotency record | `IDEM#<key hash>` | `IDEM` | (TTL) |
 //! | outbox mail | `MAIL#<ulid>` | `MAIL` | `OUTBOX` / `<due ms>#<id>` while unsent |
@@ -23,7 +24,7 @@ use aws_sdk_dynamodb::types::{
 };
 use balcao_app::ports::{
     AccessLink, Change, Compose, IdempotencyRecord, MailAttachment, MailId, Opened, OutboxMail,
-    PublishedProtocol, Store, StoreError, Ticket,
+    PublishedProtocol, Store, StoreError, TakeCompose, Ticket,
 };
 use balcao_app::secrets::citizen_key;
 use balcao_core::{
@@ -131,6 +132,14 @@ fn meta_item(r: &Request) -> Result<Item, StoreError> {
             r.id
         )),
     );
+    // Sparse: only released requests are in the UF's pool.
+    if r.status == balcao_core::Status::Released {
+        meta.insert("GSI4PK".into(), s(format!("POOL#{}", r.office.uf)));
+        meta.insert(
+            "GSI4SK".into(),
+            s(format!("{:015}#{}", millis(r.created_at), r.id)),
+        );
+    }
     Ok(meta)
 }
 
@@ -325,14 +334,13 @@ impl DynamoStore {
         })
     }
 
-    fn ticket_items(
+    /// The office's counter moving from `expected` to the next number.
+    fn counter_item(
         &self,
-        new: &balcao_app::ports::NewTicket,
+        office: &OfficeId,
         expected: u64,
-    ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let r = &new.request;
-        let office = &r.office.id;
-        let counter_cond = if expected == 0 {
+    ) -> Result<TransactWriteItem, StoreError> {
+        let cond = if expected == 0 {
             "attribute_not_exists(n)"
         } else {
             "n = :expected"
@@ -341,16 +349,65 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(format!("OFFICE#{office}"), "COUNTER")))
             .update_expression("SET n = :next")
-            .condition_expression(counter_cond)
+            .condition_expression(cond)
             .expression_attribute_values(":next", n(expected + 1));
         if expected > 0 {
             counter = counter.expression_attribute_values(":expected", n(expected));
         }
-        let mut items = vec![
-            TransactWriteItem::builder()
-                .update(counter.build().map_err(unavailable)?)
-                .build(),
-        ];
+        Ok(TransactWriteItem::builder()
+            .update(counter.build().map_err(unavailable)?)
+            .build())
+    }
+
+    async fn counter_now(&self, office: &OfficeId) -> Result<u64, StoreError> {
+        let cached = self
+            .counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(office)
+            .copied();
+        match cached {
+            Some(c) => Ok(c),
+            None => self.read_counter(office).await,
+        }
+    }
+
+    fn remember_counter(&self, office: &OfficeId, value: u64) {
+        self.counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(office.clone(), value);
+    }
+
+    /// A change's items: the request guarded by its version first, then its
+    /// history entry and emails.
+    fn change_items(&self, change: &Change) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let r = &change.request;
+        let guard = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(meta_item(r)?))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(change.expected_version))
+            .build()
+            .map_err(unavailable)?;
+        let mut items = vec![TransactWriteItem::builder().put(guard).build()];
+        items.push(self.put(
+            event_item(r.id, &change.event)?,
+            Some("attribute_not_exists(PK)"),
+        )?);
+        for m in &change.mails {
+            items.push(self.put(mail_item(m)?, None)?);
+        }
+        Ok(items)
+    }
+
+    fn ticket_items(
+        &self,
+        new: &balcao_app::ports::NewTicket,
+        expected: u64,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let r = &new.request;
+        let mut items = vec![self.counter_item(&r.office.id, expected)?];
 
         items.push(self.put(meta_item(r)?, Some("attribute_not_exists(PK)"))?);
         items.push(self.put(event_item(r.id, &new.event)?, None)?);
@@ -412,7 +469,8 @@ impl DynamoStore {
         };
         let mut defs = Vec::new();
         for a in [
-            "PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK",
+            "PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK",
+            "GSI4SK",
         ] {
             defs.push(attr(a).map_err(unavailable)?);
         }
@@ -425,6 +483,7 @@ impl DynamoStore {
             .global_secondary_indexes(gsi("GSI1", "GSI1PK", "GSI1SK")?)
             .global_secondary_indexes(gsi("GSI2", "GSI2PK", "GSI2SK")?)
             .global_secondary_indexes(gsi("GSI3", "GSI3PK", "GSI3SK")?)
+            .global_secondary_indexes(gsi("GSI4", "GSI4PK", "GSI4SK")?)
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)
@@ -555,25 +614,13 @@ impl Store for DynamoStore {
         office: &OfficeId,
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError> {
-        let cached = self
-            .counters
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(office)
-            .copied();
-        let mut expected = match cached {
-            Some(c) => c,
-            None => self.read_counter(office).await?,
-        };
+        let mut expected = self.counter_now(office).await?;
         for attempt in 0..MAX_ATTEMPTS {
             let new = compose(TicketNumber(expected + 1));
             let items = self.ticket_items(&new, expected)?;
             match self.transact(items).await? {
                 Ok(()) => {
-                    self.counters
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(office.clone(), expected + 1);
+                    self.remember_counter(office, expected + 1);
                     return Ok(Opened::Created(Box::new(new.request)));
                 }
                 Err(codes) => {
@@ -802,23 +849,52 @@ impl Store for DynamoStore {
         item.as_ref().map(|i| from_av(i, "data")).transpose()
     }
 
-    async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
-        let r = &change.request;
-        let guard = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(meta_item(r)?))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", n(change.expected_version))
-            .build()
-            .map_err(unavailable)?;
-        let mut items = vec![TransactWriteItem::builder().put(guard).build()];
-        items.push(self.put(
-            event_item(r.id, &change.event)?,
-            Some("attribute_not_exists(PK)"),
-        )?);
-        for m in &change.mails {
-            items.push(self.put(mail_item(m)?, None)?);
+    async fn pool(&self, uf: Uf) -> Result<Vec<Request>, StoreError> {
+        let items = self
+            .query_all(Some("GSI4"), "GSI4PK", format!("POOL#{uf}"), false)
+            .await?;
+        items.iter().map(|i| from_av(i, "data")).collect()
+    }
+
+    async fn take_request(
+        &self,
+        office: &OfficeId,
+        compose: &TakeCompose<'_>,
+    ) -> Result<bool, StoreError> {
+        let mut expected = self.counter_now(office).await?;
+        for attempt in 0..MAX_ATTEMPTS {
+            let change = compose(TicketNumber(expected + 1));
+            let mut items = vec![self.counter_item(office, expected)?];
+            items.extend(self.change_items(&change)?);
+            match self.transact(items).await? {
+                Ok(()) => {
+                    self.remember_counter(office, expected + 1);
+                    return Ok(true);
+                }
+                Err(codes) => {
+                    let failed =
+                        |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                    if failed(1) {
+                        // The request moved on: another office took it.
+                        return Ok(false);
+                    }
+                    if failed(0) {
+                        expected = self.read_counter(office).await?;
+                    } else {
+                        let jitter = u64::from(change.request.id.0.random() as u8);
+                        tokio::time::sleep(Duration::from_millis(
+                            5 * (attempt as u64 + 1) + jitter % 20,
+                        ))
+                        .await;
+                    }
+                }
+            }
         }
+        Err(StoreError::Contention)
+    }
+
+    async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
+        let items = self.change_items(change)?;
         // Cancelled means it moved on since it was read, or raced another writer: the caller re-reads.
         Ok(self.transact(items).await?.is_ok())
     }

@@ -6,7 +6,7 @@ use crate::schema::{self, SCHEMA};
 use async_trait::async_trait;
 use balcao_app::ports::{
     AccessLink, Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, PublishedProtocol,
-    Store, StoreError, Ticket,
+    Store, StoreError, TakeCompose, Ticket,
 };
 use balcao_app::secrets::citizen_key;
 use balcao_core::{Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf};
@@ -523,6 +523,91 @@ impl Store for SqliteStore {
             .transpose()
         })
         .await
+    }
+
+    async fn pool(&self, uf: Uf) -> Result<Vec<Request>, StoreError> {
+        let released: Vec<Request> = self
+            .with(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT body FROM requests WHERE status = 'released' ORDER BY created_at, id",
+                    )
+                    .map_err(unavailable)?;
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(unavailable)?;
+                rows.map(|r| from_json(&r.map_err(unavailable)?)).collect()
+            })
+            .await?;
+        Ok(released.into_iter().filter(|r| r.office.uf == uf).collect())
+    }
+
+    async fn take_request(
+        &self,
+        office: &OfficeId,
+        compose: &TakeCompose<'_>,
+    ) -> Result<bool, StoreError> {
+        // Optimistic like opening: read the counter, compose, write if it has not moved.
+        for _ in 0..50 {
+            let oid = office.clone();
+            let current: i64 = self
+                .with(move |c| {
+                    c.query_row(
+                        "SELECT next_number FROM offices WHERE id = ?1",
+                        [oid.as_str()],
+                        |r| r.get(0),
+                    )
+                    .map_err(unavailable)
+                })
+                .await?;
+            let change = compose(TicketNumber(u64::try_from(current).unwrap_or(0) + 1));
+            let oid = office.clone();
+            let outcome = self
+                .with(move |conn| {
+                    let tx = conn
+                        .transaction_with_behavior(TransactionBehavior::Immediate)
+                        .map_err(unavailable)?;
+                    let counter_moved = tx
+                        .execute(
+                            "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
+                            params![oid.as_str(), current + 1, current],
+                        )
+                        .map_err(unavailable)?;
+                    if counter_moved == 0 {
+                        return Ok(None);
+                    }
+                    let r = &change.request;
+                    let moved = tx
+                        .execute(
+                            "UPDATE requests SET office_id = ?2, number = ?3, status = ?4, version = ?5, body = ?6
+                             WHERE id = ?1 AND version = ?7",
+                            params![
+                                r.id.to_string(),
+                                oid.as_str(),
+                                current + 1,
+                                r.status.key(),
+                                r.version as i64,
+                                to_json(r)?,
+                                change.expected_version as i64
+                            ],
+                        )
+                        .map_err(unavailable)?;
+                    if moved == 0 {
+                        return Ok(Some(false));
+                    }
+                    insert_event(&tx, r.id, &change.event)?;
+                    for m in &change.mails {
+                        insert_mail(&tx, m)?;
+                    }
+                    tx.commit().map_err(unavailable)?;
+                    Ok(Some(true))
+                })
+                .await?;
+            if let Some(done) = outcome {
+                return Ok(done);
+            }
+        }
+        Err(StoreError::Contention)
     }
 
     async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {

@@ -202,6 +202,9 @@ pub struct TicketPage {
     pub attach: AttachWidget,
     /// "O cartório deve iniciar o atendimento até …" while it has not.
     pub start_by: Option<String>,
+    /// Expired: the citizen may release it to the UF's other offices.
+    pub can_release: bool,
+    pub release_key: String,
     /// Concluded and not rated yet.
     pub can_rate: bool,
     pub rate_key: String,
@@ -350,4 +353,22 @@ pub struct OfficeSettingsPage {
     pub sectors: String,
     pub attendants: String,
     pub services: Vec<ServiceSettings>,
+}
+
+#[derive(Clone, serde::Serialize)]
+pub struct PoolLine {
+    pub id: String,
+    pub service: String,
+    pub from_office: String,
+    pub city: String,
+    pub opened_at: String,
+    #[serde(skip)]
+    pub take_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_pool.html")]
+pub struct StaffPoolPage {
+    pub staff_name: String,
+    pub items: Vec<PoolLine>,
 }

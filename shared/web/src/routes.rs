@@ -40,6 +40,9 @@ pub enum Op {
     StaffImportProtocols,
     StaffOfficeSettings,
     StaffUpdateOffice,
+    ReleaseTicket,
+    StaffPool,
+    StaffTake,
 }
 
 impl Op {
@@ -75,6 +78,9 @@ impl Op {
         Op::StaffImportProtocols,
         Op::StaffOfficeSettings,
         Op::StaffUpdateOffice,
+        Op::ReleaseTicket,
+        Op::StaffPool,
+        Op::StaffTake,
     ];
 
     /// The function crate under `functions/` and its binary name.
@@ -111,6 +117,9 @@ impl Op {
             Op::StaffImportProtocols => "staff-import-protocols",
             Op::StaffOfficeSettings => "staff-office-settings",
             Op::StaffUpdateOffice => "staff-update-office",
+            Op::ReleaseTicket => "release-ticket",
+            Op::StaffPool => "staff-pool",
+            Op::StaffTake => "staff-take",
         }
     }
 
@@ -147,6 +156,9 @@ impl Op {
             Op::StaffImportProtocols => ops::protocols::import(app, req).await,
             Op::StaffOfficeSettings => ops::office_settings::show(app, req).await,
             Op::StaffUpdateOffice => ops::office_settings::update(app, req).await,
+            Op::ReleaseTicket => ops::citizen_actions::release(app, req).await,
+            Op::StaffPool => ops::pool::list(app, req).await,
+            Op::StaffTake => ops::pool::take(app, req).await,
         }
     }
 }
@@ -318,6 +330,21 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/office",
         op: Op::StaffUpdateOffice,
+    },
+    Route {
+        method: Method::POST,
+        path: "/tickets/{id}/release",
+        op: Op::ReleaseTicket,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/pool",
+        op: Op::StaffPool,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/pool/{id}/take",
+        op: Op::StaffTake,
     },
 ];
 

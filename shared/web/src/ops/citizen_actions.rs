@@ -25,6 +25,10 @@ pub async fn read(app: &App, req: Request) -> Response {
     run(app, req, |_| Ok(CitizenAction::Read)).await
 }
 
+pub async fn release(app: &App, req: Request) -> Response {
+    run(app, req, |_| Ok(CitizenAction::Release)).await
+}
+
 pub async fn cancel(app: &App, req: Request) -> Response {
     run(app, req, |_| Ok(CitizenAction::Cancel)).await
 }

@@ -4,6 +4,7 @@ pub mod my_requests;
 pub mod office_settings;
 pub mod offices;
 pub mod open_request;
+pub mod pool;
 pub mod protocols;
 pub mod ratings;
 pub mod staff_requests;

@@ -44,6 +44,8 @@ pub async fn show(app: &App, req: Request) -> Response {
                             && t.request.decided_at.is_none()
                     })
                     .map(|d| local_time(d.at, &tz)),
+                can_release: t.request.status.apply(Action::Release).is_ok(),
+                release_key: ulid::Ulid::generate().to_string(),
                 can_rate: t.request.rating.is_none()
                     && balcao_core::Rating::allowed(t.request.status),
                 rate_key: ulid::Ulid::generate().to_string(),

@@ -1,0 +1,121 @@
+//! "Disponíveis de outros cartórios" (SPEC S8): released requests of the
+//! caller's UF, and taking one. Several offices may try at once; one atomic
+//! write decides, and the winner gives it its own next number.
+
+use crate::ports::{Change, OutboxMail, Ticket, Timer};
+use crate::secrets::TicketSecret;
+use crate::{App, AppError, emails, open_request};
+use balcao_core::calendar::BusinessCalendar;
+use balcao_core::{
+    Action, Author, Event, EventKind, Office, OfficeSnapshot, Request, RequestId, StaffMember,
+    Status,
+};
+use ulid::Ulid;
+
+const NOT_FOUND: AppError = AppError::NotFound("solicitação disponível");
+
+async fn own_office(app: &App, staff: &StaffMember) -> Result<Office, AppError> {
+    app.store
+        .get_office(&staff.office)
+        .await?
+        .ok_or(AppError::NotFound("serventia"))
+}
+
+/// Released requests of the caller's UF from other offices, oldest first.
+pub async fn list(app: &App, staff: &StaffMember) -> Result<Vec<Request>, AppError> {
+    let office = own_office(app, staff).await?;
+    Ok(app
+        .store
+        .pool(office.uf)
+        .await?
+        .into_iter()
+        .filter(|r| r.office.id != office.id)
+        .collect())
+}
+
+/// "Pegar solicitação": moves it to the caller's office as a new received
+/// request, history kept; the citizen is emailed the new office.
+pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result<Ticket, AppError> {
+    let office = own_office(app, staff).await?;
+    let rid = RequestId::parse(id).ok_or(NOT_FOUND)?;
+    let t = app.store.get_ticket(rid).await?.ok_or(NOT_FOUND)?;
+    if t.events.iter().any(|e| e.id == key) && t.request.office.id == office.id {
+        return Ok(t);
+    }
+    // Only what the pool shows can be taken: released, same UF, another office.
+    let r = &t.request;
+    if r.status != Status::Released || r.office.uf != office.uf || r.office.id == office.id {
+        return Err(NOT_FOUND);
+    }
+    let now = app.clock.now();
+    let service = office.service(r.service_id.as_str());
+    // The new office's own start window, scheduled first as at opening.
+    let start_by = service
+        .and_then(|s| s.start_window_minutes)
+        .and_then(|m| BusinessCalendar::for_office(&office).add_minutes(now, i64::from(m)));
+    if let Some(d) = &start_by {
+        app.timers
+            .schedule(&Timer::start_window(r.id, d.at, &office.timezone))
+            .await?;
+    }
+    let from = r.office.name.clone();
+    let status = r.status.apply(Action::Take)?;
+    let compose = |number| {
+        let mut n = r.clone();
+        n.status = status;
+        n.number = number;
+        n.office = OfficeSnapshot::from(&office);
+        n.version = r.version + 1;
+        n.updated_at = now;
+        n.awaiting_office = true;
+        n.assignee = None;
+        n.checklist.clear();
+        n.decided_at = None;
+        n.start_by = start_by.clone();
+        n.unread_replies += 1;
+        let secret = TicketSecret::generate();
+        n.add_secret_hash(secret.hash());
+        let link = open_request::ticket_url(app, r.id, &secret.encode());
+        let letter = emails::ticket_update(
+            &n,
+            &link,
+            format!("Sua solicitação está agora com {}", office.name),
+            &format!("{} assumiu sua solicitação", office.name),
+            &[format!(
+                "Ela foi liberada por {from} e agora é a solicitação nº {number} de {}, {}/{}.",
+                office.name,
+                office.city,
+                office.uf.code()
+            )],
+            &[],
+        );
+        let event = Event {
+            id: key,
+            seq: n.version,
+            at: now,
+            kind: EventKind::StatusChanged,
+            author: Author::Staff {
+                name: staff.name.clone(),
+            },
+            text: format!(
+                "Solicitação assumida por {} (nº {number}); antes com {from}.",
+                office.name
+            ),
+            status: Some(status),
+            attachments: vec![],
+        };
+        let mail = OutboxMail::new(n.citizen.email.clone(), letter, Some(r.id), now);
+        Change {
+            request: n,
+            expected_version: r.version,
+            event,
+            mails: vec![mail],
+        }
+    };
+    if !app.store.take_request(&office.id, &compose).await? {
+        return Err(AppError::Refused(
+            "outro cartório pegou esta solicitação primeiro",
+        ));
+    }
+    app.store.get_ticket(rid).await?.ok_or(NOT_FOUND)
+}
