@@ -57,6 +57,36 @@ async fn schedules_are_one_time_in_the_office_zone_idempotent_and_cancellable() 
         .schedule(&timer)
         .await
         .expect("creating again is harmless");
+    // A reminder for a changed appointment replaces the earlier one under the same id.
+    let first = Timer::reminder(
+        request,
+        "2026-12-01T12:00:00Z".parse().expect("due"),
+        "America/Porto_Velho",
+        2,
+    );
+    timers.schedule(&first).await.expect("first version");
+    let later = Timer::reminder(
+        request,
+        "2026-12-02T12:00:00Z".parse().expect("due"),
+        "America/Porto_Velho",
+        3,
+    );
+    timers.schedule(&later).await.expect("replaced");
+    let r = client
+        .get_schedule()
+        .name(&later.id)
+        .group_name(&group)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        r.schedule_expression(),
+        Some("at(2026-12-02T08:00:00)"),
+        "the newer one, in Porto Velho time"
+    );
+    let input: Timer =
+        serde_json::from_str(r.target().and_then(|t| t.input()).expect("input")).expect("timer");
+    assert_eq!(input.sequence, 3);
 
     let s = client
         .get_schedule()

@@ -263,3 +263,117 @@ async fn an_expired_request_is_released_and_another_office_of_the_uf_takes_it() 
     // The citizen's old link still opens it.
     assert_eq!(status(&app, &id, &k).await, "received");
 }
+
+async fn schedule(app: &TestApp, office: &str, email: &str, day: &str) -> String {
+    let body = json!({
+        "service": "agendamento", "name": "Maria da Silva", "email": email, "document": CPF,
+        "mobile": "(11) 98765-4321", "date": "2026-12-10", "time": "10:00", "mode": "in_person",
+        "consent": true,
+    });
+    let (code, opened) = app.open_json(office, &body).await;
+    assert_eq!(code, 201, "{opened}");
+    let id = opened["id"].as_str().expect("id").to_owned();
+    let token = app
+        .staff_login(&format!("paula@{office}.example.com"))
+        .await;
+    for (path, body) in [
+        (
+            "decision",
+            json!({"decision": "approve", "attendant": "atendente-1"}),
+        ),
+        (
+            "appointment",
+            json!({"date": day, "time": "10:30", "mode": "in_person", "subject": "Escritura"}),
+        ),
+    ] {
+        let r = app
+            .client
+            .post(app.url(&format!("/staff/requests/{id}/{path}")))
+            .header("accept", "application/json")
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+    }
+    id
+}
+
+async fn reminders_to(app: &TestApp, email: &str) -> usize {
+    app.mailbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == email && m.subject.starts_with("Lembrete"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reminder_arrives_once_the_day_before_at_each_office_s_local_time() {
+    let start: Timestamp = "2026-11-23T12:00:00Z".parse().expect("instant");
+    let app = TestApp::spawn_with(|o| o.manual_clock = Some(start)).await;
+    let (sp, ro) = ("lembrete.sp@example.com", "lembrete.ro@example.com");
+    schedule(&app, SP_OFFICE, sp, "2026-12-02").await;
+    schedule(&app, RO_OFFICE, ro, "2026-12-02").await;
+    // Rescheduled: only the reminder of the new date counts.
+    let moved = "lembrete.mudou@example.com";
+    let id = schedule(&app, SP_OFFICE, moved, "2026-12-02").await;
+    let token = app
+        .staff_login("rafael@1-tabeliao-notas-sao-paulo.example.com")
+        .await;
+    let r = app
+        .client
+        .post(app.url(&format!("/staff/requests/{id}/appointment")))
+        .header("accept", "application/json")
+        .bearer_auth(&token)
+        .json(&json!({"date": "2026-12-04", "time": "15:00", "mode": "in_person", "subject": "Escritura"}))
+        .send()
+        .await
+        .expect("reschedule");
+    assert_eq!(r.status().as_u16(), 200);
+
+    // 08:59 in São Paulo the day before: nothing yet.
+    clock(&app, json!({"set": "2026-12-01T11:59:00Z"})).await;
+    assert_eq!(
+        (reminders_to(&app, sp).await, reminders_to(&app, ro).await),
+        (0, 0)
+    );
+    // 09:00 in São Paulo is 08:00 in Porto Velho: only São Paulo's.
+    clock(&app, json!({"advance_minutes": 1})).await;
+    assert_eq!(
+        (reminders_to(&app, sp).await, reminders_to(&app, ro).await),
+        (1, 0)
+    );
+    assert_eq!(
+        reminders_to(&app, moved).await,
+        0,
+        "the old date's reminder is gone"
+    );
+    // 09:00 in Porto Velho.
+    clock(&app, json!({"set": "2026-12-01T13:00:00Z"})).await;
+    assert_eq!(
+        (reminders_to(&app, sp).await, reminders_to(&app, ro).await),
+        (1, 1)
+    );
+    let mail = app
+        .mailbox()
+        .await
+        .into_iter()
+        .find(|m| m.to == ro && m.subject.starts_with("Lembrete"))
+        .expect("reminder");
+    assert!(
+        mail.text
+            .contains("02/12/2026 às 10:30 (horário de America/Porto_Velho)"),
+        "{}",
+        mail.text
+    );
+    // The moved appointment is reminded the day before its new date, once.
+    clock(&app, json!({"set": "2026-12-03T12:00:00Z"})).await;
+    clock(&app, json!({"advance_minutes": 600})).await;
+    assert_eq!(reminders_to(&app, moved).await, 1);
+    assert_eq!(
+        (reminders_to(&app, sp).await, reminders_to(&app, ro).await),
+        (1, 1),
+        "once each"
+    );
+}

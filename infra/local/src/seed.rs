@@ -252,6 +252,7 @@ pub fn demo_offices() -> Vec<Office> {
             holidays: vec![],
             slot_minutes: 30,
             slot_capacity: 1,
+            reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
             version: 0,
         })
         .collect()

@@ -345,6 +345,8 @@ pub trait Blobs: Send + Sync {
 pub enum TimerKind {
     /// The office did not start within the service's start window (SPEC C12).
     StartWindow,
+    /// The day before an appointment (SPEC C9).
+    Reminder,
 }
 
 /// A one-time timer. The id is derived from what it is for, so scheduling it
@@ -357,6 +359,10 @@ pub struct Timer {
     pub due: Timestamp,
     /// The office's IANA zone: schedules are written in local time.
     pub timezone: String,
+    /// The appointment's version a reminder is for: a changed appointment's
+    /// old reminder finds a newer one and does nothing.
+    #[serde(default)]
+    pub sequence: u32,
 }
 
 impl Timer {
@@ -367,6 +373,18 @@ impl Timer {
             request,
             due,
             timezone: timezone.to_owned(),
+            sequence: 0,
+        }
+    }
+
+    pub fn reminder(request: RequestId, due: Timestamp, timezone: &str, sequence: u32) -> Self {
+        Self {
+            id: format!("remind-{request}"),
+            kind: TimerKind::Reminder,
+            request,
+            due,
+            timezone: timezone.to_owned(),
+            sequence,
         }
     }
 }

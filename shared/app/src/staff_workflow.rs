@@ -353,7 +353,7 @@ pub async fn schedule(
         return Err(invalid("date", "escolha uma data e um horário futuros"));
     }
     let rid = first.request.id;
-    ticket::change(
+    let scheduled = ticket::change(
         app,
         rid,
         key,
@@ -447,7 +447,36 @@ pub async fn schedule(
             })
         },
     )
-    .await
+    .await?;
+    remind_the_day_before(app, &office, &scheduled).await;
+    Ok(scheduled)
+}
+
+/// The reminder for this version of the appointment, at the office's reminder
+/// time the day before; none if that moment has passed. The same id replaces
+/// the reminder of an earlier version.
+async fn remind_the_day_before(app: &App, office: &Office, t: &Ticket) {
+    let Some(a) = &t.request.appointment else {
+        return;
+    };
+    let due = a
+        .date
+        .yesterday()
+        .ok()
+        .and_then(|d| {
+            d.to_datetime(office.reminder_time)
+                .to_zoned(office.time_zone())
+                .ok()
+        })
+        .map(|z| z.timestamp());
+    let Some(due) = due.filter(|d| *d > app.clock.now()) else {
+        return;
+    };
+    let timer = Timer::reminder(t.request.id, due, &office.timezone, a.sequence);
+    if let Err(e) = app.timers.schedule(&timer).await {
+        // The appointment stands; only its reminder is missing, and the log says so.
+        tracing::error!(error = %e, timer = %timer.id, "could not schedule a reminder");
+    }
 }
 
 /// Concludes with a note and a PDF (only a PDF, checked by content); the

@@ -20,6 +20,104 @@ pub enum Fired {
 pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
     match timer.kind {
         TimerKind::StartWindow => expire(app, timer).await,
+        TimerKind::Reminder => remind(app, timer).await,
+    }
+}
+
+/// One key per timer and appointment version: a repeated delivery finds its entry.
+fn key_of(timer: &Timer) -> Ulid {
+    let salt = u128::from(timer.sequence) << 64;
+    Ulid::from_parts(
+        timer.due.as_millisecond().max(0) as u64,
+        (u128::from(timer.request.0) ^ salt) & ((1 << 80) - 1),
+    )
+}
+
+/// The day before the appointment, once, if it is still the same appointment.
+async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
+    let Some(current) = app.store.get_ticket(timer.request).await? else {
+        return Ok(Fired::Ignored);
+    };
+    let applies = |r: &balcao_core::Request| {
+        r.status == Status::Scheduled
+            && r.appointment
+                .as_ref()
+                .is_some_and(|a| a.sequence == timer.sequence)
+    };
+    let key = key_of(timer);
+    if !applies(&current.request)
+        || app.clock.now() < timer.due
+        || ticket::done_before(&current, key)
+    {
+        return Ok(Fired::Ignored);
+    }
+    let result = ticket::change(
+        app,
+        timer.request,
+        key,
+        Some(current),
+        |_| Ok(()),
+        |t, now| {
+            let r = &t.request;
+            let Some(a) = r.appointment.as_ref().filter(|_| applies(r)) else {
+                return Err(AppError::Refused("o agendamento mudou"));
+            };
+            let mut n = r.clone();
+            n.version = r.version + 1;
+            n.updated_at = now;
+            let secret = TicketSecret::generate();
+            n.add_secret_hash(secret.hash());
+            let link = open_request::ticket_url(app, r.id, &secret.encode());
+            let when = format!(
+                "{} às {} (horário de {})",
+                a.date.strftime("%d/%m/%Y"),
+                a.time.strftime("%H:%M"),
+                r.office.timezone
+            );
+            let place = match &a.meeting {
+                Some(m) => m.label(),
+                None => format!(
+                    "Presencial: {}, {}/{}",
+                    r.office.address,
+                    r.office.city,
+                    r.office.uf.code()
+                ),
+            };
+            let letter = emails::ticket_update(
+                &n,
+                &link,
+                format!(
+                    "Lembrete: seu atendimento é amanhã – solicitação nº {}",
+                    r.number
+                ),
+                "Seu atendimento é amanhã",
+                &[when.clone(), place],
+                &[],
+            );
+            let event = Event {
+                id: key,
+                seq: n.version,
+                at: now,
+                kind: EventKind::Appointment,
+                author: Author::System,
+                text: format!("Lembrete do atendimento de {when} enviado ao cidadão."),
+                status: None,
+                attachments: vec![],
+            };
+            let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
+            Ok(Change {
+                request: n,
+                expected_version: r.version,
+                event,
+                mails: vec![mail],
+            })
+        },
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(Fired::Acted),
+        Err(AppError::Refused(_) | AppError::NotAllowed(_)) => Ok(Fired::Ignored),
+        Err(e) => Err(e),
     }
 }
 
@@ -34,10 +132,7 @@ async fn expire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
         return Ok(Fired::Ignored);
     }
     // One key per timer: a duplicate delivery finds its own entry in the history.
-    let key = Ulid::from_parts(
-        timer.due.as_millisecond().max(0) as u64,
-        u128::from(timer.request.0) & ((1 << 80) - 1),
-    );
+    let key = key_of(timer);
     let result = ticket::change(app, timer.request, key, Some(current), |_| Ok(()), |t, now| {
         let r = &t.request;
         if !applies(r) {

@@ -87,21 +87,33 @@ impl Timers for SchedulerTimers {
             .create_schedule()
             .name(&timer.id)
             .group_name(&self.config.group)
-            .schedule_expression(at)
-            .schedule_expression_timezone(zone)
-            .flexible_time_window(window)
+            .schedule_expression(&at)
+            .schedule_expression_timezone(&zone)
+            .flexible_time_window(window.clone())
             .action_after_completion(ActionAfterCompletion::Delete)
-            .target(target)
+            .target(target.clone())
             .send()
             .await;
         match created {
             Ok(_) => Ok(()),
-            // Already scheduled: the id says what it is for, so it is the same timer.
+            // Already there (a retry, or a changed appointment's reminder): set it to this timer.
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conflict_exception()) =>
             {
-                Ok(())
+                self.client
+                    .update_schedule()
+                    .name(&timer.id)
+                    .group_name(&self.config.group)
+                    .schedule_expression(at)
+                    .schedule_expression_timezone(zone)
+                    .flexible_time_window(window)
+                    .action_after_completion(ActionAfterCompletion::Delete)
+                    .target(target)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(unavailable)
             }
             Err(e) => Err(unavailable(e)),
         }

@@ -481,6 +481,9 @@ pub struct Office {
     /// Appointments one slot can take at once.
     #[serde(default = "default_slot_capacity")]
     pub slot_capacity: u32,
+    /// Local time of the reminder sent the day before an appointment.
+    #[serde(default = "default_reminder_time")]
+    pub reminder_time: jiff::civil::Time,
     /// Grows with each change of the configuration; a change is written only
     /// over the version it was made from.
     #[serde(default)]
@@ -500,6 +503,10 @@ fn default_slot_minutes() -> u32 {
 
 fn default_slot_capacity() -> u32 {
     1
+}
+
+fn default_reminder_time() -> jiff::civil::Time {
+    jiff::civil::Time::constant(9, 0, 0, 0)
 }
 
 fn default_max_attachment_bytes() -> u64 {
@@ -613,6 +620,7 @@ pub(crate) fn test_office() -> Office {
         holidays: vec![],
         slot_minutes: 30,
         slot_capacity: 1,
+        reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
         version: 0,
     }
 }

@@ -18,6 +18,9 @@ pub struct OfficeSettings {
     pub holidays: Vec<Closure>,
     pub slot_minutes: u32,
     pub slot_capacity: u32,
+    /// Local time of the reminder the day before an appointment.
+    #[serde(default = "nine")]
+    pub reminder_time: jiff::civil::Time,
     pub notifications: Notifications,
     pub max_attachment_bytes: u64,
 }
@@ -36,6 +39,7 @@ impl OfficeSettings {
             holidays: o.holidays.clone(),
             slot_minutes: o.slot_minutes,
             slot_capacity: o.slot_capacity,
+            reminder_time: o.reminder_time,
             notifications: o.notifications,
             max_attachment_bytes: o.max_attachment_bytes,
         }
@@ -146,12 +150,17 @@ impl OfficeSettings {
             holidays: self.holidays,
             slot_minutes: self.slot_minutes,
             slot_capacity: self.slot_capacity,
+            reminder_time: self.reminder_time,
             notifications: self.notifications,
             max_attachment_bytes: self.max_attachment_bytes,
             version: o.version + 1,
             ..o.clone()
         }
     }
+}
+
+fn nine() -> jiff::civil::Time {
+    jiff::civil::Time::constant(9, 0, 0, 0)
 }
 
 fn unique<T: Ord>(items: impl Iterator<Item = T>) -> bool {

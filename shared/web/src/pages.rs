@@ -347,6 +347,7 @@ pub struct OfficeSettingsPage {
     pub slot_minutes: u32,
     pub slot_capacity: u32,
     pub max_attachment_kb: u64,
+    pub reminder_time: String,
     pub holidays: String,
     pub hours: String,
     pub hours_hint: String,

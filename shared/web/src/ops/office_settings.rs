@@ -116,6 +116,12 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
             s.slot_minutes = number(f, "slot_minutes")?;
             s.slot_capacity = number(f, "slot_capacity")?;
             s.max_attachment_bytes = number::<u64>(f, "max_attachment_kb")?.saturating_mul(1024);
+            if let Some(t) = f.get("reminder_time").filter(|t| !t.trim().is_empty()) {
+                s.reminder_time = t
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid("reminder_time", "horário no formato HH:MM".into()))?;
+            }
         }
         "holidays" => {
             let mut out = Vec::new();
@@ -231,6 +237,7 @@ fn page(s: &OfficeSettings, manager: bool) -> OfficeSettingsPage {
         slot_minutes: s.slot_minutes,
         slot_capacity: s.slot_capacity,
         max_attachment_kb: s.max_attachment_bytes / 1024,
+        reminder_time: s.reminder_time.strftime("%H:%M").to_string(),
         holidays: s
             .holidays
             .iter()
