@@ -62,9 +62,48 @@ async fn friday_at_16_55_expires_on_monday_at_08_10_once() {
         "{page}"
     );
 
-    // Monday 08:09: still waiting. 08:10: expired, and the citizen is told once.
+    // The queue counts down.
+    let staff = app
+        .staff_login("paula@1-tabeliao-notas-sao-paulo.example.com")
+        .await;
+    let queue = async |app: &TestApp| {
+        let staff = staff.clone();
+        {
+            let r = app
+                .client
+                .get(app.url("/staff/requests"))
+                .header("accept", "application/json")
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .expect("queue");
+            r.json::<Value>().await.expect("json")["items"][0].clone()
+        }
+    };
+    let line = queue(&app).await;
+    assert_eq!(line["start_by"], "30/11/2026 08:10");
+    assert_eq!(
+        line["minutes_left"],
+        3 * 24 * 60 - 8 * 60 - 45,
+        "wall-clock minutes until then"
+    );
+
+    // Monday 08:09: still waiting, and the office was warned at 08:05, once.
     clock(&app, json!({"set": "2026-11-30T11:09:00Z"})).await;
     assert_eq!(status(&app, &id, &k).await, "received");
+    let warning = app
+        .wait_for_subject(
+            "atendimento@1tabeliao-sp.example.com",
+            "Solicitação nº 1: o prazo para iniciar termina em 30/11 08:10",
+        )
+        .await;
+    assert!(
+        warning.text.contains("liberar a solicitação"),
+        "{}",
+        warning.text
+    );
+    assert_eq!(queue(&app).await["minutes_left"], 1);
+    // 08:10: expired, and the citizen is told once.
     let moved = clock(&app, json!({"advance_minutes": 1})).await;
     assert_eq!(moved["timers_fired"], 1);
     assert_eq!(status(&app, &id, &k).await, "expired");
@@ -148,8 +187,8 @@ async fn porto_velho_keeps_its_own_time_zone_and_a_decision_stops_the_clock() {
     assert!(
         pending
             .iter()
-            .all(|t| t.id != format!("expire-{decided_id}")),
-        "cancelled"
+            .all(|t| t.id != format!("expire-{decided_id}") && t.id != format!("warn-{decided_id}")),
+        "both cancelled"
     );
 
     clock(&app, json!({"advance_minutes": 15})).await;

@@ -2,11 +2,10 @@
 //! the ticket with its first event, idempotency record and confirmation email in
 //! one transaction.
 
-use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail, Timer};
+use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail};
 use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
 use crate::{App, AppError};
 use crate::{attachments, emails};
-use balcao_core::calendar::BusinessCalendar;
 use balcao_core::{
     Author, Consent, Event, EventKind, FieldRule, FormField, OfficeSnapshot, RawRequestForm,
     Request, RequestId, Status, TicketNumber, UploadRef, ValidRequestForm,
@@ -89,14 +88,13 @@ pub async fn open(
     let snapshot = OfficeSnapshot::from(&office);
     // The start window's timer goes first: if the ticket is then not written, it
     // fires for nothing and is ignored; the other way round a crash would lose it.
-    let start_by = form
+    let window = form
         .service
         .start_window_minutes
-        .and_then(|m| BusinessCalendar::for_office(&office).add_minutes(now, i64::from(m)));
-    if let Some(d) = &start_by {
-        app.timers
-            .schedule(&Timer::start_window(id, d.at, &office.timezone))
-            .await?;
+        .and_then(|m| crate::timers::start_window_timers(&office, id, m, now));
+    let start_by = window.as_ref().map(|(d, _)| d.clone());
+    for t in window.iter().flat_map(|(_, timers)| timers) {
+        app.timers.schedule(t).await?;
     }
     let office_key = office.id.as_str();
 

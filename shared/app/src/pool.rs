@@ -2,10 +2,9 @@
 //! caller's UF, and taking one. Several offices may try at once; one atomic
 //! write decides, and the winner gives it its own next number.
 
-use crate::ports::{Change, OutboxMail, Ticket, Timer};
+use crate::ports::{Change, OutboxMail, Ticket};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, emails, open_request};
-use balcao_core::calendar::BusinessCalendar;
 use balcao_core::{
     Action, Author, Event, EventKind, Office, OfficeSnapshot, Request, RequestId, StaffMember,
     Status,
@@ -50,13 +49,12 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
     let now = app.clock.now();
     let service = office.service(r.service_id.as_str());
     // The new office's own start window, scheduled first as at opening.
-    let start_by = service
+    let window = service
         .and_then(|s| s.start_window_minutes)
-        .and_then(|m| BusinessCalendar::for_office(&office).add_minutes(now, i64::from(m)));
-    if let Some(d) = &start_by {
-        app.timers
-            .schedule(&Timer::start_window(r.id, d.at, &office.timezone))
-            .await?;
+        .and_then(|m| crate::timers::start_window_timers(&office, r.id, m, now));
+    let start_by = window.as_ref().map(|(d, _)| d.clone());
+    for t in window.iter().flat_map(|(_, timers)| timers) {
+        app.timers.schedule(t).await?;
     }
     let from = r.office.name.clone();
     let status = r.status.apply(Action::Take)?;

@@ -347,6 +347,8 @@ pub enum TimerKind {
     StartWindow,
     /// The day before an appointment (SPEC C9).
     Reminder,
+    /// Before the start window ends, the office is warned (SPEC S10).
+    BreachWarning,
 }
 
 /// A one-time timer. The id is derived from what it is for, so scheduling it
@@ -370,6 +372,17 @@ impl Timer {
         Self {
             id: format!("expire-{request}"),
             kind: TimerKind::StartWindow,
+            request,
+            due,
+            timezone: timezone.to_owned(),
+            sequence: 0,
+        }
+    }
+
+    pub fn breach_warning(request: RequestId, due: Timestamp, timezone: &str) -> Self {
+        Self {
+            id: format!("warn-{request}"),
+            kind: TimerKind::BreachWarning,
             request,
             due,
             timezone: timezone.to_owned(),

@@ -269,9 +269,13 @@ pub async fn decide(
     .await?;
     // The start window stops at a decision; a timer that fires anyway is ignored.
     if decided.request.start_by.is_some() {
-        let id = Timer::start_window(rid, Timestamp::UNIX_EPOCH, "").id;
-        if let Err(e) = app.timers.cancel(&id).await {
-            tracing::warn!(error = %e, timer = %id, "could not cancel a timer that no longer applies");
+        for t in [
+            Timer::start_window(rid, Timestamp::UNIX_EPOCH, ""),
+            Timer::breach_warning(rid, Timestamp::UNIX_EPOCH, ""),
+        ] {
+            if let Err(e) = app.timers.cancel(&t.id).await {
+                tracing::warn!(error = %e, timer = %t.id, "could not cancel a timer that no longer applies");
+            }
         }
     }
     Ok(decided)

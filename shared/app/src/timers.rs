@@ -21,6 +21,81 @@ pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
     match timer.kind {
         TimerKind::StartWindow => expire(app, timer).await,
         TimerKind::Reminder => remind(app, timer).await,
+        TimerKind::BreachWarning => warn_office(app, timer).await,
+    }
+}
+
+/// The start window and its warning, from `now` in the office's business time:
+/// the warning when a third of the window is left (at least a minute).
+pub fn start_window_timers(
+    office: &balcao_core::Office,
+    request: balcao_core::RequestId,
+    minutes: u32,
+    now: jiff::Timestamp,
+) -> Option<(balcao_core::calendar::Deadline, Vec<Timer>)> {
+    let calendar = balcao_core::calendar::BusinessCalendar::for_office(office);
+    let deadline = calendar.add_minutes(now, i64::from(minutes))?;
+    let mut timers = vec![Timer::start_window(request, deadline.at, &office.timezone)];
+    let lead = (i64::from(minutes) / 3).max(1);
+    if i64::from(minutes) > lead
+        && let Some(w) = calendar.add_minutes(now, i64::from(minutes) - lead)
+    {
+        timers.push(Timer::breach_warning(request, w.at, &office.timezone));
+    }
+    Some((deadline, timers))
+}
+
+/// The office is told the start window is about to end, once, if still untouched.
+async fn warn_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
+    let Some(current) = app.store.get_ticket(timer.request).await? else {
+        return Ok(Fired::Ignored);
+    };
+    let applies = |r: &balcao_core::Request| r.status == Status::Received && r.decided_at.is_none();
+    let key = key_of(timer);
+    if !applies(&current.request)
+        || app.clock.now() < timer.due
+        || ticket::done_before(&current, key)
+    {
+        return Ok(Fired::Ignored);
+    }
+    let result = ticket::change(app, timer.request, key, Some(current), |_| Ok(()), |t, now| {
+        let r = &t.request;
+        if !applies(r) {
+            return Err(AppError::Refused("a solicitação já foi iniciada"));
+        }
+        let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let until = r
+            .start_by
+            .as_ref()
+            .map(|d| d.at.to_zoned(tz).strftime("%d/%m %H:%M").to_string())
+            .unwrap_or_default();
+        let mut n = r.clone();
+        n.version = r.version + 1;
+        n.updated_at = now;
+        let text = format!("Aviso ao cartório: o prazo para iniciar o atendimento termina em {until}.");
+        let letter = emails::office_notice(
+            &n,
+            &format!("Solicitação nº {}: o prazo para iniciar termina em {until}", r.number),
+            "Se o atendimento não for iniciado (ou decidido) até lá, o cidadão poderá liberar a solicitação para outros cartórios da UF.",
+        );
+        let event = Event {
+            id: key,
+            seq: n.version,
+            at: now,
+            kind: EventKind::Notice,
+            author: Author::System,
+            text,
+            status: None,
+            attachments: vec![],
+        };
+        let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
+        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail] })
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(Fired::Acted),
+        Err(AppError::Refused(_) | AppError::NotAllowed(_)) => Ok(Fired::Ignored),
+        Err(e) => Err(e),
     }
 }
 

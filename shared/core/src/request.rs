@@ -235,6 +235,8 @@ pub enum EventKind {
     Appointment,
     /// The citizen rated the service, or staff moderated the comment.
     Rating,
+    /// The office was warned that a window is about to end (SPEC S10).
+    Notice,
 }
 
 /// One entry of the append-only history.

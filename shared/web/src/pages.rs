@@ -238,6 +238,10 @@ pub struct QueueLine {
     pub citizen: String,
     /// The citizen wrote last and the office has not answered.
     pub unread: bool,
+    /// While the office has not started: the deadline, local time.
+    pub start_by: Option<String>,
+    /// Minutes until that deadline; negative when it has passed.
+    pub minutes_left: Option<i64>,
 }
 
 impl serde::Serialize for QueueLine {
@@ -246,6 +250,7 @@ impl serde::Serialize for QueueLine {
             "id": self.id, "number": self.number, "status": self.status, "status_label": self.status_label,
             "service": self.service, "sector": self.sector, "priority": self.priority,
             "created_at": self.created_at, "citizen": self.citizen, "unread": self.unread,
+            "start_by": self.start_by, "minutes_left": self.minutes_left,
         })
         .serialize(s)
     }

@@ -51,8 +51,15 @@ fn filter(req: &Request) -> Result<QueueFilter, AppError> {
     })
 }
 
-fn line(r: &Ticketed) -> QueueLine {
+fn line(r: &Ticketed, now: jiff::Timestamp) -> QueueLine {
+    // The countdown runs until staff decide (seed 004).
+    let pending = r
+        .start_by
+        .as_ref()
+        .filter(|_| r.status == Status::Received && r.decided_at.is_none());
     QueueLine {
+        start_by: pending.map(|d| local_time(d.at, &r.office.timezone)),
+        minutes_left: pending.map(|d| now.duration_until(d.at).as_mins()),
         id: r.id.to_string(),
         number: r.number.0,
         status: r.status.key(),
@@ -74,7 +81,7 @@ pub async fn queue(app: &App, req: Request) -> Response {
         let items: Vec<QueueLine> = staff_requests::queue(app, &me, &filter)
             .await?
             .iter()
-            .map(line)
+            .map(|r| line(r, app.clock.now()))
             .collect();
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &List { items }),
