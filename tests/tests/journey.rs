@@ -1,6 +1,6 @@
 //! Journeys over HTTP against the whole local runtime.
 
-use balcao_tests::{CPF, RO_OFFICE, SP_OFFICE, TestApp, contact_request, first_link};
+use balcao_tests::{CPF, RO_OFFICE, SP_OFFICE, TestApp, contact_request, days_ahead, first_link};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -177,10 +177,12 @@ async fn a_citizen_chooses_an_office_opens_a_request_and_follows_the_email_link(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_appointment_keeps_the_office_time_zone() {
     let app = TestApp::spawn().await;
+    // A date within the booking horizon whenever the test runs.
+    let day = days_ahead(45);
     let body = json!({
         "service": "agendamento", "name": "Pedro Alves", "email": "pedro@example.com",
         "document": "12.ABC.345/01DE-35", "mobile": "69 99999-1234",
-        "date": "2027-03-10", "time": "10:30", "mode": "virtual", "consent": "on",
+        "date": day, "time": "10:30", "mode": "virtual", "consent": "on",
     });
     let (status, opened) = app.open_json(RO_OFFICE, &body).await;
     assert_eq!(status, 201, "{opened}");
@@ -192,14 +194,18 @@ async fn an_appointment_keeps_the_office_time_zone() {
     let (_, ticket) = app.get_json(path).await;
     assert_eq!(
         ticket["appointment"],
-        json!({"date": "2027-03-10", "time": "10:30", "mode": "virtual", "timezone": "America/Porto_Velho"})
+        json!({"date": day, "time": "10:30", "mode": "virtual", "timezone": "America/Porto_Velho"})
     );
     assert_eq!(
         ticket["citizen"]["document"], "12.ABC.345/01DE-35",
         "a company's CNPJ is not personal data"
     );
     let mail = &app.wait_for_mail("pedro@example.com").await[0];
-    assert!(mail.text.contains("10/03/2027 às 10:30"));
+    let shown: jiff::civil::Date = day.parse().expect("date");
+    assert!(
+        mail.text
+            .contains(&format!("{} às 10:30", shown.strftime("%d/%m/%Y")))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,7 +214,7 @@ async fn each_field_reports_its_own_error_and_nothing_is_stored() {
     let appointment = || {
         json!({
             "service": "agendamento", "name": "Ana Lima", "email": "ana@example.com", "document": CPF,
-            "mobile": "(11) 98765-4321", "date": "2027-01-15", "time": "09:00", "mode": "in_person", "consent": true,
+            "mobile": "(11) 98765-4321", "date": days_ahead(40), "time": "09:00", "mode": "in_person", "consent": true,
         })
     };
     let cases: Vec<(&str, Value, &str)> = vec![
