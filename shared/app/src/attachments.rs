@@ -216,6 +216,16 @@ pub fn listing(files: &[Attachment]) -> Option<String> {
     })
 }
 
+/// A message's text followed by the list of its files, for an email body.
+pub fn with_listing(text: &str, files: &[Attachment]) -> String {
+    [Some(text.to_owned()), listing(files)]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 fn refusal_text(name: &FileName, e: &AttachmentError) -> String {
     format!("{name}: {e}")
 }

@@ -134,12 +134,7 @@ pub async fn act(
             attachments: files.clone(),
         };
         let mails = if notify {
-            let body = [Some(event.text.clone()), attachments::listing(&files)]
-                .into_iter()
-                .flatten()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n\n");
+            let body = attachments::with_listing(&event.text, &files);
             let letter = emails::office_notice(&next, &what.notice_subject(&next), &body);
             vec![OutboxMail::new(
                 r.office.email.clone(),

@@ -151,10 +151,7 @@ pub async fn open(
                 .as_ref()
                 .map(|m| m.as_str())
                 .unwrap_or("(sem mensagem)");
-            let body = match attachments::listing(&files) {
-                Some(list) => format!("{body}\n\n{list}"),
-                None => body.to_owned(),
-            };
+            let body = attachments::with_listing(body, &files);
             let notice = emails::office_notice(&request, &headline, &body);
             mails.push(OutboxMail::new(office.email.clone(), notice, Some(id), now));
         }

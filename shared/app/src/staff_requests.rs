@@ -64,7 +64,7 @@ pub async fn queue(
 }
 
 /// Another office's request answers exactly like one that does not exist.
-fn own(staff: &StaffMember, t: &Ticket) -> Result<(), AppError> {
+pub(crate) fn own(staff: &StaffMember, t: &Ticket) -> Result<(), AppError> {
     if t.request.office.id == staff.office {
         Ok(())
     } else {
@@ -133,12 +133,7 @@ pub async fn reply(
         attachments::receive(app, &office, files).await?
     };
     let text = text.map(|t| t.as_str().to_owned()).unwrap_or_default();
-    let body = [Some(text.clone()), attachments::listing(&files)]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let body = attachments::with_listing(&text, &files);
     ticket::change(
         app,
         id,

@@ -7,7 +7,7 @@
 use crate::emails;
 use crate::ports::{Change, MailAttachment, OutboxMail, Ticket, Timer};
 use crate::secrets::TicketSecret;
-use crate::staff_requests::view;
+use crate::staff_requests::{own, view};
 use crate::{App, AppError, attachments, open_request, ticket};
 use balcao_core::ics::Invite;
 use balcao_core::{
@@ -578,13 +578,4 @@ fn record_lines(t: &Ticket, last: &Event) -> Vec<String> {
             line
         })
         .collect()
-}
-
-/// Another office's request answers exactly like one that does not exist.
-fn own(staff: &StaffMember, t: &Ticket) -> Result<(), AppError> {
-    if t.request.office.id == staff.office {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("solicitação"))
-    }
 }

@@ -172,6 +172,14 @@ fn mail_item(m: &OutboxMail) -> Result<Item, StoreError> {
     Ok(mail)
 }
 
+/// After a conflict with a concurrent transaction: wait a little, longer each
+/// attempt, with jitter from the request's id so racers spread out.
+async fn back_off(attempt: usize, id: RequestId) {
+    let jitter = u64::from(id.0.random() as u8);
+    let wait = 5 * (attempt as u64 + 1) + jitter % 20;
+    tokio::time::sleep(Duration::from_millis(wait)).await;
+}
+
 fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
 }
@@ -636,10 +644,7 @@ impl Store for DynamoStore {
                     if failed(0) {
                         expected = self.read_counter(office).await?;
                     } else {
-                        // Conflict with a concurrent transaction: back off a little, with jitter.
-                        let jitter = u64::from(new.request.id.0.random() as u8);
-                        let wait = 5 * (attempt as u64 + 1) + jitter % 20;
-                        tokio::time::sleep(Duration::from_millis(wait)).await;
+                        back_off(attempt, new.request.id).await;
                     }
                 }
             }
@@ -881,11 +886,7 @@ impl Store for DynamoStore {
                     if failed(0) {
                         expected = self.read_counter(office).await?;
                     } else {
-                        let jitter = u64::from(change.request.id.0.random() as u8);
-                        tokio::time::sleep(Duration::from_millis(
-                            5 * (attempt as u64 + 1) + jitter % 20,
-                        ))
-                        .await;
+                        back_off(attempt, change.request.id).await;
                     }
                 }
             }

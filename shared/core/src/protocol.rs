@@ -196,7 +196,8 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-fn parse_date(s: &str) -> Option<Date> {
+/// A date as people type it here: `DD/MM/AAAA`, or ISO `AAAA-MM-DD`.
+pub fn parse_date(s: &str) -> Option<Date> {
     if let Ok(d) = s.parse::<Date>() {
         return Some(d);
     }

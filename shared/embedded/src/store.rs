@@ -124,6 +124,20 @@ impl SqliteStore {
     }
 
     /// Runs `f` on the connection on a blocking thread.
+    /// The office's last ticket number (its counter).
+    async fn last_number(&self, office: &OfficeId) -> Result<i64, StoreError> {
+        let oid = office.clone();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT next_number FROM offices WHERE id = ?1",
+                [oid.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(unavailable)
+        })
+        .await
+    }
+
     pub(crate) async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -239,17 +253,7 @@ impl Store for SqliteStore {
         // Optimistic like the DynamoDB adapter: read the counter, compose, then
         // write only if the counter has not moved.
         for _ in 0..50 {
-            let oid = office.clone();
-            let current: i64 = self
-                .with(move |c| {
-                    c.query_row(
-                        "SELECT next_number FROM offices WHERE id = ?1",
-                        [oid.as_str()],
-                        |r| r.get(0),
-                    )
-                    .map_err(unavailable)
-                })
-                .await?;
+            let current = self.last_number(office).await?;
             let number = TicketNumber(u64::try_from(current).unwrap_or(0) + 1);
             let new = compose(number);
             let oid = office.clone();
@@ -549,17 +553,7 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         // Optimistic like opening: read the counter, compose, write if it has not moved.
         for _ in 0..50 {
-            let oid = office.clone();
-            let current: i64 = self
-                .with(move |c| {
-                    c.query_row(
-                        "SELECT next_number FROM offices WHERE id = ?1",
-                        [oid.as_str()],
-                        |r| r.get(0),
-                    )
-                    .map_err(unavailable)
-                })
-                .await?;
+            let current = self.last_number(office).await?;
             let change = compose(TicketNumber(u64::try_from(current).unwrap_or(0) + 1));
             let oid = office.clone();
             let outcome = self

@@ -179,7 +179,7 @@ pub fn failure(format: Format, f: Failure) -> Response {
             &e.to_string(),
             None,
         ),
-        Failure::App(e @ AppError::NotAllowed(_)) => error(
+        Failure::App(e @ (AppError::NotAllowed(_) | AppError::Refused(_))) => error(
             format,
             StatusCode::CONFLICT,
             "not_allowed",
@@ -190,13 +190,6 @@ pub fn failure(format: Format, f: Failure) -> Response {
             format,
             StatusCode::FORBIDDEN,
             "forbidden",
-            &e.to_string(),
-            None,
-        ),
-        Failure::App(e @ AppError::Refused(_)) => error(
-            format,
-            StatusCode::CONFLICT,
-            "not_allowed",
             &e.to_string(),
             None,
         ),
@@ -214,18 +207,8 @@ pub fn failure(format: Format, f: Failure) -> Response {
             "Muitos pedidos ao mesmo tempo; tente de novo em instantes.",
             None,
         ),
-        Failure::App(AppError::Store(e)) => {
-            tracing::error!(error = %e, "store failure");
-            error(
-                format,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Serviço temporariamente indisponível; nada foi gravado. Tente de novo.",
-                None,
-            )
-        }
-        Failure::App(AppError::Timers(e)) => {
-            tracing::error!(error = %e, "timer failure");
+        Failure::App(e @ (AppError::Store(_) | AppError::Timers(_))) => {
+            tracing::error!(error = %e, "store or timer failure");
             error(
                 format,
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -9,11 +9,12 @@ use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
 use crate::staff::staff;
 use balcao_app::{App, AppError, office_settings};
 use balcao_core::office::weekday_label;
+use balcao_core::protocol::parse_date;
 use balcao_core::{
     Attendant, Closure, Email, OfficeSettings, OpeningHours, Role, Sector, ServiceId,
 };
 use http::StatusCode;
-use jiff::civil::{Date, Time, Weekday};
+use jiff::civil::{Time, Weekday};
 use lambda_http::Request;
 
 pub async fn show(app: &App, req: Request) -> Response {
@@ -217,15 +218,6 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
         _ => return Err(invalid("section", "seção desconhecida".into())),
     }
     Ok(s)
-}
-
-fn parse_date(s: &str) -> Option<Date> {
-    if let Ok(d) = s.parse::<Date>() {
-        return Some(d);
-    }
-    let mut p = s.split('/');
-    let (d, m, y) = (p.next()?, p.next()?, p.next()?);
-    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
 }
 
 fn page(s: &OfficeSettings, manager: bool) -> OfficeSettingsPage {
