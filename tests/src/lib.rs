@@ -153,6 +153,21 @@ impl TestApp {
             .to_owned()
     }
 
+    /// POSTs a JSON body (as staff with `bearer`); answers status and JSON.
+    pub async fn post_json(&self, path: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut r = self
+            .client
+            .post(self.url(path))
+            .header("accept", "application/json")
+            .json(body);
+        if let Some(t) = bearer {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Signs a seeded staff member in with `/_dev/login`; answers the bearer token.
     pub async fn staff_login(&self, email: &str) -> String {
         let r = self

@@ -19,17 +19,7 @@ fn file_id(attachment: &str) -> &str {
 }
 
 async fn post_json(app: &TestApp, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
-    let mut r = app
-        .client
-        .post(app.url(path))
-        .header("accept", "application/json")
-        .json(&body);
-    if let Some(t) = bearer {
-        r = r.bearer_auth(t);
-    }
-    let r = r.send().await.expect("post");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    app.post_json(path, bearer, &body).await
 }
 
 /// Where a history entry's files can be downloaded, by name.

@@ -26,17 +26,7 @@ async fn staff_get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
 }
 
 async fn staff_post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url(path))
-        .header("accept", "application/json")
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    app.post_json(path, Some(token), &body).await
 }
 
 async fn open(app: &TestApp, office: &str, email: &str, priority: bool) -> (String, String) {

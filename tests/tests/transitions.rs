@@ -17,18 +17,13 @@ struct Desk {
 
 impl Desk {
     async fn post(&self, id: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .app
-            .client
-            .post(self.app.url(&format!("/staff/requests/{id}/{path}")))
-            .header("accept", "application/json")
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
+        self.app
+            .post_json(
+                &format!("/staff/requests/{id}/{path}"),
+                Some(&self.token),
+                &body,
+            )
             .await
-            .expect("post");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     async fn must(&self, id: &str, path: &str, body: Value) {

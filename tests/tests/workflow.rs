@@ -16,18 +16,13 @@ struct Desk<'a> {
 
 impl Desk<'_> {
     async fn post(&self, id: &str, action: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .app
-            .client
-            .post(self.app.url(&format!("/staff/requests/{id}/{action}")))
-            .header("accept", "application/json")
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
+        self.app
+            .post_json(
+                &format!("/staff/requests/{id}/{action}"),
+                Some(&self.token),
+                &body,
+            )
             .await
-            .expect("post");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     async fn ok(&self, id: &str, action: &str, body: Value) -> Value {
