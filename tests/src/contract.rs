@@ -2,7 +2,7 @@
 //! Local (see `tests/store_contract.rs`).
 
 use balcao_app::ports::{
-    IdempotencyRecord, MailAttachment, MailId, NewTicket, Opened, OutboxMail, Store,
+    IdempotencyRecord, MailAttachment, MailId, NewTicket, Opened, OutboxMail, SlotClaim, Store,
 };
 use balcao_core::{
     Attachment, Author, Citizen, Consent, Email, Event, EventKind, FileName, FileType, Office,
@@ -28,6 +28,16 @@ pub fn draft(
     office: &Office,
     at: Timestamp,
     key_hash: Option<&str>,
+) -> impl Fn(TicketNumber) -> NewTicket + Send + Sync {
+    booked(office, at, key_hash, None)
+}
+
+/// A draft that books `slot` (SPEC C4).
+pub fn booked(
+    office: &Office,
+    at: Timestamp,
+    key_hash: Option<&str>,
+    slot: Option<SlotClaim>,
 ) -> impl Fn(TicketNumber) -> NewTicket + Send + Sync {
     let id = RequestId(Ulid::generate());
     let event_id = Ulid::generate();
@@ -68,6 +78,8 @@ pub fn draft(
                 decided_at: None,
                 rating: None,
                 start_by: None,
+                slot: slot.map(|c| c.key),
+                reply_by: None,
             },
             event: Event {
                 id: event_id,
@@ -108,6 +120,7 @@ pub fn draft(
                 fingerprint: "fp".into(),
                 expires_at: at + SignedDuration::from_hours(24),
             }),
+            slot,
         }
     }
 }
@@ -165,7 +178,7 @@ pub async fn numbers_are_sequential_per_office_and_tickets_read_back(store: Shar
                 numbers.push(r.number.0);
                 last = Some(*r);
             }
-            Opened::Replayed(_) => panic!("no key, no replay"),
+            Opened::Replayed(_) | Opened::SlotFull => panic!("no key, no slot"),
         }
     }
     assert_eq!(numbers, vec![1, 2, 3]);
@@ -217,7 +230,9 @@ pub async fn a_reused_key_replays_the_first_ticket(store: Shared) {
             assert_eq!(record.request_id, created.id);
             assert_eq!(record.number, created.number);
         }
-        Opened::Created(_) => panic!("a reused key must not open a second ticket"),
+        Opened::Created(_) | Opened::SlotFull => {
+            panic!("a reused key must not open a second ticket")
+        }
     }
     let due = store
         .due_mail(now() + SignedDuration::from_hours(1), 100)
@@ -243,7 +258,7 @@ pub async fn concurrent_opens_get_distinct_numbers(store: Shared) {
                 let compose = draft(&o, now(), None);
                 match store.open_request(&o.id, &compose).await.expect("open") {
                     Opened::Created(r) => r.number.0,
-                    Opened::Replayed(_) => panic!("no key, no replay"),
+                    Opened::Replayed(_) | Opened::SlotFull => panic!("no key, no slot"),
                 }
             })
         })
@@ -268,6 +283,7 @@ pub async fn concurrent_opens_with_one_key_open_one_ticket(store: Shared) {
                 match store.open_request(&o.id, &compose).await.expect("open") {
                     Opened::Created(r) => (true, r.id),
                     Opened::Replayed(rec) => (false, rec.request_id),
+                    Opened::SlotFull => panic!("no slot"),
                 }
             })
         })
@@ -457,7 +473,7 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
                     file_type: FileType::Pdf,
                 }],
             },
-            mails: vec![mail],
+            mails: vec![mail], give_back: None 
         }
     };
     assert!(
@@ -737,5 +753,165 @@ pub async fn office_changes_are_conditional_on_the_version(store: Shared) {
     assert!(
         !store.replace_office(&unknown, 0).await.expect("replace"),
         "no office is created"
+    );
+}
+
+fn slot(key: &str, capacity: u32) -> SlotClaim {
+    SlotClaim {
+        key: balcao_core::SlotKey::parse(key).expect("slot"),
+        capacity,
+    }
+}
+
+async fn taken(store: &Shared, o: &Office, from: &str, to: &str) -> Vec<(String, u32)> {
+    let mut v: Vec<(String, u32)> = store
+        .taken_slots(&o.id, from.parse().expect("date"), to.parse().expect("date"))
+        .await
+        .expect("taken")
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect();
+    v.sort();
+    v
+}
+
+pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
+    use balcao_app::ports::Change;
+    let (o, other) = (demo(0), demo(1));
+    store.put_office(&o).await.expect("put");
+    store.put_office(&other).await.expect("put");
+    let nine = slot("2026-11-24T09:00", 2);
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let Opened::Created(r) = store
+            .open_request(&o.id, &booked(&o, now(), None, Some(nine)))
+            .await
+            .expect("open")
+        else {
+            panic!("room left")
+        };
+        held.push(*r);
+    }
+    let full = booked(&o, now(), Some("late-key"), Some(nine));
+    assert!(matches!(
+        store.open_request(&o.id, &full).await.expect("open"),
+        Opened::SlotFull
+    ));
+    // Nothing of the refused one was written: no ticket, no mail, no number, no key.
+    let refused = full(TicketNumber(3)).request.id;
+    assert!(store.get_ticket(refused).await.expect("get").is_none());
+    let due = store
+        .due_mail(now() + SignedDuration::from_hours(1), 100)
+        .await
+        .expect("due");
+    assert_eq!(due.len(), 2);
+    // Other slots, days and offices count on their own.
+    for (office, key) in [(&o, "2026-11-24T09:30"), (&o, "2026-11-25T09:00"), (&other, "2026-11-24T09:00")] {
+        assert!(matches!(
+            store
+                .open_request(&office.id, &booked(office, now(), None, Some(slot(key, 2))))
+                .await
+                .expect("open"),
+            Opened::Created(_)
+        ));
+    }
+    let Opened::Created(third) = store
+        .open_request(&o.id, &draft(&o, now(), None))
+        .await
+        .expect("open")
+    else {
+        panic!("created")
+    };
+    assert_eq!(third.number, TicketNumber(5), "the refused booking took no number");
+    assert_eq!(
+        taken(&store, &o, "2026-11-24", "2026-11-24").await,
+        [("2026-11-24T09:00".into(), 2), ("2026-11-24T09:30".into(), 1)]
+    );
+    assert_eq!(
+        taken(&store, &o, "2026-11-24", "2026-11-25").await.len(),
+        3
+    );
+    assert!(taken(&store, &o, "2026-11-26", "2026-12-31").await.is_empty());
+
+    // Cancelling gives one place back in the same write; a stale change gives nothing.
+    let r = &held[0];
+    let cancel = |expected: u64| {
+        let mut next = r.clone();
+        next.status = Status::Cancelled;
+        next.version = expected + 1;
+        next.slot = None;
+        Change {
+            request: next,
+            expected_version: expected,
+            event: Event {
+                id: Ulid::generate(),
+                seq: expected + 1,
+                at: now(),
+                kind: EventKind::StatusChanged,
+                author: Author::Citizen,
+                text: "cancelada".into(),
+                status: Some(Status::Cancelled),
+                attachments: vec![],
+            },
+            mails: vec![],
+            give_back: Some(nine.key),
+        }
+    };
+    assert!(store.apply_change(&cancel(1)).await.expect("apply"));
+    assert!(!store.apply_change(&cancel(1)).await.expect("stale"));
+    assert_eq!(
+        taken(&store, &o, "2026-11-24", "2026-11-24").await,
+        [("2026-11-24T09:00".into(), 1), ("2026-11-24T09:30".into(), 1)]
+    );
+    // The place given back can be booked again, and a retry of a booking that
+    // went through replays it even though the slot is full again.
+    let retried = booked(&o, now(), Some("booking-key"), Some(nine));
+    let Opened::Created(again) = store.open_request(&o.id, &retried).await.expect("open") else {
+        panic!("a place was given back")
+    };
+    match store.open_request(&o.id, &retried).await.expect("retry") {
+        Opened::Replayed(rec) => assert_eq!(rec.request_id, again.id),
+        other => panic!("a retry replays, got {other:?}"),
+    }
+}
+
+/// Many citizens booking the last places of one slot at once (SPEC C4).
+pub async fn concurrent_bookings_never_exceed_capacity(store: Shared, attempts: usize) {
+    let o = demo(0);
+    store.put_office(&o).await.expect("put");
+    let claim = slot("2026-11-24T10:00", 3);
+    let tasks: Vec<_> = (0..attempts)
+        .map(|_| {
+            let store = store.clone();
+            let o = o.clone();
+            tokio::spawn(async move {
+                let compose = booked(&o, now(), None, Some(claim));
+                store.open_request(&o.id, &compose).await
+            })
+        })
+        .collect();
+    let (mut created, mut full, mut other) = (0, 0, Vec::new());
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(Opened::Created(_)) => created += 1,
+            Ok(Opened::SlotFull) => full += 1,
+            Ok(Opened::Replayed(_)) => other.push("replayed".to_owned()),
+            Err(e) => other.push(e.to_string()),
+        }
+    }
+    assert_eq!(created, 3, "exactly the capacity; others: {other:?}");
+    assert_eq!(full, attempts - 3, "every other one is told the slot is full: {other:?}");
+    assert_eq!(
+        taken(&store, &o, "2026-11-24", "2026-11-24").await,
+        [("2026-11-24T10:00".into(), 3)]
+    );
+    assert_eq!(
+        store
+            .due_mail(now() + SignedDuration::from_hours(1), 1000)
+            .await
+            .expect("due")
+            .len(),
+        3,
+        "one confirmation per booking"
     );
 }

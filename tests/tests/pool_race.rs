@@ -64,7 +64,7 @@ async fn race(store: Arc<dyn Store>) {
                 request: released,
                 expected_version: 1,
                 event,
-                mails: vec![]
+                mails: vec![], give_back: None 
             })
             .await
             .expect("release")

@@ -72,6 +72,16 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_slot_holds_its_capacity_and_is_given_back() {
+                contract::a_slot_holds_its_capacity_and_is_given_back(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn two_hundred_bookings_of_a_capacity_three_slot_give_three() {
+                contract::concurrent_bookings_never_exceed_capacity(store().await, 200).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::an_expired_lease_can_be_taken_over(store().await).await;
             }

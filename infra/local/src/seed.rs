@@ -251,7 +251,8 @@ pub fn demo_offices() -> Vec<Office> {
             max_attachment_bytes: balcao_core::attachment::DEFAULT_MAX_BYTES,
             holidays: vec![],
             slot_minutes: 30,
-            slot_capacity: 1,
+            slot_capacity: 2,
+            booking_lead_minutes: 120,
             reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
             version: 0,
         })

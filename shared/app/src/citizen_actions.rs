@@ -83,7 +83,7 @@ pub async fn act(
     let files = match (&what, &office) {
         (CitizenAction::Message { files, .. }, _) if files.is_empty() => vec![],
         (CitizenAction::Message { files, .. }, Some(office)) => {
-            if is_closed(current.request.status) {
+            if current.request.status.is_closed() {
                 return Err(closed(current.request.status));
             }
             attachments::receive(app, office, files).await?
@@ -93,7 +93,7 @@ pub async fn act(
     };
     let notify = match what {
         CitizenAction::Read => false,
-        CitizenAction::Message { .. } => office.is_none_or(|o| o.notifications.citizen_message),
+        CitizenAction::Message { .. } => office.as_ref().is_none_or(|o| o.notifications.citizen_message),
         CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => true,
     };
     // Secrets are not revoked, so the check above holds for the retries below.
@@ -102,7 +102,7 @@ pub async fn act(
         let r = &t.request;
         let status = match what.action() {
             None if matches!(what, CitizenAction::Read) => r.status,
-            None if is_closed(r.status) => return Err(closed(r.status)),
+            None if r.status.is_closed() => return Err(closed(r.status)),
             None if r.status == Status::AwaitingCitizen => r.status.apply(Action::CitizenReply)?,
             None => r.status,
             Some(a) => r.status.apply(a)?,
@@ -117,6 +117,14 @@ pub async fn act(
             CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => false,
         };
         next.unread_replies = 0;
+        // The reply clock starts at the oldest message the office has not answered.
+        if next.awaiting_office && r.reply_by.is_none() {
+            next.reply_by = office
+                .as_ref()
+                .and_then(|o| Some((o, o.service(r.service_id.as_str())?.response_window_hours?)))
+                .and_then(|(o, h)| crate::timers::reply_window(o, r.id, h, now))
+                .map(|(w, _)| w);
+        }
         let event = Event {
             id: key,
             seq: next.version,
@@ -149,7 +157,7 @@ pub async fn act(
             request: next,
             expected_version: r.version,
             event,
-            mails,
+            mails, give_back: None 
         })
     })
     .await
@@ -162,7 +170,3 @@ fn closed(from: Status) -> AppError {
     })
 }
 
-/// No conversation continues after these.
-fn is_closed(s: Status) -> bool {
-    s.is_terminal() || matches!(s, Status::Expired | Status::Released)
-}

@@ -283,6 +283,8 @@ mod tests {
             decided_at: None,
             rating: None,
             start_by: None,
+            slot: None,
+            reply_by: None,
         };
         let l = ticket_opened(&r, "https://x/tickets/1?k=s");
         assert!(

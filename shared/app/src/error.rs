@@ -20,6 +20,9 @@ pub enum AppError {
     /// The request is not in a state that allows this (and no status change is involved).
     #[error("{0}")]
     Refused(&'static str),
+    /// Someone else took the slot's last place (SPEC C4).
+    #[error("este horário acabou de ser preenchido; escolha outro")]
+    SlotFull,
     /// Signed in, but this role may not do it.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -32,6 +35,19 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The form errors a person sees beside the fields.
+    pub fn field_errors(&self) -> Option<FieldErrors> {
+        match self {
+            Self::Invalid(e) => Some(e.clone()),
+            Self::SlotFull => {
+                let mut e = FieldErrors::default();
+                e.add("date", self.to_string());
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+
     pub fn invalid(field: &str, message: &str) -> Self {
         let mut e = FieldErrors::default();
         e.add(field, message);

@@ -2,6 +2,7 @@
 //! small ports of [`ports`]; the AWS and embedded adapters implement them.
 
 pub mod attachments;
+pub mod booking;
 pub mod citizen_actions;
 pub mod courier;
 pub mod emails;

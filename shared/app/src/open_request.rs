@@ -2,13 +2,13 @@
 //! the ticket with its first event, idempotency record and confirmation email in
 //! one transaction.
 
-use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail};
+use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail, SlotClaim};
 use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
 use crate::{App, AppError};
 use crate::{attachments, emails};
 use balcao_core::{
     Author, Consent, Event, EventKind, FieldRule, FormField, OfficeSnapshot, RawRequestForm,
-    Request, RequestId, Status, TicketNumber, UploadRef, ValidRequestForm,
+    Request, RequestId, SlotKey, Status, TicketNumber, UploadRef, ValidRequestForm,
 };
 use jiff::ToSpan;
 use ulid::Ulid;
@@ -93,9 +93,23 @@ pub async fn open(
         .start_window_minutes
         .and_then(|m| crate::timers::start_window_timers(&office, id, m, now));
     let start_by = window.as_ref().map(|(d, _)| d.clone());
-    for t in window.iter().flat_map(|(_, timers)| timers) {
+    let reply = form
+        .service
+        .response_window_hours
+        .and_then(|h| crate::timers::reply_window(&office, id, h, now));
+    let reply_by = reply.as_ref().map(|(w, _)| w.clone());
+    let timers = window.iter().flat_map(|(_, timers)| timers);
+    for t in timers.chain(reply.iter().filter_map(|(_, t)| t.as_ref())) {
         app.timers.schedule(t).await?;
     }
+    // A booked appointment holds its slot from the first write (SPEC C4).
+    let slot = form.appointment.as_ref().map(|a| SlotClaim {
+        key: SlotKey {
+            date: a.date,
+            time: a.time,
+        },
+        capacity: office.slot_capacity,
+    });
     let office_key = office.id.as_str();
 
     let compose = |number: TicketNumber| {
@@ -125,6 +139,8 @@ pub async fn open(
             decided_at: None,
             rating: None,
             start_by: start_by.clone(),
+            slot: slot.map(|c| c.key),
+            reply_by: reply_by.clone(),
         };
         let event = Event {
             id: Ulid::generate(),
@@ -169,6 +185,7 @@ pub async fn open(
             event,
             mails,
             idempotency,
+            slot,
         }
     };
 
@@ -184,6 +201,7 @@ pub async fn open(
                 replayed: false,
             })
         }
+        Opened::SlotFull => Err(AppError::SlotFull),
         Opened::Replayed(record) => {
             let key = key.as_ref().ok_or(AppError::IdempotencyMismatch)?;
             let secret = key.unseal(office_key, &record.sealed_token);

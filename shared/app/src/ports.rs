@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use balcao_core::{
     Email, Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf,
 };
+use balcao_core::SlotKey;
 use jiff::Timestamp;
+use jiff::civil::Date;
+use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use ulid::Ulid;
@@ -139,6 +142,8 @@ pub struct Change {
     pub expected_version: u64,
     pub event: Event,
     pub mails: Vec<OutboxMail>,
+    /// A booked slot of the request's office given back in the same write (SPEC C4).
+    pub give_back: Option<SlotKey>,
 }
 
 /// Everything written when a ticket opens, in one transaction.
@@ -149,6 +154,15 @@ pub struct NewTicket {
     /// The citizen's confirmation first, then any notice to the office.
     pub mails: Vec<OutboxMail>,
     pub idempotency: Option<IdempotencyRecord>,
+    /// The booked slot, taken in the same write only while fewer than
+    /// `capacity` requests hold it (SPEC C4).
+    pub slot: Option<SlotClaim>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotClaim {
+    pub key: SlotKey,
+    pub capacity: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +170,8 @@ pub enum Opened {
     Created(Box<Request>),
     /// The idempotency key was used before: here is what it opened.
     Replayed(IdempotencyRecord),
+    /// The slot was full: nothing was written.
+    SlotFull,
 }
 
 /// Builds a taken request's change once the store has given it the taking
@@ -185,6 +201,14 @@ pub trait Store: Send + Sync {
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError>;
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError>;
+    /// How many requests hold each slot of the office from `from` to `to`
+    /// (inclusive dates); slots nobody holds may be missing.
+    async fn taken_slots(
+        &self,
+        office: &OfficeId,
+        from: Date,
+        to: Date,
+    ) -> Result<HashMap<SlotKey, u32>, StoreError>;
     /// A citizen's latest requests across offices, newest first.
     async fn citizen_requests(
         &self,
@@ -349,6 +373,8 @@ pub enum TimerKind {
     Reminder,
     /// Before the start window ends, the office is warned (SPEC S10).
     BreachWarning,
+    /// Before the reply window ends, the office is warned (SPEC S9, S10).
+    ReplyWarning,
 }
 
 /// A one-time timer. The id is derived from what it is for, so scheduling it
@@ -383,6 +409,17 @@ impl Timer {
         Self {
             id: format!("warn-{request}"),
             kind: TimerKind::BreachWarning,
+            request,
+            due,
+            timezone: timezone.to_owned(),
+            sequence: 0,
+        }
+    }
+
+    pub fn reply_warning(request: RequestId, due: Timestamp, timezone: &str) -> Self {
+        Self {
+            id: format!("reply-{request}"),
+            kind: TimerKind::ReplyWarning,
             request,
             due,
             timezone: timezone.to_owned(),

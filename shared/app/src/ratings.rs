@@ -79,7 +79,7 @@ pub async fn rate(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![],
+                mails: vec![], give_back: None 
             })
         },
     )
@@ -168,7 +168,7 @@ pub async fn moderate(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![],
+                mails: vec![], give_back: None 
             })
         },
     )

@@ -177,7 +177,7 @@ pub async fn reply(
                 request: next,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: vec![mail], give_back: None 
             })
         },
     )

@@ -141,7 +141,7 @@ pub async fn start_analysis(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![],
+                mails: vec![], give_back: None 
             })
         },
     )
@@ -191,7 +191,7 @@ pub async fn answer_checklist(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![],
+                mails: vec![], give_back: None 
             })
         },
     )
@@ -262,7 +262,7 @@ pub async fn decide(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails,
+                mails, give_back: None 
             })
         },
     )
@@ -447,7 +447,7 @@ pub async fn schedule(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: vec![mail], give_back: None 
             })
         },
     )
@@ -555,7 +555,7 @@ pub async fn conclude(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: vec![mail], give_back: None 
             })
         },
     )

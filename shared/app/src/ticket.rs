@@ -1,10 +1,10 @@
 //! Reading a ticket with the secret from an email link (SPEC C7), and the one
 //! way every action changes a request.
 
-use crate::ports::{Change, Ticket};
+use crate::ports::{Change, Ticket, Timer};
 use crate::secrets::token_matches;
 use crate::{App, AppError};
-use balcao_core::RequestId;
+use balcao_core::{Request, RequestId};
 use jiff::Timestamp;
 use std::str::FromStr;
 use ulid::Ulid;
@@ -52,8 +52,9 @@ pub fn done_before(t: &Ticket, key: Ulid) -> bool {
     t.events.iter().any(|e| e.id == key)
 }
 
-/// Reads the ticket, checks the caller may act on it, builds the change and
-/// writes it conditionally; re-reads and rebuilds if someone else wrote first.
+/// Reads the ticket, checks the caller may act on it, builds the change, lets
+/// the request settle what it must (its slot, its reply clock) and writes it
+/// all conditionally; re-reads and rebuilds if someone else wrote first.
 /// An action whose `key` is already in the history was done before: it answers
 /// the ticket as it is.
 pub async fn change(
@@ -74,8 +75,10 @@ pub async fn change(
         if t.events.iter().any(|e| e.id == key) {
             return Ok(t);
         }
-        let change = build(&t, app.clock.now())?;
+        let mut change = build(&t, app.clock.now())?;
+        change.give_back = change.request.settle().or(change.give_back);
         if app.store.apply_change(&change).await? {
+            follow_reply_window(app, &t.request, &change.request).await;
             let mut t = t;
             t.request = change.request;
             t.events.push(change.event);
@@ -83,4 +86,27 @@ pub async fn change(
         }
     }
     Err(AppError::Conflict)
+}
+
+/// Keeps the reply warning's timer in step with the written request: set when
+/// a window opens, cancelled when it closes. After the write, so a window lost
+/// to a lost race schedules nothing; a failure here costs one warning, never
+/// data, and a stale timer finds no window when it fires.
+async fn follow_reply_window(app: &App, before: &Request, after: &Request) {
+    if before.reply_by == after.reply_by {
+        return;
+    }
+    let result = match after.reply_by.as_ref().and_then(|w| w.warn_at) {
+        Some(due) => {
+            let timer = Timer::reply_warning(after.id, due, &after.office.timezone);
+            app.timers.schedule(&timer).await
+        }
+        None => {
+            let id = Timer::reply_warning(after.id, Timestamp::UNIX_EPOCH, "").id;
+            app.timers.cancel(&id).await
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(error = %e, request = %after.id, "reply warning timer not updated");
+    }
 }

@@ -6,7 +6,9 @@ use crate::emails;
 use crate::ports::{Change, OutboxMail, Timer, TimerKind};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, open_request, ticket};
-use balcao_core::{Action, Author, Event, EventKind, Status};
+use balcao_core::calendar::{BusinessCalendar, Deadline};
+use balcao_core::{Action, Author, Event, EventKind, Office, ReplyWindow, RequestId, Status};
+use jiff::Timestamp;
 use ulid::Ulid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,38 +23,103 @@ pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
     match timer.kind {
         TimerKind::StartWindow => expire(app, timer).await,
         TimerKind::Reminder => remind(app, timer).await,
-        TimerKind::BreachWarning => warn_office(app, timer).await,
+        TimerKind::BreachWarning => warn_office(app, timer, Window::Start).await,
+        TimerKind::ReplyWarning => warn_office(app, timer, Window::Reply).await,
     }
 }
 
-/// The start window and its warning, from `now` in the office's business time:
-/// the warning when a third of the window is left (at least a minute).
-pub fn start_window_timers(
-    office: &balcao_core::Office,
-    request: balcao_core::RequestId,
+/// A window of `minutes` business minutes from `now`, and the moment a third
+/// of it is left (at least a minute), when the office is warned.
+fn window(
+    office: &Office,
     minutes: u32,
-    now: jiff::Timestamp,
-) -> Option<(balcao_core::calendar::Deadline, Vec<Timer>)> {
-    let calendar = balcao_core::calendar::BusinessCalendar::for_office(office);
-    let deadline = calendar.add_minutes(now, i64::from(minutes))?;
+    now: Timestamp,
+) -> Option<(Deadline, Option<Timestamp>)> {
+    let calendar = BusinessCalendar::for_office(office);
+    let minutes = i64::from(minutes);
+    let deadline = calendar.add_minutes(now, minutes)?;
+    let lead = (minutes / 3).max(1);
+    let warn = (minutes > lead)
+        .then(|| calendar.add_minutes(now, minutes - lead))
+        .flatten()
+        .map(|d| d.at);
+    Some((deadline, warn))
+}
+
+/// The start window and its warning (SPEC S9, C12).
+pub fn start_window_timers(
+    office: &Office,
+    request: RequestId,
+    minutes: u32,
+    now: Timestamp,
+) -> Option<(Deadline, Vec<Timer>)> {
+    let (deadline, warn) = window(office, minutes, now)?;
     let mut timers = vec![Timer::start_window(request, deadline.at, &office.timezone)];
-    let lead = (i64::from(minutes) / 3).max(1);
-    if i64::from(minutes) > lead
-        && let Some(w) = calendar.add_minutes(now, i64::from(minutes) - lead)
-    {
-        timers.push(Timer::breach_warning(request, w.at, &office.timezone));
-    }
+    timers.extend(warn.map(|w| Timer::breach_warning(request, w, &office.timezone)));
     Some((deadline, timers))
 }
 
-/// The office is told the start window is about to end, once, if still untouched.
-async fn warn_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
+/// The reply window (SPEC S9: 24 business hours at the virtual counter) from
+/// a citizen's message, and the timer that warns the office before it ends.
+pub fn reply_window(
+    office: &Office,
+    request: RequestId,
+    hours: u32,
+    now: Timestamp,
+) -> Option<(ReplyWindow, Option<Timer>)> {
+    let (deadline, warn_at) = window(office, hours.saturating_mul(60), now)?;
+    let timer = warn_at.map(|w| Timer::reply_warning(request, w, &office.timezone));
+    Some((ReplyWindow { deadline, warn_at }, timer))
+}
+
+/// Which window a warning is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    Start,
+    Reply,
+}
+
+impl Window {
+    /// The deadline the timer warns of, while it still applies.
+    fn deadline(self, r: &balcao_core::Request, timer: &Timer) -> Option<Timestamp> {
+        match self {
+            Self::Start => r
+                .start_by
+                .as_ref()
+                .filter(|_| r.status == Status::Received && r.decided_at.is_none())
+                .map(|d| d.at),
+            // A warning of an earlier window (the office answered since) finds another time.
+            Self::Reply => r
+                .reply_by
+                .as_ref()
+                .filter(|w| r.awaiting_office && w.warn_at == Some(timer.due))
+                .map(|w| w.deadline.at),
+        }
+    }
+
+    fn texts(self, number: balcao_core::TicketNumber, until: &str) -> (String, String, &'static str) {
+        match self {
+            Self::Start => (
+                format!("Aviso ao cartório: o prazo para iniciar o atendimento termina em {until}."),
+                format!("Solicitação nº {number}: o prazo para iniciar termina em {until}"),
+                "Se o atendimento não for iniciado (ou decidido) até lá, o cidadão poderá liberar a solicitação para outros cartórios da UF.",
+            ),
+            Self::Reply => (
+                format!("Aviso ao cartório: o prazo para responder ao cidadão termina em {until}."),
+                format!("Solicitação nº {number}: responda ao cidadão até {until}"),
+                "O cidadão aguarda uma resposta. O prazo conta em horas úteis desde a mensagem mais antiga ainda sem resposta.",
+            ),
+        }
+    }
+}
+
+/// The office is told a window is about to end, once, while it still applies.
+async fn warn_office(app: &App, timer: &Timer, window: Window) -> Result<Fired, AppError> {
     let Some(current) = app.store.get_ticket(timer.request).await? else {
         return Ok(Fired::Ignored);
     };
-    let applies = |r: &balcao_core::Request| r.status == Status::Received && r.decided_at.is_none();
     let key = key_of(timer);
-    if !applies(&current.request)
+    if window.deadline(&current.request, timer).is_none()
         || app.clock.now() < timer.due
         || ticket::done_before(&current, key)
     {
@@ -60,24 +127,16 @@ async fn warn_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
     }
     let result = ticket::change(app, timer.request, key, Some(current), |_| Ok(()), |t, now| {
         let r = &t.request;
-        if !applies(r) {
-            return Err(AppError::Refused("a solicitação já foi iniciada"));
-        }
+        let Some(deadline) = window.deadline(r, timer) else {
+            return Err(AppError::Refused("o prazo não se aplica mais"));
+        };
         let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let until = r
-            .start_by
-            .as_ref()
-            .map(|d| d.at.to_zoned(tz).strftime("%d/%m %H:%M").to_string())
-            .unwrap_or_default();
+        let until = deadline.to_zoned(tz).strftime("%d/%m %H:%M").to_string();
+        let (text, subject, body) = window.texts(r.number, &until);
         let mut n = r.clone();
         n.version = r.version + 1;
         n.updated_at = now;
-        let text = format!("Aviso ao cartório: o prazo para iniciar o atendimento termina em {until}.");
-        let letter = emails::office_notice(
-            &n,
-            &format!("Solicitação nº {}: o prazo para iniciar termina em {until}", r.number),
-            "Se o atendimento não for iniciado (ou decidido) até lá, o cidadão poderá liberar a solicitação para outros cartórios da UF.",
-        );
+        let letter = emails::office_notice(&n, &subject, body);
         let event = Event {
             id: key,
             seq: n.version,
@@ -89,7 +148,7 @@ async fn warn_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
             attachments: vec![],
         };
         let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
-        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail] })
+        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail], give_back: None })
     })
     .await;
     match result {
@@ -184,7 +243,7 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: vec![mail], give_back: None 
             })
         },
     )
@@ -243,7 +302,7 @@ async fn expire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
             attachments: vec![],
         };
         let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
-        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail] })
+        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail], give_back: None  })
     })
     .await;
     match result {

@@ -28,9 +28,10 @@ use balcao_app::ports::{
 };
 use balcao_app::secrets::citizen_key;
 use balcao_core::{
-    Email, Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf,
+    Email, Event, Office, OfficeId, PublicReview, Request, RequestId, SlotKey, TicketNumber, Uf,
 };
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -387,6 +388,29 @@ impl DynamoStore {
             .insert(office.clone(), value);
     }
 
+    /// Counts a slot up (guarded by its capacity) or down.
+    fn slot_item(
+        &self,
+        office: &OfficeId,
+        slot: SlotKey,
+        by: i64,
+        capacity: Option<u32>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("OFFICE#{office}"), &format!("SLOT#{slot}"))))
+            .update_expression("ADD taken :by")
+            .expression_attribute_values(":by", n(by));
+        if let Some(cap) = capacity {
+            update = update
+                .condition_expression("attribute_not_exists(taken) OR taken < :cap")
+                .expression_attribute_values(":cap", n(cap));
+        }
+        Ok(TransactWriteItem::builder()
+            .update(update.build().map_err(unavailable)?)
+            .build())
+    }
+
     /// A change's items: the request guarded by its version first, then its
     /// history entry and emails.
     fn change_items(&self, change: &Change) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -406,6 +430,9 @@ impl DynamoStore {
         for m in &change.mails {
             items.push(self.put(mail_item(m)?, None)?);
         }
+        if let Some(slot) = change.give_back {
+            items.push(self.slot_item(&r.office.id, slot, -1, None)?);
+        }
         Ok(items)
     }
 
@@ -416,6 +443,9 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let r = &new.request;
         let mut items = vec![self.counter_item(&r.office.id, expected)?];
+        if let Some(slot) = &new.slot {
+            items.push(self.slot_item(&r.office.id, slot.key, 1, Some(slot.capacity))?);
+        }
 
         items.push(self.put(meta_item(r)?, Some("attribute_not_exists(PK)"))?);
         items.push(self.put(event_item(r.id, &new.event)?, None)?);
@@ -641,6 +671,10 @@ impl Store for DynamoStore {
                     {
                         return Ok(Opened::Replayed(record));
                     }
+                    // The slot's guard is the second item, when there is one.
+                    if new.slot.is_some() && failed(1) {
+                        return Ok(Opened::SlotFull);
+                    }
                     if failed(0) {
                         expected = self.read_counter(office).await?;
                     } else {
@@ -650,6 +684,47 @@ impl Store for DynamoStore {
             }
         }
         Err(StoreError::Contention)
+    }
+
+    async fn taken_slots(
+        &self,
+        office: &OfficeId,
+        from: Date,
+        to: Date,
+    ) -> Result<HashMap<SlotKey, u32>, StoreError> {
+        let mut taken = HashMap::new();
+        let mut start: Option<Item> = None;
+        loop {
+            // `~` sorts after every time of the last day.
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(format!("OFFICE#{office}")))
+                .expression_attribute_values(":from", s(format!("SLOT#{from}")))
+                .expression_attribute_values(":to", s(format!("SLOT#{to}~")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let sk = text(item, "SK").unwrap_or_default();
+                let key = sk
+                    .strip_prefix("SLOT#")
+                    .and_then(SlotKey::parse)
+                    .ok_or_else(|| StoreError::Corrupt(format!("slot {sk}")))?;
+                let count = num(item, "taken").unwrap_or(0);
+                if count > 0 {
+                    taken.insert(key, u32::try_from(count).unwrap_or(u32::MAX));
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(taken),
+            }
+        }
     }
 
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {

@@ -7,7 +7,7 @@ use crate::office::{FieldRule, FormField, Office, Service, ServiceKind};
 use crate::request::{Appointment, AppointmentMode, Citizen, RequestDetails};
 use crate::text::{FreeText, PersonName, ProtocolNumber};
 use jiff::civil::{Date, Time};
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -65,9 +65,6 @@ pub struct ValidRequestForm {
     pub details: RequestDetails,
     pub appointment: Option<Appointment>,
 }
-
-/// How far ahead a citizen may ask for an appointment.
-const BOOKING_HORIZON_DAYS: i64 = 365;
 
 fn truthy(v: &str) -> Option<bool> {
     match v.trim().to_ascii_lowercase().as_str() {
@@ -177,16 +174,7 @@ impl ValidRequestForm {
 
         let appointment = match (date, time) {
             (Some(date), Some(time)) => {
-                let at = date.to_datetime(time).to_zoned(office.time_zone());
-                match at {
-                    Ok(at) if at.timestamp() <= now => {
-                        errors.add("date", "escolha uma data e hora futuras");
-                        None
-                    }
-                    Ok(at) if at.timestamp() > now + (BOOKING_HORIZON_DAYS * 24).hours() => {
-                        errors.add("date", "agendamentos são aceitos para até um ano");
-                        None
-                    }
+                match crate::booking::Booking::for_office(office).check(date, time, now) {
                     Ok(_) => Some(Appointment {
                         date,
                         time,
@@ -199,8 +187,8 @@ impl ValidRequestForm {
                         meeting: None,
                         sequence: 0,
                     }),
-                    Err(_) => {
-                        errors.add("time", "hora inexistente neste fuso horário");
+                    Err(e) => {
+                        errors.add(e.field(), e.to_string());
                         None
                     }
                 }

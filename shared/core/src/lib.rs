@@ -2,6 +2,7 @@
 //! request moves between statuses. Pure data and rules: no I/O, no async.
 
 pub mod attachment;
+pub mod booking;
 pub mod calendar;
 pub mod contact;
 pub mod document;
@@ -18,6 +19,7 @@ pub mod text;
 pub mod workflow;
 
 pub use attachment::DEFAULT_MAX_BYTES;
+pub use booking::{Booking, OpenSlot, SlotError, SlotKey};
 pub use attachment::{Attachment, AttachmentError, FileName, FileType, UploadRef};
 pub use contact::{Email, Mobile};
 pub use document::{Cnpj, Cpf, Document};
@@ -30,7 +32,7 @@ pub use protocol::{ProtocolError, ProtocolStep, ProtocolUpdate, protocol_key};
 pub use rating::{Moderation, PublicReview, Rating, Verdict};
 pub use request::{
     Appointment, AppointmentMode, Author, Citizen, Consent, Event, EventKind, OfficeSnapshot,
-    Request, RequestDetails, RequestId, TicketNumber,
+    ReplyWindow, Request, RequestDetails, RequestId, TicketNumber,
 };
 pub use settings::OfficeSettings;
 pub use staff::{Role, StaffMember};

@@ -481,6 +481,9 @@ pub struct Office {
     /// Appointments one slot can take at once.
     #[serde(default = "default_slot_capacity")]
     pub slot_capacity: u32,
+    /// How long before a slot starts a citizen may still book it, in minutes.
+    #[serde(default = "default_booking_lead_minutes")]
+    pub booking_lead_minutes: u32,
     /// Local time of the reminder sent the day before an appointment.
     #[serde(default = "default_reminder_time")]
     pub reminder_time: jiff::civil::Time,
@@ -503,6 +506,10 @@ fn default_slot_minutes() -> u32 {
 
 fn default_slot_capacity() -> u32 {
     1
+}
+
+fn default_booking_lead_minutes() -> u32 {
+    120
 }
 
 fn default_reminder_time() -> jiff::civil::Time {
@@ -620,6 +627,7 @@ pub(crate) fn test_office() -> Office {
         holidays: vec![],
         slot_minutes: 30,
         slot_capacity: 1,
+        booking_lead_minutes: 120,
         reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
         version: 0,
     }

@@ -1,6 +1,7 @@
 //! A citizen's request (the ticket) and its append-only history.
 
 use crate::attachment::Attachment;
+use crate::booking::SlotKey;
 use crate::contact::{Email, Mobile};
 use crate::document::Document;
 use crate::office::{Office, OfficeId, ServiceId, ServiceKind, Uf};
@@ -190,6 +191,19 @@ pub struct Request {
     /// When the office must start, in business time (SPEC S9, C12).
     #[serde(default)]
     pub start_by: Option<crate::calendar::Deadline>,
+    /// The booked slot this request holds (SPEC C4), until it is given back.
+    #[serde(default)]
+    pub slot: Option<SlotKey>,
+    /// When the office must answer the citizen's oldest unanswered message (SPEC S9).
+    #[serde(default)]
+    pub reply_by: Option<ReplyWindow>,
+}
+
+/// The office's window to answer the citizen, and when it is warned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyWindow {
+    pub deadline: crate::calendar::Deadline,
+    pub warn_at: Option<Timestamp>,
 }
 
 impl Request {
@@ -200,6 +214,24 @@ impl Request {
         self.token_hashes.push(hash);
         let excess = self.token_hashes.len().saturating_sub(Self::MAX_SECRETS);
         self.token_hashes.drain(..excess);
+    }
+
+    /// Keeps what every change must leave true: a request the office no longer
+    /// works on gives its slot back (SPEC C4), and the reply clock runs only
+    /// while the office owes the citizen an answer (SPEC S9). Returns the slot
+    /// given back, for the store to count in the same write.
+    pub fn settle(&mut self) -> Option<SlotKey> {
+        if self.status.is_closed() {
+            self.awaiting_office = false;
+        }
+        if !self.awaiting_office {
+            self.reply_by = None;
+        }
+        if self.status.is_closed() {
+            self.slot.take()
+        } else {
+            None
+        }
     }
 }
 

@@ -18,6 +18,9 @@ pub struct OfficeSettings {
     pub holidays: Vec<Closure>,
     pub slot_minutes: u32,
     pub slot_capacity: u32,
+    /// How long before a slot starts it may still be booked, in minutes.
+    #[serde(default = "two_hours")]
+    pub booking_lead_minutes: u32,
     /// Local time of the reminder the day before an appointment.
     #[serde(default = "nine")]
     pub reminder_time: jiff::civil::Time,
@@ -39,6 +42,7 @@ impl OfficeSettings {
             holidays: o.holidays.clone(),
             slot_minutes: o.slot_minutes,
             slot_capacity: o.slot_capacity,
+            booking_lead_minutes: o.booking_lead_minutes,
             reminder_time: o.reminder_time,
             notifications: o.notifications,
             max_attachment_bytes: o.max_attachment_bytes,
@@ -131,6 +135,12 @@ impl OfficeSettings {
                 "cada horário atende de 1 a 100 pessoas".into(),
             );
         }
+        if self.booking_lead_minutes > 60 * 24 * 30 {
+            err(
+                "booking_lead_minutes",
+                "a antecedência mínima vai até 30 dias".into(),
+            );
+        }
         if !(1024..=MAX_ATTACHMENT_LIMIT).contains(&self.max_attachment_bytes) {
             err(
                 "max_attachment_bytes",
@@ -150,6 +160,7 @@ impl OfficeSettings {
             holidays: self.holidays,
             slot_minutes: self.slot_minutes,
             slot_capacity: self.slot_capacity,
+            booking_lead_minutes: self.booking_lead_minutes,
             reminder_time: self.reminder_time,
             notifications: self.notifications,
             max_attachment_bytes: self.max_attachment_bytes,
@@ -157,6 +168,10 @@ impl OfficeSettings {
             ..o.clone()
         }
     }
+}
+
+fn two_hours() -> u32 {
+    120
 }
 
 fn nine() -> jiff::civil::Time {

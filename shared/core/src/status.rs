@@ -75,6 +75,12 @@ impl Status {
         Action::ALL.iter().all(|a| self.apply(*a).is_err())
     }
 
+    /// The office no longer works on it: terminal, or expired or released
+    /// (another office may take it up as a new request).
+    pub fn is_closed(self) -> bool {
+        self.is_terminal() || matches!(self, Self::Expired | Self::Released)
+    }
+
     /// The single source of truth for transitions.
     pub fn apply(self, action: Action) -> Result<Status, TransitionError> {
         use Action as A;

@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS protocols (
     PRIMARY KEY (office_id, key)
 );
 
+-- How many open requests hold each booked slot (SPEC C4).
+CREATE TABLE IF NOT EXISTS slots (
+    office_id TEXT NOT NULL,
+    slot      TEXT NOT NULL,
+    taken     INTEGER NOT NULL,
+    PRIMARY KEY (office_id, slot)
+);
+
 -- One-time timers the local runtime fires (SPEC P1).
 CREATE TABLE IF NOT EXISTS timers (
     id     TEXT PRIMARY KEY,

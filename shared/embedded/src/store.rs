@@ -9,7 +9,11 @@ use balcao_app::ports::{
     Store, StoreError, TakeCompose, Ticket,
 };
 use balcao_app::secrets::citizen_key;
-use balcao_core::{Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf};
+use balcao_core::{
+    Event, Office, OfficeId, PublicReview, Request, RequestId, SlotKey, TicketNumber, Uf,
+};
+use jiff::civil::Date;
+use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -275,6 +279,26 @@ impl Store for SqliteStore {
                             return Ok(Some(Opened::Replayed(from_json::<IdempotencyRecord>(&body)?)));
                         }
                     }
+                    if let Some(slot) = &new.slot {
+                        let taken: i64 = tx
+                            .query_row(
+                                "SELECT taken FROM slots WHERE office_id = ?1 AND slot = ?2",
+                                params![oid.as_str(), slot.key.to_string()],
+                                |r| r.get(0),
+                            )
+                            .optional()
+                            .map_err(unavailable)?
+                            .unwrap_or(0);
+                        if taken >= i64::from(slot.capacity) {
+                            return Ok(Some(Opened::SlotFull));
+                        }
+                        tx.execute(
+                            "INSERT INTO slots (office_id, slot, taken) VALUES (?1, ?2, 1)
+                             ON CONFLICT (office_id, slot) DO UPDATE SET taken = taken + 1",
+                            params![oid.as_str(), slot.key.to_string()],
+                        )
+                        .map_err(unavailable)?;
+                    }
                     let moved = tx
                         .execute(
                             "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
@@ -320,6 +344,38 @@ impl Store for SqliteStore {
             }
         }
         Err(StoreError::Contention)
+    }
+
+    async fn taken_slots(
+        &self,
+        office: &OfficeId,
+        from: Date,
+        to: Date,
+    ) -> Result<HashMap<SlotKey, u32>, StoreError> {
+        let (oid, from) = (office.to_string(), from.to_string());
+        // Keys sort as text: every slot of `to` is before the next day's date.
+        let until = to.tomorrow().unwrap_or(to).to_string();
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT slot, taken FROM slots
+                     WHERE office_id = ?1 AND slot >= ?2 AND slot < ?3 AND taken > 0",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![oid, from, until], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(unavailable)?;
+            rows.map(|row| {
+                let (slot, taken) = row.map_err(unavailable)?;
+                let key = SlotKey::parse(&slot)
+                    .ok_or_else(|| StoreError::Corrupt(format!("slot {slot}")))?;
+                Ok((key, u32::try_from(taken).unwrap_or(0)))
+            })
+            .collect()
+        })
+        .await
     }
 
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
@@ -621,6 +677,13 @@ impl Store for SqliteStore {
             insert_event(&tx, r.id, &c.event)?;
             for m in &c.mails {
                 insert_mail(&tx, m)?;
+            }
+            if let Some(slot) = &c.give_back {
+                tx.execute(
+                    "UPDATE slots SET taken = max(taken - 1, 0) WHERE office_id = ?1 AND slot = ?2",
+                    params![r.office.id.as_str(), slot.to_string()],
+                )
+                .map_err(unavailable)?;
             }
             tx.commit().map_err(unavailable)?;
             Ok(true)

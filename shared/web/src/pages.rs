@@ -43,11 +43,14 @@ pub struct FieldInput {
     pub required: bool,
     pub value: String,
     pub error: Option<String>,
-    /// text, email, tel, date, time, select, checkbox, radio or textarea.
+    /// text, email, tel, date, time, select, checkbox, radio, textarea, or
+    /// slot (one choice of day and time, grouped by day).
     pub input: &'static str,
     pub autocomplete: &'static str,
     pub hint: &'static str,
     pub options: Vec<(String, String)>,
+    /// For `slot`: per day, its label and `(value, label)` per open time.
+    pub groups: Vec<(String, Vec<(String, String)>)>,
 }
 
 #[derive(Template)]
@@ -202,6 +205,8 @@ pub struct TicketPage {
     pub attach: AttachWidget,
     /// "O cartório deve iniciar o atendimento até …" while it has not.
     pub start_by: Option<String>,
+    /// "O cartório deve responder até …" while the citizen waits.
+    pub reply_by: Option<String>,
     /// Expired: the citizen may release it to the UF's other offices.
     pub can_release: bool,
     pub release_key: String,
@@ -242,6 +247,9 @@ pub struct QueueLine {
     pub start_by: Option<String>,
     /// Minutes until that deadline; negative when it has passed.
     pub minutes_left: Option<i64>,
+    /// While the citizen waits for an answer: the reply deadline, local time.
+    pub reply_by: Option<String>,
+    pub reply_minutes_left: Option<i64>,
 }
 
 impl serde::Serialize for QueueLine {
@@ -251,6 +259,7 @@ impl serde::Serialize for QueueLine {
             "service": self.service, "sector": self.sector, "priority": self.priority,
             "created_at": self.created_at, "citizen": self.citizen, "unread": self.unread,
             "start_by": self.start_by, "minutes_left": self.minutes_left,
+            "reply_by": self.reply_by, "reply_minutes_left": self.reply_minutes_left,
         })
         .serialize(s)
     }
@@ -351,6 +360,7 @@ pub struct OfficeSettingsPage {
     pub citizen_message: bool,
     pub slot_minutes: u32,
     pub slot_capacity: u32,
+    pub booking_lead_minutes: u32,
     pub max_attachment_kb: u64,
     pub reminder_time: String,
     pub holidays: String,

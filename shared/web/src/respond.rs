@@ -186,6 +186,13 @@ pub fn failure(format: Format, f: Failure) -> Response {
             &e.to_string(),
             None,
         ),
+        Failure::App(e @ AppError::SlotFull) => error(
+            format,
+            StatusCode::CONFLICT,
+            "slot_full",
+            &e.to_string(),
+            e.field_errors().as_ref(),
+        ),
         Failure::App(e @ AppError::Forbidden(_)) => error(
             format,
             StatusCode::FORBIDDEN,

@@ -11,6 +11,7 @@ use lambda_http::Request;
 pub enum Op {
     ListOffices,
     GetOffice,
+    ListSlots,
     RequestForm,
     OpenRequest,
     GetTicket,
@@ -49,6 +50,7 @@ impl Op {
     pub const ALL: &'static [Op] = &[
         Op::ListOffices,
         Op::GetOffice,
+        Op::ListSlots,
         Op::RequestForm,
         Op::OpenRequest,
         Op::GetTicket,
@@ -88,6 +90,7 @@ impl Op {
         match self {
             Op::ListOffices => "list-offices",
             Op::GetOffice => "get-office",
+            Op::ListSlots => "list-slots",
             Op::RequestForm => "request-form",
             Op::OpenRequest => "open-request",
             Op::GetTicket => "get-ticket",
@@ -127,6 +130,7 @@ impl Op {
         match self {
             Op::ListOffices => ops::offices::list(app, req).await,
             Op::GetOffice => ops::offices::card(app, req).await,
+            Op::ListSlots => ops::booking::slots(app, req).await,
             Op::RequestForm => ops::open_request::form(app, req).await,
             Op::OpenRequest => ops::open_request::submit(app, req).await,
             Op::GetTicket => ops::ticket::show(app, req).await,
@@ -185,6 +189,11 @@ pub const ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/offices/{office}",
         op: Op::GetOffice,
+    },
+    Route {
+        method: Method::GET,
+        path: "/offices/{office}/services/{service}/slots",
+        op: Op::ListSlots,
     },
     Route {
         method: Method::GET,

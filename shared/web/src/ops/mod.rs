@@ -1,4 +1,5 @@
 pub mod attachments;
+pub mod booking;
 pub mod citizen_actions;
 pub mod my_requests;
 pub mod office_settings;

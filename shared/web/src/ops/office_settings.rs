@@ -116,6 +116,9 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
         "limits" => {
             s.slot_minutes = number(f, "slot_minutes")?;
             s.slot_capacity = number(f, "slot_capacity")?;
+            if f.get("booking_lead_minutes").is_some() {
+                s.booking_lead_minutes = number(f, "booking_lead_minutes")?;
+            }
             s.max_attachment_bytes = number::<u64>(f, "max_attachment_kb")?.saturating_mul(1024);
             if let Some(t) = f.get("reminder_time").filter(|t| !t.trim().is_empty()) {
                 s.reminder_time = t
@@ -228,6 +231,7 @@ fn page(s: &OfficeSettings, manager: bool) -> OfficeSettingsPage {
         citizen_message: s.notifications.citizen_message,
         slot_minutes: s.slot_minutes,
         slot_capacity: s.slot_capacity,
+        booking_lead_minutes: s.booking_lead_minutes,
         max_attachment_kb: s.max_attachment_bytes / 1024,
         reminder_time: s.reminder_time.strftime("%H:%M").to_string(),
         holidays: s

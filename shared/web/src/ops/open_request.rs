@@ -6,7 +6,9 @@ use crate::forms::{body, path_param, query};
 use crate::pages::{AttachWidget, FieldInput, RequestFormPage};
 use crate::respond::{Failure, Format, finish, html, json, see_other};
 use crate::views::OfficeView;
+use balcao_app::booking::{self, SlotList};
 use balcao_app::{App, AppError, attachments, offices, open_request};
+use balcao_core::office::weekday_label;
 use balcao_core::{FieldErrors, FieldRule, FormField, Office, RawRequestForm, Service, UploadRef};
 use http::StatusCode;
 use lambda_http::Request;
@@ -31,9 +33,10 @@ pub async fn form(app: &App, req: Request) -> Response {
             service: Some(service_id),
             ..Default::default()
         };
+        let slots = form_slots(app, &office, service).await?;
         Ok(html(
             StatusCode::OK,
-            &form_page(&office, service, &raw, &[], &FieldErrors::default()),
+            &form_page(&office, service, &raw, &[], &FieldErrors::default(), slots.as_ref()),
         ))
     }
     .await;
@@ -46,7 +49,13 @@ pub async fn submit(app: &App, req: Request) -> Response {
         let office_id = path_param(&req, "office")?;
         let fields = body(&req).await?;
         let files = attachments::parse_refs(fields.all("attachments"))?;
-        let raw: RawRequestForm = fields.into_form()?;
+        let slot = fields.get("slot").map(ToOwned::to_owned);
+        let mut raw: RawRequestForm = fields.into_form()?;
+        // The form's one choice of day and time (`2026-11-23T09:00`) is the contract's date and time.
+        if let Some((date, time)) = slot.as_deref().and_then(|s| s.split_once('T')) {
+            raw.date.get_or_insert_with(|| date.to_owned());
+            raw.time.get_or_insert_with(|| time.to_owned());
+        }
         let header_key = req
             .headers()
             .get("idempotency-key")
@@ -76,18 +85,22 @@ pub async fn submit(app: &App, req: Request) -> Response {
                 }
             }),
             // A person gets the form back with what they typed and each error beside its field.
-            Err(AppError::Invalid(errors))
-                if format == Format::Html && errors.get("service").is_none() =>
-            {
+            Err(e) if format == Format::Html && e.field_errors().is_some_and(|f| f.get("service").is_none()) => {
+                let errors = e.field_errors().unwrap_or_default();
+                let status = match e {
+                    AppError::SlotFull => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
                 let office = offices::card(app, &office_id).await?;
                 let service = raw
                     .service
                     .as_deref()
                     .and_then(|s| office.service(s))
                     .ok_or(AppError::NotFound("atendimento"))?;
+                let slots = form_slots(app, &office, service).await?;
                 Ok(html(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &form_page(&office, service, &raw, &files, &errors),
+                    status,
+                    &form_page(&office, service, &raw, &files, &errors, slots.as_ref()),
                 ))
             }
             Err(e) => Err(Failure::from(e)),
@@ -115,18 +128,90 @@ fn raw_value(raw: &RawRequestForm, field: FormField) -> Option<&String> {
     }
 }
 
+/// Days of open slots the form offers.
+const FORM_DAYS: u16 = 21;
+
+/// The open slots a booked service's form offers; `None` for other services.
+async fn form_slots(
+    app: &App,
+    office: &Office,
+    service: &Service,
+) -> Result<Option<SlotList>, AppError> {
+    if !booking::books(service) {
+        return Ok(None);
+    }
+    booking::open_slots(app, office, service, None, Some(FORM_DAYS))
+        .await
+        .map(Some)
+}
+
+/// One choice of day and time, grouped by day, for a phone's native picker.
+fn slot_input(
+    service: &Service,
+    raw: &RawRequestForm,
+    errors: &FieldErrors,
+    slots: &SlotList,
+) -> FieldInput {
+    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for s in &slots.slots {
+        let day = format!(
+            "{} {}",
+            weekday_label(s.key.date.weekday()),
+            s.key.date.strftime("%d/%m/%Y")
+        );
+        let time = s.key.time.strftime("%H:%M").to_string();
+        let label = match (slots.capacity, s.left) {
+            (1, _) => time,
+            (_, 1) => format!("{time} (1 vaga)"),
+            (_, n) => format!("{time} ({n} vagas)"),
+        };
+        match groups.last_mut() {
+            Some((d, times)) if *d == day => times.push((s.key.to_string(), label)),
+            _ => groups.push((day, vec![(s.key.to_string(), label)])),
+        }
+    }
+    let chosen = match (&raw.date, &raw.time) {
+        (Some(d), Some(t)) => format!("{}T{}", d.trim(), t.trim()),
+        _ => String::new(),
+    };
+    FieldInput {
+        key: "date",
+        label: "Data e hora do agendamento",
+        required: service.fields.rule(FormField::Date) == FieldRule::Required,
+        value: chosen,
+        error: errors
+            .get("date")
+            .or(errors.get("time"))
+            .map(ToOwned::to_owned),
+        input: "slot",
+        autocomplete: "",
+        hint: if groups.is_empty() {
+            "Não há horários livres nas próximas três semanas. Tente novamente mais tarde ou fale com o cartório."
+        } else {
+            "Horário local do cartório. Só aparecem os horários com vaga."
+        },
+        options: vec![],
+        groups,
+    }
+}
+
 fn form_page(
     office: &Office,
     service: &Service,
     raw: &RawRequestForm,
     files: &[UploadRef],
     errors: &FieldErrors,
+    slots: Option<&SlotList>,
 ) -> RequestFormPage {
     let fields = FormField::ALL
         .iter()
-        // Files have their own widget below the fields.
+        // Files have their own widget below the fields; a booked service picks day and time in one list.
         .filter(|f| service.fields.shows(**f) && **f != FormField::Attachments)
+        .filter(|f| slots.is_none() || !matches!(f, FormField::Time))
         .map(|f| {
+            if let (FormField::Date, Some(slots)) = (f, slots) {
+                return slot_input(service, raw, errors, slots);
+            }
             let (input, autocomplete, hint, options): (&str, &str, &str, Vec<(String, String)>) = match f {
                 FormField::Sector => (
                     "select",
@@ -174,6 +259,7 @@ fn form_page(
                 autocomplete,
                 hint,
                 options,
+                groups: vec![],
             }
         })
         .collect();

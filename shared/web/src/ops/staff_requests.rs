@@ -60,6 +60,14 @@ fn line(r: &Ticketed, now: jiff::Timestamp) -> QueueLine {
     QueueLine {
         start_by: pending.map(|d| local_time(d.at, &r.office.timezone)),
         minutes_left: pending.map(|d| now.duration_until(d.at).as_mins()),
+        reply_by: r
+            .reply_by
+            .as_ref()
+            .map(|w| local_time(w.deadline.at, &r.office.timezone)),
+        reply_minutes_left: r
+            .reply_by
+            .as_ref()
+            .map(|w| now.duration_until(w.deadline.at).as_mins()),
         id: r.id.to_string(),
         number: r.number.0,
         status: r.status.key(),

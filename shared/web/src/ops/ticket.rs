@@ -44,6 +44,11 @@ pub async fn show(app: &App, req: Request) -> Response {
                             && t.request.decided_at.is_none()
                     })
                     .map(|d| local_time(d.at, &tz)),
+                reply_by: t
+                    .request
+                    .reply_by
+                    .as_ref()
+                    .map(|w| local_time(w.deadline.at, &tz)),
                 can_release: t.request.status.apply(Action::Release).is_ok(),
                 release_key: ulid::Ulid::generate().to_string(),
                 can_rate: t.request.rating.is_none()
