@@ -308,16 +308,28 @@ pub fn contact_request(email: &str) -> Value {
     })
 }
 
-/// The date `days` from today in São Paulo, `YYYY-MM-DD`: appointments stay
-/// within the booking horizon whenever the tests run.
+/// The first business day (no weekend, no national holiday) at least `days`
+/// from today in São Paulo, `YYYY-MM-DD`: appointments stay within the booking
+/// horizon and on the office's grid whenever the tests run. Days a week apart
+/// never meet.
 pub fn days_ahead(days: i64) -> String {
     let today = jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::get("America/Sao_Paulo").expect("bundled tz"))
         .date();
-    today
+    let mut day = today
         .checked_add(jiff::Span::new().days(days))
-        .expect("a near date")
-        .to_string()
+        .expect("a near date");
+    // Offices book business days only (SPEC C4): move to the next one.
+    let closed = |d: jiff::civil::Date| {
+        matches!(d.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday)
+            || balcao_core::calendar::national_holidays(d.year())
+                .iter()
+                .any(|(h, _)| *h == d)
+    };
+    while closed(day) {
+        day = day.tomorrow().expect("a near date");
+    }
+    day.to_string()
 }
 
 /// `date` at `time` in São Paulo, as an `.ics` UTC time (`20300312T133000Z`).

@@ -343,7 +343,7 @@ async fn an_appointment_invitation_updates_instead_of_duplicating() {
         )
         .await;
     assert_eq!(status, 422, "in the past: {e}");
-    let (day1, day2) = (days_ahead(40), days_ahead(41));
+    let (day1, day2) = (days_ahead(40), days_ahead(47));
     let (status, e) = desk
         .post(
             &id,

@@ -177,6 +177,10 @@ pub struct TicketView {
     pub rating: Option<serde_json::Value>,
     /// When the office must start, in business time, and why then.
     pub start_by: Option<serde_json::Value>,
+    /// When the office must answer the citizen's oldest unanswered message.
+    pub reply_by: Option<serde_json::Value>,
+    /// The booked slot the request holds (`YYYY-MM-DDTHH:MM`, office time), until given back.
+    pub slot: Option<String>,
     pub history: Vec<serde_json::Value>,
 }
 
@@ -226,6 +230,10 @@ impl From<&Ticket> for TicketView {
                 .start_by
                 .as_ref()
                 .map(|d| json!({"at": d.at.to_string(), "explanation": d.explanation})),
+            reply_by: r.reply_by.as_ref().map(|w| {
+                json!({"at": w.deadline.at.to_string(), "explanation": w.deadline.explanation})
+            }),
+            slot: r.slot.map(|s| s.to_string()),
             history: t
                 .events
                 .iter()
