@@ -473,7 +473,8 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
                     file_type: FileType::Pdf,
                 }],
             },
-            mails: vec![mail], give_back: None 
+            mails: vec![mail],
+            give_back: None,
         }
     };
     assert!(
@@ -765,7 +766,11 @@ fn slot(key: &str, capacity: u32) -> SlotClaim {
 
 async fn taken(store: &Shared, o: &Office, from: &str, to: &str) -> Vec<(String, u32)> {
     let mut v: Vec<(String, u32)> = store
-        .taken_slots(&o.id, from.parse().expect("date"), to.parse().expect("date"))
+        .taken_slots(
+            &o.id,
+            from.parse().expect("date"),
+            to.parse().expect("date"),
+        )
         .await
         .expect("taken")
         .into_iter()
@@ -806,7 +811,11 @@ pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
         .expect("due");
     assert_eq!(due.len(), 2);
     // Other slots, days and offices count on their own.
-    for (office, key) in [(&o, "2026-11-24T09:30"), (&o, "2026-11-25T09:00"), (&other, "2026-11-24T09:00")] {
+    for (office, key) in [
+        (&o, "2026-11-24T09:30"),
+        (&o, "2026-11-25T09:00"),
+        (&other, "2026-11-24T09:00"),
+    ] {
         assert!(matches!(
             store
                 .open_request(&office.id, &booked(office, now(), None, Some(slot(key, 2))))
@@ -822,16 +831,24 @@ pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
     else {
         panic!("created")
     };
-    assert_eq!(third.number, TicketNumber(5), "the refused booking took no number");
+    assert_eq!(
+        third.number,
+        TicketNumber(5),
+        "the refused booking took no number"
+    );
     assert_eq!(
         taken(&store, &o, "2026-11-24", "2026-11-24").await,
-        [("2026-11-24T09:00".into(), 2), ("2026-11-24T09:30".into(), 1)]
+        [
+            ("2026-11-24T09:00".into(), 2),
+            ("2026-11-24T09:30".into(), 1)
+        ]
     );
-    assert_eq!(
-        taken(&store, &o, "2026-11-24", "2026-11-25").await.len(),
-        3
+    assert_eq!(taken(&store, &o, "2026-11-24", "2026-11-25").await.len(), 3);
+    assert!(
+        taken(&store, &o, "2026-11-26", "2026-12-31")
+            .await
+            .is_empty()
     );
-    assert!(taken(&store, &o, "2026-11-26", "2026-12-31").await.is_empty());
 
     // Cancelling gives one place back in the same write; a stale change gives nothing.
     let r = &held[0];
@@ -861,7 +878,10 @@ pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
     assert!(!store.apply_change(&cancel(1)).await.expect("stale"));
     assert_eq!(
         taken(&store, &o, "2026-11-24", "2026-11-24").await,
-        [("2026-11-24T09:00".into(), 1), ("2026-11-24T09:30".into(), 1)]
+        [
+            ("2026-11-24T09:00".into(), 1),
+            ("2026-11-24T09:30".into(), 1)
+        ]
     );
     // The place given back can be booked again, and a retry of a booking that
     // went through replays it even though the slot is full again.
@@ -900,7 +920,11 @@ pub async fn concurrent_bookings_never_exceed_capacity(store: Shared, attempts: 
         }
     }
     assert_eq!(created, 3, "exactly the capacity; others: {other:?}");
-    assert_eq!(full, attempts - 3, "every other one is told the slot is full: {other:?}");
+    assert_eq!(
+        full,
+        attempts - 3,
+        "every other one is told the slot is full: {other:?}"
+    );
     assert_eq!(
         taken(&store, &o, "2026-11-24", "2026-11-24").await,
         [("2026-11-24T10:00".into(), 3)]

@@ -321,10 +321,12 @@ pub fn days_ahead(days: i64) -> String {
         .expect("a near date");
     // Offices book business days only (SPEC C4): move to the next one.
     let closed = |d: jiff::civil::Date| {
-        matches!(d.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday)
-            || balcao_core::calendar::national_holidays(d.year())
-                .iter()
-                .any(|(h, _)| *h == d)
+        matches!(
+            d.weekday(),
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        ) || balcao_core::calendar::national_holidays(d.year())
+            .iter()
+            .any(|(h, _)| *h == d)
     };
     while closed(day) {
         day = day.tomorrow().expect("a near date");

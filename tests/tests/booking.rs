@@ -43,7 +43,11 @@ fn listed(s: &Value) -> Vec<(String, u64)> {
         .iter()
         .map(|x| {
             (
-                format!("{}T{}", x["date"].as_str().unwrap(), x["time"].as_str().unwrap()),
+                format!(
+                    "{}T{}",
+                    x["date"].as_str().unwrap(),
+                    x["time"].as_str().unwrap()
+                ),
                 x["left"].as_u64().unwrap(),
             )
         })
@@ -51,7 +55,10 @@ fn listed(s: &Value) -> Vec<(String, u64)> {
 }
 
 fn left(s: &Value, key: &str) -> Option<u64> {
-    listed(s).into_iter().find(|(k, _)| k == key).map(|(_, n)| n)
+    listed(s)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, n)| n)
 }
 
 fn id_and_secret(opened: &Value) -> (String, String) {
@@ -84,7 +91,11 @@ async fn slots_follow_hours_holidays_lead_time_and_capacity() {
         .filter(|(k, _)| k.starts_with("2026-11-23"))
         .map(|(k, _)| &k[11..])
         .collect();
-    assert_eq!(monday.len(), 18, "08:00 to 16:30 every 30 minutes: {monday:?}");
+    assert_eq!(
+        monday.len(),
+        18,
+        "08:00 to 16:30 every 30 minutes: {monday:?}"
+    );
     assert_eq!(monday.last(), Some(&"16:30"));
     assert_eq!(
         s["slots"][0]["starts_at"], "2026-11-23T11:00:00Z",
@@ -116,7 +127,11 @@ async fn slots_follow_hours_holidays_lead_time_and_capacity() {
     assert_eq!(next["number"], 3, "the refused booking took no number");
 
     let s = slots(&app, SP_OFFICE, "?from=2026-11-23&days=1").await;
-    assert_eq!(left(&s, "2026-11-23T08:00"), None, "full slots are not offered");
+    assert_eq!(
+        left(&s, "2026-11-23T08:00"),
+        None,
+        "full slots are not offered"
+    );
     assert_eq!(left(&s, "2026-11-23T08:30"), Some(1));
 
     // Cancelling gives the place back.
@@ -170,9 +185,7 @@ async fn a_time_outside_the_offer_is_refused_with_the_reason() {
     assert_eq!(status, 422);
     assert!(e["error"]["fields"]["from"].is_string());
     let (status, _) = app
-        .get_json(&format!(
-            "/offices/{SP_OFFICE}/services/contato/slots"
-        ))
+        .get_json(&format!("/offices/{SP_OFFICE}/services/contato/slots"))
         .await;
     assert_eq!(status, 404, "a service without appointments has no slots");
 }
@@ -183,10 +196,16 @@ async fn the_form_offers_open_slots_and_a_full_one_comes_back_with_its_error() {
     let form = format!("/offices/{SP_OFFICE}/requests/new?service=agendamento");
     let (status, page) = app.get_html(&form).await;
     assert_eq!(status, 200);
-    assert!(page.contains(r#"<optgroup label="Segunda 23/11/2026">"#), "{page}");
+    assert!(
+        page.contains(r#"<optgroup label="Segunda 23/11/2026">"#),
+        "{page}"
+    );
     assert!(page.contains(r#"value="2026-11-23T08:00""#));
     assert!(page.contains("08:00 (2 vagas)"));
-    assert!(!page.contains(r#"name="time""#), "one choice of day and time");
+    assert!(
+        !page.contains(r#"name="time""#),
+        "one choice of day and time"
+    );
     assert!(!page.contains("2026-11-20T"), "the holiday offers nothing");
 
     let submit = |email: &'static str, key: &'static str| {
@@ -219,8 +238,14 @@ async fn the_form_offers_open_slots_and_a_full_one_comes_back_with_its_error() {
     let (status, page) = submit("f3@example.com", "form-key-0003").await;
     assert_eq!(status, 409);
     assert!(page.contains("acabou de ser preenchido"), "{page}");
-    assert!(page.contains(r#"value="f3@example.com""#), "what was typed is kept");
-    assert!(!page.contains(r#"value="2026-11-23T08:00""#), "the full slot is gone");
+    assert!(
+        page.contains(r#"value="f3@example.com""#),
+        "what was typed is kept"
+    );
+    assert!(
+        !page.contains(r#"value="2026-11-23T08:00""#),
+        "the full slot is gone"
+    );
     assert!(page.contains(r#"value="2026-11-23T08:30""#));
 }
 
@@ -286,5 +311,9 @@ async fn rejection_and_expiry_give_the_place_back() {
     assert_eq!(t["status"], "expired");
     assert_eq!(t["slot"], Value::Null);
     let s = slots(&app, SP_OFFICE, "?from=2026-11-24&days=1").await;
-    assert_eq!(left(&s, "2026-11-24T09:00"), Some(2), "both places are free again");
+    assert_eq!(
+        left(&s, "2026-11-24T09:00"),
+        Some(2),
+        "both places are free again"
+    );
 }

@@ -64,7 +64,8 @@ async fn race(store: Arc<dyn Store>) {
                 request: released,
                 expected_version: 1,
                 event,
-                mails: vec![], give_back: None 
+                mails: vec![],
+                give_back: None
             })
             .await
             .expect("release")

@@ -416,3 +416,150 @@ async fn the_reminder_arrives_once_the_day_before_at_each_office_s_local_time() 
         "once each"
     );
 }
+
+/// The virtual counter answers within 24 business hours (seed 001, SPEC S9):
+/// the clock runs from the citizen's oldest unanswered message, stops when the
+/// office answers, and the office is warned once before it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_is_warned_before_the_24_business_hours_to_answer_end() {
+    // Monday 23/11/2026 10:00 in São Paulo (open 08:00 to 17:00).
+    let start: Timestamp = "2026-11-23T13:00:00Z".parse().expect("instant");
+    let app = TestApp::spawn_with(|o| o.manual_clock = Some(start)).await;
+    let office_mail = "atendimento@1tabeliao-sp.example.com";
+    let (code, opened) = app
+        .open_json(
+            SP_OFFICE,
+            &balcao_tests::contact_request("balcao@example.com"),
+        )
+        .await;
+    assert_eq!(code, 201, "{opened}");
+    let (id, k) = id_and_secret(&opened);
+    // 7 h on Monday, 9 on Tuesday, 8 on Wednesday: Wednesday 16:00.
+    let (_, t) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    assert_eq!(t["reply_by"]["at"], "2026-11-25T19:00:00Z", "{t}");
+    assert!(
+        t["reply_by"]["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("1440 minutos úteis a partir de seg 23/11 10:00 → qua 25/11 16:00")
+    );
+    let (_, page) = app.get_html(&format!("/tickets/{id}?k={k}")).await;
+    assert!(
+        page.contains("deve responder até 25/11/2026 16:00"),
+        "{page}"
+    );
+    let staff = app
+        .staff_login("paula@1-tabeliao-notas-sao-paulo.example.com")
+        .await;
+    let r = app
+        .client
+        .get(app.url("/staff/requests"))
+        .header("accept", "application/json")
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .expect("queue");
+    let line = r.json::<Value>().await.expect("json")["items"][0].clone();
+    assert_eq!(line["reply_by"], "25/11/2026 16:00", "{line}");
+
+    let warnings = async |app: &TestApp| {
+        app.mailbox()
+            .await
+            .into_iter()
+            .filter(|m| m.to == office_mail && m.subject.contains("responda ao cidadão"))
+            .count()
+    };
+    // A third of the window is left at Tuesday 17:00 (16 business hours in).
+    clock(&app, json!({"set": "2026-11-24T19:59:00Z"})).await;
+    assert_eq!(warnings(&app).await, 0);
+    let moved = clock(&app, json!({"advance_minutes": 1})).await;
+    assert_eq!(moved["timers_fired"], 1, "{moved}");
+    let warning = app
+        .wait_for_subject(
+            office_mail,
+            "Solicitação nº 1: responda ao cidadão até 25/11 16:00",
+        )
+        .await;
+    assert!(warning.text.contains("horas úteis"), "{}", warning.text);
+    // Delivered again, late: nothing more.
+    let timer = Timer::reply_warning(
+        balcao_core::RequestId::parse(&id).expect("id"),
+        "2026-11-24T20:00:00Z".parse().expect("due"),
+        "America/Sao_Paulo",
+    );
+    for _ in 0..3 {
+        let outcome = fire(&app.running.local.app, &timer).await.expect("fire");
+        assert_eq!(outcome, Fired::Ignored);
+    }
+    clock(&app, json!({"advance_minutes": 120})).await;
+    assert_eq!(warnings(&app).await, 1);
+
+    // The office answers: the clock stops, and the citizen's next message starts it again.
+    let (status, t) = app
+        .post_json(
+            &format!("/staff/requests/{id}/messages"),
+            Some(&staff),
+            &json!({"message": "Segue a resposta."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["reply_by"], Value::Null);
+    // Wednesday 10:00.
+    clock(&app, json!({"set": "2026-11-25T13:00:00Z"})).await;
+    let (status, t) = app
+        .post_json(
+            &format!("/tickets/{id}/messages"),
+            None,
+            &json!({"k": k, "message": "Obrigado, mais uma dúvida."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    // Wed 7 h, Thu 9 h, Fri 8 h: Friday 16:00 (27/11).
+    assert_eq!(t["reply_by"]["at"], "2026-11-27T19:00:00Z", "{t}");
+    // A second message does not move the deadline: the oldest unanswered one counts.
+    clock(&app, json!({"advance_minutes": 30})).await;
+    let (_, t) = app
+        .post_json(
+            &format!("/tickets/{id}/messages"),
+            None,
+            &json!({"k": k, "message": "E outra."}),
+        )
+        .await;
+    assert_eq!(t["reply_by"]["at"], "2026-11-27T19:00:00Z");
+    // Its warning comes at Thursday 17:00.
+    clock(&app, json!({"set": "2026-11-26T20:00:00Z"})).await;
+    app.wait_for_subject(
+        office_mail,
+        "Solicitação nº 1: responda ao cidadão até 27/11 16:00",
+    )
+    .await;
+    // Answered, asked again, answered before the warning: no warning comes.
+    app.post_json(
+        &format!("/staff/requests/{id}/messages"),
+        Some(&staff),
+        &json!({"message": "Respondido."}),
+    )
+    .await;
+    let (_, t) = app
+        .post_json(
+            &format!("/tickets/{id}/messages"),
+            None,
+            &json!({"k": k, "message": "Última dúvida."}),
+        )
+        .await;
+    assert!(t["reply_by"]["at"].is_string(), "{t}");
+    let (_, t) = app
+        .post_json(
+            &format!("/staff/requests/{id}/messages"),
+            Some(&staff),
+            &json!({"message": "Respondida também."}),
+        )
+        .await;
+    assert_eq!(t["reply_by"], Value::Null);
+    let moved = clock(&app, json!({"set": "2026-12-07T12:00:00Z"})).await;
+    assert_eq!(
+        moved["timers_fired"], 0,
+        "the warning was cancelled: {moved}"
+    );
+    assert_eq!(warnings(&app).await, 2);
+}

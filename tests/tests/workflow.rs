@@ -303,7 +303,7 @@ async fn certificates_decide_about_the_registry_record_or_reject_with_a_reason()
         .await;
     assert_eq!(t["status"], "rejected");
     let mail = app
-        .wait_for_subject("cert3@example.com", "Solicitação nº")
+        .wait_for_subject("cert3@example.com", "Solicitação nº 3 rejeitada")
         .await;
     let rejection = mails_to(&app, "cert3@example.com", "Solicitação nº 3 rejeitada").await;
     assert_eq!(rejection.len(), 1, "{:?}", mail.subject);

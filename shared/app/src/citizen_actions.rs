@@ -93,7 +93,9 @@ pub async fn act(
     };
     let notify = match what {
         CitizenAction::Read => false,
-        CitizenAction::Message { .. } => office.as_ref().is_none_or(|o| o.notifications.citizen_message),
+        CitizenAction::Message { .. } => office
+            .as_ref()
+            .is_none_or(|o| o.notifications.citizen_message),
         CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => true,
     };
     // Secrets are not revoked, so the check above holds for the retries below.
@@ -157,7 +159,8 @@ pub async fn act(
             request: next,
             expected_version: r.version,
             event,
-            mails, give_back: None 
+            mails,
+            give_back: None,
         })
     })
     .await
@@ -169,4 +172,3 @@ fn closed(from: Status) -> AppError {
         action: Action::CitizenReply,
     })
 }
-

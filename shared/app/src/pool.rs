@@ -107,7 +107,8 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
             request: n,
             expected_version: r.version,
             event,
-            mails: vec![mail], give_back: None 
+            mails: vec![mail],
+            give_back: None,
         }
     };
     if !app.store.take_request(&office.id, &compose).await? {

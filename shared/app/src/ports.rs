@@ -1,14 +1,14 @@
 //! The ports: what use cases need from the outside world, in the domain's words.
 
 use async_trait::async_trait;
+use balcao_core::SlotKey;
 use balcao_core::{
     Email, Event, Office, OfficeId, PublicReview, Request, RequestId, TicketNumber, Uf,
 };
-use balcao_core::SlotKey;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use thiserror::Error;
 use ulid::Ulid;
 

@@ -79,7 +79,8 @@ pub async fn rate(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![], give_back: None 
+                mails: vec![],
+                give_back: None,
             })
         },
     )
@@ -168,7 +169,8 @@ pub async fn moderate(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![], give_back: None 
+                mails: vec![],
+                give_back: None,
             })
         },
     )

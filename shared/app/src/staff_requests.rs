@@ -177,7 +177,8 @@ pub async fn reply(
                 request: next,
                 expected_version: r.version,
                 event,
-                mails: vec![mail], give_back: None 
+                mails: vec![mail],
+                give_back: None,
             })
         },
     )

@@ -141,7 +141,8 @@ pub async fn start_analysis(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![], give_back: None 
+                mails: vec![],
+                give_back: None,
             })
         },
     )
@@ -191,7 +192,8 @@ pub async fn answer_checklist(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![], give_back: None 
+                mails: vec![],
+                give_back: None,
             })
         },
     )
@@ -262,7 +264,8 @@ pub async fn decide(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails, give_back: None 
+                mails,
+                give_back: None,
             })
         },
     )
@@ -447,7 +450,8 @@ pub async fn schedule(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail], give_back: None 
+                mails: vec![mail],
+                give_back: None,
             })
         },
     )
@@ -555,7 +559,8 @@ pub async fn conclude(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail], give_back: None 
+                mails: vec![mail],
+                give_back: None,
             })
         },
     )

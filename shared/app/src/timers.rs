@@ -30,11 +30,7 @@ pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
 
 /// A window of `minutes` business minutes from `now`, and the moment a third
 /// of it is left (at least a minute), when the office is warned.
-fn window(
-    office: &Office,
-    minutes: u32,
-    now: Timestamp,
-) -> Option<(Deadline, Option<Timestamp>)> {
+fn window(office: &Office, minutes: u32, now: Timestamp) -> Option<(Deadline, Option<Timestamp>)> {
     let calendar = BusinessCalendar::for_office(office);
     let minutes = i64::from(minutes);
     let deadline = calendar.add_minutes(now, minutes)?;
@@ -97,10 +93,16 @@ impl Window {
         }
     }
 
-    fn texts(self, number: balcao_core::TicketNumber, until: &str) -> (String, String, &'static str) {
+    fn texts(
+        self,
+        number: balcao_core::TicketNumber,
+        until: &str,
+    ) -> (String, String, &'static str) {
         match self {
             Self::Start => (
-                format!("Aviso ao cartório: o prazo para iniciar o atendimento termina em {until}."),
+                format!(
+                    "Aviso ao cartório: o prazo para iniciar o atendimento termina em {until}."
+                ),
                 format!("Solicitação nº {number}: o prazo para iniciar termina em {until}"),
                 "Se o atendimento não for iniciado (ou decidido) até lá, o cidadão poderá liberar a solicitação para outros cartórios da UF.",
             ),
@@ -125,31 +127,44 @@ async fn warn_office(app: &App, timer: &Timer, window: Window) -> Result<Fired, 
     {
         return Ok(Fired::Ignored);
     }
-    let result = ticket::change(app, timer.request, key, Some(current), |_| Ok(()), |t, now| {
-        let r = &t.request;
-        let Some(deadline) = window.deadline(r, timer) else {
-            return Err(AppError::Refused("o prazo não se aplica mais"));
-        };
-        let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let until = deadline.to_zoned(tz).strftime("%d/%m %H:%M").to_string();
-        let (text, subject, body) = window.texts(r.number, &until);
-        let mut n = r.clone();
-        n.version = r.version + 1;
-        n.updated_at = now;
-        let letter = emails::office_notice(&n, &subject, body);
-        let event = Event {
-            id: key,
-            seq: n.version,
-            at: now,
-            kind: EventKind::Notice,
-            author: Author::System,
-            text,
-            status: None,
-            attachments: vec![],
-        };
-        let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
-        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail], give_back: None })
-    })
+    let result = ticket::change(
+        app,
+        timer.request,
+        key,
+        Some(current),
+        |_| Ok(()),
+        |t, now| {
+            let r = &t.request;
+            let Some(deadline) = window.deadline(r, timer) else {
+                return Err(AppError::Refused("o prazo não se aplica mais"));
+            };
+            let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let until = deadline.to_zoned(tz).strftime("%d/%m %H:%M").to_string();
+            let (text, subject, body) = window.texts(r.number, &until);
+            let mut n = r.clone();
+            n.version = r.version + 1;
+            n.updated_at = now;
+            let letter = emails::office_notice(&n, &subject, body);
+            let event = Event {
+                id: key,
+                seq: n.version,
+                at: now,
+                kind: EventKind::Notice,
+                author: Author::System,
+                text,
+                status: None,
+                attachments: vec![],
+            };
+            let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
+            Ok(Change {
+                request: n,
+                expected_version: r.version,
+                event,
+                mails: vec![mail],
+                give_back: None,
+            })
+        },
+    )
     .await;
     match result {
         Ok(_) => Ok(Fired::Acted),
@@ -243,7 +258,8 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail], give_back: None 
+                mails: vec![mail],
+                give_back: None,
             })
         },
     )

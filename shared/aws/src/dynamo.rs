@@ -398,7 +398,10 @@ impl DynamoStore {
     ) -> Result<TransactWriteItem, StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(format!("OFFICE#{office}"), &format!("SLOT#{slot}"))))
+            .set_key(Some(key(
+                format!("OFFICE#{office}"),
+                &format!("SLOT#{slot}"),
+            )))
             .update_expression("ADD taken :by")
             .expression_attribute_values(":by", n(by));
         if let Some(cap) = capacity {

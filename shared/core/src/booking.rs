@@ -292,7 +292,10 @@ mod tests {
     fn a_day_is_cut_into_whole_slots_around_lunch() {
         let o = office();
         let day = Booking::for_office(&o).day(Date::constant(2026, 11, 24));
-        let times: Vec<String> = day.iter().map(|(k, _)| k.to_string()[11..].into()).collect();
+        let times: Vec<String> = day
+            .iter()
+            .map(|(k, _)| k.to_string()[11..].into())
+            .collect();
         assert_eq!(times.len(), 8 + 8, "{times:?}");
         assert_eq!(times.first().unwrap(), "08:00");
         assert!(times.contains(&"11:30".to_owned()));
@@ -311,7 +314,10 @@ mod tests {
         });
         let b = Booking::for_office(&o);
         let now = at(&o, "2026-11-18T10:00");
-        assert!(b.day(Date::constant(2026, 11, 20)).is_empty(), "Consciência Negra");
+        assert!(
+            b.day(Date::constant(2026, 11, 20)).is_empty(),
+            "Consciência Negra"
+        );
         assert!(b.day(Date::constant(2026, 11, 21)).is_empty(), "Saturday");
         assert!(b.day(Date::constant(2026, 11, 26)).is_empty(), "closure");
         let e = b

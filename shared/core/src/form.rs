@@ -6,8 +6,8 @@ use crate::document::Document;
 use crate::office::{FieldRule, FormField, Office, Service, ServiceKind};
 use crate::request::{Appointment, AppointmentMode, Citizen, RequestDetails};
 use crate::text::{FreeText, PersonName, ProtocolNumber};
-use jiff::civil::{Date, Time};
 use jiff::Timestamp;
+use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

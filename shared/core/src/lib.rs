@@ -19,8 +19,8 @@ pub mod text;
 pub mod workflow;
 
 pub use attachment::DEFAULT_MAX_BYTES;
-pub use booking::{Booking, OpenSlot, SlotError, SlotKey};
 pub use attachment::{Attachment, AttachmentError, FileName, FileType, UploadRef};
+pub use booking::{Booking, OpenSlot, SlotError, SlotKey};
 pub use contact::{Email, Mobile};
 pub use document::{Cnpj, Cpf, Document};
 pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};

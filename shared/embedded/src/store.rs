@@ -12,12 +12,12 @@ use balcao_app::secrets::citizen_key;
 use balcao_core::{
     Event, Office, OfficeId, PublicReview, Request, RequestId, SlotKey, TicketNumber, Uf,
 };
-use jiff::civil::Date;
-use std::collections::HashMap;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 

@@ -230,9 +230,9 @@ impl From<&Ticket> for TicketView {
                 .start_by
                 .as_ref()
                 .map(|d| json!({"at": d.at.to_string(), "explanation": d.explanation})),
-            reply_by: r.reply_by.as_ref().map(|w| {
-                json!({"at": w.deadline.at.to_string(), "explanation": w.deadline.explanation})
-            }),
+            reply_by: r.reply_by.as_ref().map(
+                |w| json!({"at": w.deadline.at.to_string(), "explanation": w.deadline.explanation}),
+            ),
             slot: r.slot.map(|s| s.to_string()),
             history: t
                 .events

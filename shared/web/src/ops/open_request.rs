@@ -36,7 +36,14 @@ pub async fn form(app: &App, req: Request) -> Response {
         let slots = form_slots(app, &office, service).await?;
         Ok(html(
             StatusCode::OK,
-            &form_page(&office, service, &raw, &[], &FieldErrors::default(), slots.as_ref()),
+            &form_page(
+                &office,
+                service,
+                &raw,
+                &[],
+                &FieldErrors::default(),
+                slots.as_ref(),
+            ),
         ))
     }
     .await;
@@ -85,7 +92,10 @@ pub async fn submit(app: &App, req: Request) -> Response {
                 }
             }),
             // A person gets the form back with what they typed and each error beside its field.
-            Err(e) if format == Format::Html && e.field_errors().is_some_and(|f| f.get("service").is_none()) => {
+            Err(e)
+                if format == Format::Html
+                    && e.field_errors().is_some_and(|f| f.get("service").is_none()) =>
+            {
                 let errors = e.field_errors().unwrap_or_default();
                 let status = match e {
                     AppError::SlotFull => StatusCode::CONFLICT,
