@@ -317,3 +317,56 @@ async fn rejection_and_expiry_give_the_place_back() {
         "both places are free again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manager_s_slot_length_capacity_and_lead_time_shape_the_offer() {
+    // Thursday 19/11/2026 15:30 in São Paulo.
+    let app = app_at("2026-11-19T18:30:00Z").await;
+    let manager = app.staff_login(MANAGER).await;
+    let r = app
+        .client
+        .get(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .expect("settings");
+    let version = r.json::<Value>().await.expect("json")["version"].clone();
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .form(&[
+            ("section", "limits".to_owned()),
+            ("version", version.to_string()),
+            ("slot_minutes", "60".to_owned()),
+            ("slot_capacity", "3".to_owned()),
+            ("booking_lead_minutes", "0".to_owned()),
+            ("max_attachment_kb", "2048".to_owned()),
+            ("reminder_time", "09:00".to_owned()),
+        ])
+        .send()
+        .await
+        .expect("configure");
+    assert_eq!(r.status().as_u16(), 200);
+    let s = slots(&app, SP_OFFICE, "?days=5").await;
+    assert_eq!(s["slot_minutes"], 60);
+    let all = listed(&s);
+    // No lead time: today's 16:00 is still open; hourly slots after it.
+    assert_eq!(
+        &all[..3],
+        [
+            ("2026-11-19T16:00".to_owned(), 3),
+            ("2026-11-23T08:00".to_owned(), 3),
+            ("2026-11-23T09:00".to_owned(), 3)
+        ]
+    );
+    book(&app, "l@example.com", "2026-11-19", "16:00").await;
+    let s = slots(&app, SP_OFFICE, "?days=1").await;
+    assert_eq!(left(&s, "2026-11-19T16:00"), Some(2));
+    let (status, e) = app
+        .open_json(SP_OFFICE, &booking("m@example.com", "2026-11-23", "08:30"))
+        .await;
+    assert_eq!(status, 422, "the old half-hour grid is gone: {e}");
+}

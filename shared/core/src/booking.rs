@@ -232,7 +232,7 @@ impl Booking {
         (0..i32::from(days.min(MAX_LISTED_DAYS)))
             .filter_map(|d| from.checked_add(d.days()).ok())
             .flat_map(|date| self.day(date))
-            .filter(|(_, at)| *at >= earliest && *at <= latest)
+            .filter(|(_, at)| *at > now && *at >= earliest && *at <= latest)
             .filter_map(|(key, starts_at)| {
                 let left = self
                     .capacity
