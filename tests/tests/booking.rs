@@ -370,3 +370,44 @@ async fn the_manager_s_slot_length_capacity_and_lead_time_shape_the_offer() {
         .await;
     assert_eq!(status, 422, "the old half-hour grid is gone: {e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_moving_a_booked_appointment_frees_its_slot() {
+    let app = app_at(THURSDAY_4PM).await;
+    let (id, _) = book(&app, "mv@example.com", "2026-11-25", "14:00").await;
+    let s = slots(&app, SP_OFFICE, "?from=2026-11-25&days=1").await;
+    assert_eq!(left(&s, "2026-11-25T14:00"), Some(1));
+    let desk = app.staff_login(ATTENDANT).await;
+    let (status, t) = app
+        .post_json(
+            &format!("/staff/requests/{id}/decision"),
+            Some(&desk),
+            &json!({"decision": "approve", "attendant": "atendente-1"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    let schedule = |time: &'static str| {
+        let (app, desk, id) = (&app, desk.clone(), id.clone());
+        async move {
+            let (status, t) = app
+                .post_json(
+                    &format!("/staff/requests/{id}/appointment"),
+                    Some(&desk),
+                    &json!({"date": "2026-11-25", "time": time, "mode": "in_person", "subject": "Escritura"}),
+                )
+                .await;
+            assert_eq!(status, 200, "{t}");
+            t
+        }
+    };
+    // Confirmed at the booked time: the place stays taken.
+    let t = schedule("14:00").await;
+    assert_eq!(t["slot"], "2026-11-25T14:00");
+    let s = slots(&app, SP_OFFICE, "?from=2026-11-25&days=1").await;
+    assert_eq!(left(&s, "2026-11-25T14:00"), Some(1));
+    // Moved: the booked place is free again.
+    let t = schedule("15:00").await;
+    assert_eq!(t["slot"], Value::Null);
+    let s = slots(&app, SP_OFFICE, "?from=2026-11-25&days=1").await;
+    assert_eq!(left(&s, "2026-11-25T14:00"), Some(2));
+}

@@ -399,6 +399,14 @@ pub async fn schedule(
                 "Atendimento {verb} para {when}. {place}. Assunto: {}",
                 plan.subject.as_str()
             );
+            // Moved off the slot the citizen booked: that place is free again.
+            // The office's own choice of time is not counted against the grid.
+            let moved = r
+                .slot
+                .filter(|k| k.date != appointment.date || k.time != appointment.time);
+            if moved.is_some() {
+                n.slot = None;
+            }
             n.appointment = Some(appointment);
             n.unread_replies += 1;
             let mut event = staff_event(staff, key, n.version, now, EventKind::Appointment, text);
@@ -451,7 +459,7 @@ pub async fn schedule(
                 expected_version: r.version,
                 event,
                 mails: vec![mail],
-                give_back: None,
+                give_back: moved,
             })
         },
     )
