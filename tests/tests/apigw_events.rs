@@ -42,6 +42,19 @@ async fn get_office_reads_the_path_parameter() {
 }
 
 #[tokio::test]
+async fn list_slots_reads_both_path_parameters_and_the_query() {
+    let (app, _) = app().await;
+    let r = Op::ListSlots.handle(&app, event("list-slots.json")).await;
+    assert_eq!(r.status(), 200);
+    let s = body_json(&r);
+    assert_eq!(s["office"], "1-tabeliao-notas-sao-paulo");
+    assert_eq!(s["service"], "agendamento");
+    assert_eq!(s["days"], 7);
+    assert_eq!(s["timezone"], "America/Sao_Paulo");
+    assert!(!s["slots"].as_array().expect("slots").is_empty());
+}
+
+#[tokio::test]
 async fn list_offices_reads_the_query_string() {
     let (app, _) = app().await;
     let r = Op::ListOffices
