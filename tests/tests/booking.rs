@@ -411,3 +411,59 @@ async fn staff_moving_a_booked_appointment_frees_its_slot() {
     let s = slots(&app, SP_OFFICE, "?from=2026-11-25&days=1").await;
     assert_eq!(left(&s, "2026-11-25T14:00"), Some(2));
 }
+
+/// The whole path, over HTTP: 200 citizens at once for a slot the manager
+/// opened to 3 people (SPEC C4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_citizens_at_once_get_three_places() {
+    let app = app_at(THURSDAY_4PM).await;
+    let manager = app.staff_login(MANAGER).await;
+    let r = app
+        .client
+        .get(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .expect("settings");
+    let version = r.json::<Value>().await.expect("json")["version"].clone();
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .form(&[
+            ("section", "limits".to_owned()),
+            ("version", version.to_string()),
+            ("slot_minutes", "30".to_owned()),
+            ("slot_capacity", "3".to_owned()),
+            ("max_attachment_kb", "2048".to_owned()),
+        ])
+        .send()
+        .await
+        .expect("configure");
+    assert_eq!(r.status().as_u16(), 200);
+    let app = std::sync::Arc::new(app);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let body = booking(&format!("p{i}@example.com"), "2026-11-24", "10:00");
+                app.open_json(SP_OFFICE, &body).await
+            })
+        })
+        .collect();
+    let (mut created, mut full) = (0, 0);
+    for t in tasks {
+        let (status, body) = t.await.expect("task");
+        match (status, body["error"]["code"].as_str()) {
+            (201, _) => created += 1,
+            (409, Some("slot_full")) => full += 1,
+            other => panic!("unexpected answer {other:?}: {body}"),
+        }
+    }
+    assert_eq!((created, full), (3, 197));
+    let s = slots(&app, SP_OFFICE, "?from=2026-11-24&days=1").await;
+    assert_eq!(left(&s, "2026-11-24T10:00"), None);
+    assert_eq!(left(&s, "2026-11-24T10:30"), Some(3));
+}
