@@ -124,8 +124,7 @@ pub async fn act(
             next.reply_by = office
                 .as_ref()
                 .and_then(|o| Some((o, o.service(r.service_id.as_str())?.response_window_hours?)))
-                .and_then(|(o, h)| crate::timers::reply_window(o, r.id, h, now))
-                .map(|(w, _)| w);
+                .and_then(|(o, h)| crate::timers::reply_window(o, h, now));
         }
         let event = Event {
             id: key,

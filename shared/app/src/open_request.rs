@@ -2,7 +2,7 @@
 //! the ticket with its first event, idempotency record and confirmation email in
 //! one transaction.
 
-use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail, SlotClaim};
+use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail, SlotClaim, Timer};
 use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
 use crate::{App, AppError};
 use crate::{attachments, emails};
@@ -93,13 +93,16 @@ pub async fn open(
         .start_window_minutes
         .and_then(|m| crate::timers::start_window_timers(&office, id, m, now));
     let start_by = window.as_ref().map(|(d, _)| d.clone());
-    let reply = form
+    let reply_by = form
         .service
         .response_window_hours
-        .and_then(|h| crate::timers::reply_window(&office, id, h, now));
-    let reply_by = reply.as_ref().map(|(w, _)| w.clone());
+        .and_then(|h| crate::timers::reply_window(&office, h, now));
+    let reply_warning = reply_by
+        .as_ref()
+        .and_then(|w| w.warn_at)
+        .map(|due| Timer::reply_warning(id, due, &office.timezone));
     let timers = window.iter().flat_map(|(_, timers)| timers);
-    for t in timers.chain(reply.iter().filter_map(|(_, t)| t.as_ref())) {
+    for t in timers.chain(reply_warning.iter()) {
         app.timers.schedule(t).await?;
     }
     // A booked appointment holds its slot from the first write (SPEC C4).

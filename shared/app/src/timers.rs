@@ -55,17 +55,11 @@ pub fn start_window_timers(
     Some((deadline, timers))
 }
 
-/// The reply window (SPEC S9: 24 business hours at the virtual counter) from
-/// a citizen's message, and the timer that warns the office before it ends.
-pub fn reply_window(
-    office: &Office,
-    request: RequestId,
-    hours: u32,
-    now: Timestamp,
-) -> Option<(ReplyWindow, Option<Timer>)> {
+/// The reply window (SPEC S9: 24 business hours at the virtual counter) from a
+/// citizen's message; its warning's timer is `Timer::reply_warning` at `warn_at`.
+pub fn reply_window(office: &Office, hours: u32, now: Timestamp) -> Option<ReplyWindow> {
     let (deadline, warn_at) = window(office, hours.saturating_mul(60), now)?;
-    let timer = warn_at.map(|w| Timer::reply_warning(request, w, &office.timezone));
-    Some((ReplyWindow { deadline, warn_at }, timer))
+    Some(ReplyWindow { deadline, warn_at })
 }
 
 /// Which window a warning is about.
