@@ -3,7 +3,7 @@
 //! fires late, twice, out of order or after it was cancelled changes nothing more.
 
 use crate::emails;
-use crate::ports::{Change, OutboxMail, Timer, TimerKind};
+use crate::ports::{Change, OutboxMail, Ticket, Timer, TimerKind};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, open_request, ticket};
 use balcao_core::calendar::{BusinessCalendar, Deadline};
@@ -160,11 +160,7 @@ async fn warn_office(app: &App, timer: &Timer, window: Window) -> Result<Fired, 
         },
     )
     .await;
-    match result {
-        Ok(_) => Ok(Fired::Acted),
-        Err(AppError::Refused(_) | AppError::NotAllowed(_)) => Ok(Fired::Ignored),
-        Err(e) => Err(e),
-    }
+    outcome(result, |_| true)
 }
 
 /// One key per timer and appointment version: a repeated delivery finds its entry.
@@ -258,11 +254,7 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
         },
     )
     .await;
-    match result {
-        Ok(_) => Ok(Fired::Acted),
-        Err(AppError::Refused(_) | AppError::NotAllowed(_)) => Ok(Fired::Ignored),
-        Err(e) => Err(e),
-    }
+    outcome(result, |_| true)
 }
 
 /// The office did not start in time: the request expires and the citizen may
@@ -315,8 +307,17 @@ async fn expire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
         Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail], give_back: None  })
     })
     .await;
+    outcome(result, |t| t.request.status == Status::Expired)
+}
+
+/// What a timer's change came to: a timer found not to apply while its change
+/// was built (or whose change `acted` does not recognise) did nothing.
+fn outcome(
+    result: Result<Ticket, AppError>,
+    acted: impl Fn(&Ticket) -> bool,
+) -> Result<Fired, AppError> {
     match result {
-        Ok(t) if t.request.status == Status::Expired => Ok(Fired::Acted),
+        Ok(t) if acted(&t) => Ok(Fired::Acted),
         Ok(_) | Err(AppError::Refused(_) | AppError::NotAllowed(_)) => Ok(Fired::Ignored),
         Err(e) => Err(e),
     }

@@ -15,6 +15,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -226,18 +227,25 @@ impl DynamoStore {
         value: String,
         consistent: bool,
     ) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(ToOwned::to_owned))
+            .key_condition_expression("#k = :v")
+            .expression_attribute_names("#k", key_attr)
+            .expression_attribute_values(":v", s(value))
+            .set_consistent_read(consistent.then_some(true));
+        Self::every_page(query).await
+    }
+
+    /// Every item a query finds, page after page.
+    async fn every_page(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(index.map(ToOwned::to_owned))
-                .key_condition_expression("#k = :v")
-                .expression_attribute_names("#k", key_attr)
-                .expression_attribute_values(":v", s(value.clone()))
-                .set_consistent_read(consistent.then_some(true))
+            let out = query
+                .clone()
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -695,39 +703,29 @@ impl Store for DynamoStore {
         from: Date,
         to: Date,
     ) -> Result<HashMap<SlotKey, u32>, StoreError> {
+        // `~` sorts after every time of the last day.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(format!("OFFICE#{office}")))
+            .expression_attribute_values(":from", s(format!("SLOT#{from}")))
+            .expression_attribute_values(":to", s(format!("SLOT#{to}~")))
+            .consistent_read(true);
         let mut taken = HashMap::new();
-        let mut start: Option<Item> = None;
-        loop {
-            // `~` sorts after every time of the last day.
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(format!("OFFICE#{office}")))
-                .expression_attribute_values(":from", s(format!("SLOT#{from}")))
-                .expression_attribute_values(":to", s(format!("SLOT#{to}~")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                let sk = text(item, "SK").unwrap_or_default();
-                let key = sk
-                    .strip_prefix("SLOT#")
-                    .and_then(SlotKey::parse)
-                    .ok_or_else(|| StoreError::Corrupt(format!("slot {sk}")))?;
-                let count = num(item, "taken").unwrap_or(0);
-                if count > 0 {
-                    taken.insert(key, u32::try_from(count).unwrap_or(u32::MAX));
-                }
-            }
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(taken),
+        for item in Self::every_page(query).await? {
+            let sk = text(&item, "SK").unwrap_or_default();
+            let key = sk
+                .strip_prefix("SLOT#")
+                .and_then(SlotKey::parse)
+                .ok_or_else(|| StoreError::Corrupt(format!("slot {sk}")))?;
+            let count = num(&item, "taken").unwrap_or(0);
+            if count > 0 {
+                taken.insert(key, u32::try_from(count).unwrap_or(u32::MAX));
             }
         }
+        Ok(taken)
     }
 
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
