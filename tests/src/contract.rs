@@ -2,7 +2,8 @@
 //! Local (see `tests/store_contract.rs`).
 
 use balcao_app::ports::{
-    IdempotencyRecord, MailAttachment, MailId, NewTicket, Opened, OutboxMail, SlotClaim, Store,
+    Compose, IdempotencyRecord, MailAttachment, MailId, NewTicket, Opened, OutboxMail, SlotClaim,
+    Store,
 };
 use balcao_core::{
     Attachment, Author, Citizen, Consent, Email, Event, EventKind, FileName, FileType, Office,
@@ -182,13 +183,7 @@ pub async fn numbers_are_sequential_per_office_and_tickets_read_back(store: Shar
         }
     }
     assert_eq!(numbers, vec![1, 2, 3]);
-    let Opened::Created(other) = store
-        .open_request(&b.id, &draft(&b, now(), None))
-        .await
-        .expect("open")
-    else {
-        panic!("created")
-    };
+    let other = created(&store, &b, &draft(&b, now(), None)).await;
     assert_eq!(
         other.number,
         TicketNumber(1),
@@ -217,9 +212,7 @@ pub async fn a_reused_key_replays_the_first_ticket(store: Shared) {
     let o = demo(0);
     store.put_office(&o).await.expect("put");
     let first = draft(&o, now(), Some("key-1"));
-    let Opened::Created(created) = store.open_request(&o.id, &first).await.expect("open") else {
-        panic!("created")
-    };
+    let original = created(&store, &o, &first).await;
     let second = draft(&o, now() + SignedDuration::from_mins(1), Some("key-1"));
     match store
         .open_request(&o.id, &second)
@@ -227,8 +220,8 @@ pub async fn a_reused_key_replays_the_first_ticket(store: Shared) {
         .expect("open again")
     {
         Opened::Replayed(record) => {
-            assert_eq!(record.request_id, created.id);
-            assert_eq!(record.number, created.number);
+            assert_eq!(record.request_id, original.id);
+            assert_eq!(record.number, original.number);
         }
         Opened::Created(_) | Opened::SlotFull => {
             panic!("a reused key must not open a second ticket")
@@ -444,12 +437,10 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
     let o = demo(0);
     store.put_office(&o).await.expect("put");
     let compose = draft(&o, now(), None);
-    let Opened::Created(r) = store.open_request(&o.id, &compose).await.expect("open") else {
-        panic!("created")
-    };
+    let r = created(&store, &o, &compose).await;
     let at = now() + SignedDuration::from_mins(5);
     let change = |text: &str, expected: u64, status: Status| {
-        let mut next = (*r).clone();
+        let mut next = r.clone();
         next.status = status;
         next.version = expected + 1;
         next.updated_at = at;
@@ -529,9 +520,7 @@ pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store:
     let mut ids = Vec::new();
     for (i, o) in [&a, &b, &a].into_iter().enumerate() {
         let compose = draft(o, now() + SignedDuration::from_mins(i as i64), None);
-        let Opened::Created(r) = store.open_request(&o.id, &compose).await.expect("open") else {
-            panic!("created")
-        };
+        let r = created(&store, o, &compose).await;
         ids.push(r.id);
     }
     let citizen = citizen_key(&Email::parse("cidadao@example.com").expect("email"));
@@ -757,6 +746,14 @@ pub async fn office_changes_are_conditional_on_the_version(store: Shared) {
     );
 }
 
+/// Opens a ticket that must be new: not replayed, not refused.
+async fn created(store: &Shared, office: &Office, compose: &Compose<'_>) -> Request {
+    match store.open_request(&office.id, compose).await.expect("open") {
+        Opened::Created(r) => *r,
+        other => panic!("expected a new ticket, got {other:?}"),
+    }
+}
+
 fn slot(key: &str, capacity: u32) -> SlotClaim {
     SlotClaim {
         key: balcao_core::SlotKey::parse(key).expect("slot"),
@@ -788,14 +785,8 @@ pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
     let nine = slot("2026-11-24T09:00", 2);
     let mut held = Vec::new();
     for _ in 0..2 {
-        let Opened::Created(r) = store
-            .open_request(&o.id, &booked(&o, now(), None, Some(nine)))
-            .await
-            .expect("open")
-        else {
-            panic!("room left")
-        };
-        held.push(*r);
+        let r = created(&store, &o, &booked(&o, now(), None, Some(nine))).await;
+        held.push(r);
     }
     let full = booked(&o, now(), Some("late-key"), Some(nine));
     assert!(matches!(
@@ -824,13 +815,7 @@ pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
             Opened::Created(_)
         ));
     }
-    let Opened::Created(third) = store
-        .open_request(&o.id, &draft(&o, now(), None))
-        .await
-        .expect("open")
-    else {
-        panic!("created")
-    };
+    let third = created(&store, &o, &draft(&o, now(), None)).await;
     assert_eq!(
         third.number,
         TicketNumber(5),
@@ -886,9 +871,7 @@ pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
     // The place given back can be booked again, and a retry of a booking that
     // went through replays it even though the slot is full again.
     let retried = booked(&o, now(), Some("booking-key"), Some(nine));
-    let Opened::Created(again) = store.open_request(&o.id, &retried).await.expect("open") else {
-        panic!("a place was given back")
-    };
+    let again = created(&store, &o, &retried).await;
     match store.open_request(&o.id, &retried).await.expect("retry") {
         Opened::Replayed(rec) => assert_eq!(rec.request_id, again.id),
         other => panic!("a retry replays, got {other:?}"),

@@ -12,6 +12,32 @@ const THURSDAY_4PM: &str = "2026-11-19T19:00:00Z";
 const MANAGER: &str = "gestor@1-tabeliao-notas-sao-paulo.example.com";
 const ATTENDANT: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
 
+/// The manager changes one section of the office's settings, over the version they read.
+async fn configure(app: &TestApp, form: &[(&str, &str)]) {
+    let manager = app.staff_login(MANAGER).await;
+    let r = app
+        .client
+        .get(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .expect("settings");
+    let version = r.json::<Value>().await.expect("json")["version"].to_string();
+    let mut form = form.to_vec();
+    form.push(("version", &version));
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .header("accept", "application/json")
+        .bearer_auth(&manager)
+        .form(&form)
+        .send()
+        .await
+        .expect("configure");
+    assert_eq!(r.status().as_u16(), 200);
+}
+
 async fn app_at(instant: &str) -> TestApp {
     let start: Timestamp = instant.parse().expect("instant");
     TestApp::spawn_with(|o| o.manual_clock = Some(start)).await
@@ -253,33 +279,17 @@ async fn the_form_offers_open_slots_and_a_full_one_comes_back_with_its_error() {
 async fn rejection_and_expiry_give_the_place_back() {
     let app = app_at(THURSDAY_4PM).await;
     // The manager gives appointments a start window of 15 business minutes.
-    let manager = app.staff_login(MANAGER).await;
-    let r = app
-        .client
-        .get(app.url("/staff/office"))
-        .header("accept", "application/json")
-        .bearer_auth(&manager)
-        .send()
-        .await
-        .expect("settings");
-    let version = r.json::<Value>().await.expect("json")["version"].clone();
-    let r = app
-        .client
-        .post(app.url("/staff/office"))
-        .header("accept", "application/json")
-        .bearer_auth(&manager)
-        .form(&[
-            ("section", "service".to_owned()),
-            ("service", "agendamento".to_owned()),
-            ("version", version.to_string()),
-            ("checklist", "Documentos conferidos".to_owned()),
-            ("start_window_minutes", "15".to_owned()),
-            ("response_window_hours", String::new()),
-        ])
-        .send()
-        .await
-        .expect("configure");
-    assert_eq!(r.status().as_u16(), 200);
+    configure(
+        &app,
+        &[
+            ("section", "service"),
+            ("service", "agendamento"),
+            ("checklist", "Documentos conferidos"),
+            ("start_window_minutes", "15"),
+            ("response_window_hours", ""),
+        ],
+    )
+    .await;
 
     let (rejected, _) = book(&app, "r@example.com", "2026-11-24", "09:00").await;
     let (expiring, k) = book(&app, "e@example.com", "2026-11-24", "09:00").await;
@@ -322,34 +332,18 @@ async fn rejection_and_expiry_give_the_place_back() {
 async fn the_manager_s_slot_length_capacity_and_lead_time_shape_the_offer() {
     // Thursday 19/11/2026 15:30 in São Paulo.
     let app = app_at("2026-11-19T18:30:00Z").await;
-    let manager = app.staff_login(MANAGER).await;
-    let r = app
-        .client
-        .get(app.url("/staff/office"))
-        .header("accept", "application/json")
-        .bearer_auth(&manager)
-        .send()
-        .await
-        .expect("settings");
-    let version = r.json::<Value>().await.expect("json")["version"].clone();
-    let r = app
-        .client
-        .post(app.url("/staff/office"))
-        .header("accept", "application/json")
-        .bearer_auth(&manager)
-        .form(&[
-            ("section", "limits".to_owned()),
-            ("version", version.to_string()),
-            ("slot_minutes", "60".to_owned()),
-            ("slot_capacity", "3".to_owned()),
-            ("booking_lead_minutes", "0".to_owned()),
-            ("max_attachment_kb", "2048".to_owned()),
-            ("reminder_time", "09:00".to_owned()),
-        ])
-        .send()
-        .await
-        .expect("configure");
-    assert_eq!(r.status().as_u16(), 200);
+    configure(
+        &app,
+        &[
+            ("section", "limits"),
+            ("slot_minutes", "60"),
+            ("slot_capacity", "3"),
+            ("booking_lead_minutes", "0"),
+            ("max_attachment_kb", "2048"),
+            ("reminder_time", "09:00"),
+        ],
+    )
+    .await;
     let s = slots(&app, SP_OFFICE, "?days=5").await;
     assert_eq!(s["slot_minutes"], 60);
     let all = listed(&s);
@@ -417,32 +411,16 @@ async fn staff_moving_a_booked_appointment_frees_its_slot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_citizens_at_once_get_three_places() {
     let app = app_at(THURSDAY_4PM).await;
-    let manager = app.staff_login(MANAGER).await;
-    let r = app
-        .client
-        .get(app.url("/staff/office"))
-        .header("accept", "application/json")
-        .bearer_auth(&manager)
-        .send()
-        .await
-        .expect("settings");
-    let version = r.json::<Value>().await.expect("json")["version"].clone();
-    let r = app
-        .client
-        .post(app.url("/staff/office"))
-        .header("accept", "application/json")
-        .bearer_auth(&manager)
-        .form(&[
-            ("section", "limits".to_owned()),
-            ("version", version.to_string()),
-            ("slot_minutes", "30".to_owned()),
-            ("slot_capacity", "3".to_owned()),
-            ("max_attachment_kb", "2048".to_owned()),
-        ])
-        .send()
-        .await
-        .expect("configure");
-    assert_eq!(r.status().as_u16(), 200);
+    configure(
+        &app,
+        &[
+            ("section", "limits"),
+            ("slot_minutes", "30"),
+            ("slot_capacity", "3"),
+            ("max_attachment_kb", "2048"),
+        ],
+    )
+    .await;
     let app = std::sync::Arc::new(app);
     let tasks: Vec<_> = (0..200)
         .map(|i| {

@@ -33,6 +33,27 @@ async fn status(app: &TestApp, id: &str, k: &str) -> String {
     t["status"].as_str().expect("status").to_owned()
 }
 
+/// The first line of the staff queue, as JSON.
+async fn first_in_queue(app: &TestApp, staff: &str) -> Value {
+    let r = app
+        .client
+        .get(app.url("/staff/requests"))
+        .header("accept", "application/json")
+        .bearer_auth(staff)
+        .send()
+        .await
+        .expect("queue");
+    r.json::<Value>().await.expect("json")["items"][0].clone()
+}
+
+/// A timer that already acted, delivered again late: nothing more happens.
+async fn delivered_again_three_times(app: &TestApp, timer: &Timer) {
+    for _ in 0..3 {
+        let outcome = fire(&app.running.local.app, timer).await.expect("fire");
+        assert_eq!(outcome, Fired::Ignored);
+    }
+}
+
 fn id_and_secret(opened: &Value) -> (String, String) {
     let url = opened["ticket_url"].as_str().expect("url");
     (
@@ -66,20 +87,7 @@ async fn friday_at_16_55_expires_on_monday_at_08_10_once() {
     let staff = app
         .staff_login("paula@1-tabeliao-notas-sao-paulo.example.com")
         .await;
-    let queue = async |app: &TestApp| {
-        let staff = staff.clone();
-        {
-            let r = app
-                .client
-                .get(app.url("/staff/requests"))
-                .header("accept", "application/json")
-                .bearer_auth(&staff)
-                .send()
-                .await
-                .expect("queue");
-            r.json::<Value>().await.expect("json")["items"][0].clone()
-        }
-    };
+    let queue = async |app: &TestApp| first_in_queue(app, &staff).await;
     let line = queue(&app).await;
     assert_eq!(line["start_by"], "30/11/2026 08:10");
     assert_eq!(
@@ -123,10 +131,7 @@ async fn friday_at_16_55_expires_on_monday_at_08_10_once() {
         "2026-11-30T11:10:00Z".parse().expect("due"),
         "America/Sao_Paulo",
     );
-    for _ in 0..3 {
-        let outcome = fire(&app.running.local.app, &timer).await.expect("fire");
-        assert_eq!(outcome, Fired::Ignored);
-    }
+    delivered_again_three_times(&app, &timer).await;
     clock(&app, json!({"advance_minutes": 60})).await;
     let expiry_mails = app
         .mailbox()
@@ -451,15 +456,7 @@ async fn the_office_is_warned_before_the_24_business_hours_to_answer_end() {
     let staff = app
         .staff_login("paula@1-tabeliao-notas-sao-paulo.example.com")
         .await;
-    let r = app
-        .client
-        .get(app.url("/staff/requests"))
-        .header("accept", "application/json")
-        .bearer_auth(&staff)
-        .send()
-        .await
-        .expect("queue");
-    let line = r.json::<Value>().await.expect("json")["items"][0].clone();
+    let line = first_in_queue(&app, &staff).await;
     assert_eq!(line["reply_by"], "25/11/2026 16:00", "{line}");
 
     let warnings = async |app: &TestApp| {
@@ -487,10 +484,7 @@ async fn the_office_is_warned_before_the_24_business_hours_to_answer_end() {
         "2026-11-24T20:00:00Z".parse().expect("due"),
         "America/Sao_Paulo",
     );
-    for _ in 0..3 {
-        let outcome = fire(&app.running.local.app, &timer).await.expect("fire");
-        assert_eq!(outcome, Fired::Ignored);
-    }
+    delivered_again_three_times(&app, &timer).await;
     clock(&app, json!({"advance_minutes": 120})).await;
     assert_eq!(warnings(&app).await, 1);
 
