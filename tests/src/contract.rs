@@ -25,6 +25,12 @@ fn now() -> Timestamp {
 }
 
 /// What `open_request` composes, with fixed ids so retries write the same ticket.
+/// The citizen index key the application would compute, under a test secret.
+pub fn citizen_of(email: &Email) -> balcao_core::CitizenKey {
+    let key = balcao_app::keys::HmacKey::new(vec![9; 32]).expect("key");
+    balcao_app::secrets::citizen_key(&key, email)
+}
+
 pub fn draft(
     office: &Office,
     at: Timestamp,
@@ -51,6 +57,8 @@ pub fn booked(
             request: Request {
                 id,
                 number,
+                citizen_key: citizen_of(&email),
+                office_noticed_at: None,
                 office: OfficeSnapshot::from(&office),
                 service_id: office.services[0].id.clone(),
                 service_kind: office.services[0].kind,
@@ -513,7 +521,6 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
 
 pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store: Shared) {
     use balcao_app::ports::AccessLink;
-    use balcao_app::secrets::citizen_key;
     let (a, b) = (demo(0), demo(2));
     store.put_office(&a).await.expect("put");
     store.put_office(&b).await.expect("put");
@@ -523,7 +530,7 @@ pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store:
         let r = created(&store, o, &compose).await;
         ids.push(r.id);
     }
-    let citizen = citizen_key(&Email::parse("cidadao@example.com").expect("email"));
+    let citizen = citizen_of(&Email::parse("cidadao@example.com").expect("email")).0;
     let mine: Vec<RequestId> = store
         .citizen_requests(&citizen, 20)
         .await
@@ -544,7 +551,7 @@ pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store:
             .len(),
         2
     );
-    let stranger = citizen_key(&Email::parse("outra@example.com").expect("email"));
+    let stranger = citizen_of(&Email::parse("outra@example.com").expect("email")).0;
     assert!(
         store
             .citizen_requests(&stranger, 20)

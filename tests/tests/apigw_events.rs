@@ -15,7 +15,9 @@ async fn app() -> (App, SqliteStore) {
         store: Arc::new(store.clone()),
         blobs: balcao_tests::temp_blobs(),
         timers: balcao_tests::temp_timers(),
+        limits: balcao_tests::temp_timers(),
         clock: Arc::new(SystemClock),
+        keys: balcao_app::keys::Keys::random(),
         config: Config::new("https://balcao.example.gov.br"),
     };
     (app, store)

@@ -54,7 +54,9 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
         store: store.clone(),
         blobs: balcao_tests::temp_blobs(),
         timers: balcao_tests::temp_timers(),
+        limits: store.clone(),
         clock: Arc::new(SystemClock),
+        keys: balcao_app::keys::Keys::random(),
         config: Config::new("https://balcao.example.gov.br"),
     };
     let to = format!(

@@ -25,7 +25,9 @@ async fn race(store: Arc<dyn Store>) {
         store: store.clone(),
         blobs: balcao_tests::temp_blobs(),
         timers: balcao_tests::temp_timers(),
+        limits: balcao_tests::temp_timers(),
         clock: Arc::new(SystemClock),
+        keys: balcao_app::keys::Keys::random(),
         config: Config::new("https://balcao.example.gov.br"),
     };
     let raw = RawRequestForm {

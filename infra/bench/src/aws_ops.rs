@@ -133,7 +133,9 @@ impl Fixture {
                 .expect("temporary folder"),
             ),
             timers: Arc::new(balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite")),
+            limits: store.clone(),
             clock: Arc::new(SystemClock),
+            keys: balcao_app::keys::Keys::random(),
             config: Config::new("https://balcao.example.gov.br"),
         };
         (app, store)

@@ -11,6 +11,7 @@ use axum::body::Body as AxumBody;
 use axum::extract::{Path, State};
 use axum::routing::on;
 use balcao_app::courier::{Courier, RetryPolicy};
+use balcao_app::keys::Keys;
 use balcao_app::ports::StoreError;
 use balcao_app::{App, Clock, Config, Store, SystemClock};
 use balcao_embedded::{LocalBlobs, LocalMailbox, ManualClock, SqliteStore};
@@ -60,6 +61,8 @@ pub enum StartError {
     DataDir(PathBuf, std::io::Error),
     #[error("não foi possível abrir o banco de dados: {0}")]
     Store(#[from] StoreError),
+    #[error("não foi possível ler ou criar a chave secreta em {0}: {1}")]
+    Key(PathBuf, std::io::Error),
     #[error("não foi possível usar a pasta de arquivos {0}: {1}")]
     Files(PathBuf, std::io::Error),
     #[error("não foi possível escutar em {0}: {1}")]
@@ -145,11 +148,22 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     let blobs = Arc::new(
         LocalBlobs::new(&files_dir, &base).map_err(|e| StartError::Files(files_dir.clone(), e))?,
     );
+    // Keyed hashes survive restarts with the data they index; a runtime without
+    // a data folder keeps nothing, so a fresh key is enough.
+    let keys = match &opts.data_dir {
+        Some(dir) => Keys::fixed(
+            balcao_embedded::key_file::load_or_create(dir)
+                .map_err(|e| StartError::Key(dir.clone(), e))?,
+        ),
+        None => Keys::random(),
+    };
     let shared_store: Arc<dyn Store> = Arc::new(store.clone());
     let app = App {
+        keys,
         store: shared_store.clone(),
         blobs: blobs.clone(),
         timers: Arc::new(store.clone()),
+        limits: Arc::new(store.clone()),
         clock: clock.clone(),
         config: Config::new(&base),
     };
@@ -249,7 +263,26 @@ pub fn router(local: Local) -> Router {
         };
         router = router.route(route.path, on(filter, handler));
     }
-    files::routes(dev::routes(router)).with_state(local)
+    files::routes(dev::routes(router))
+        .layer(axum::middleware::map_response_with_state(
+            local.clone(),
+            secure,
+        ))
+        .with_state(local)
+}
+
+/// The same security headers as the handlers', on the runtime's own routes too.
+async fn secure(
+    State(local): State<Local>,
+    mut res: axum::response::Response,
+) -> axum::response::Response {
+    let config = &local.app.config;
+    balcao_web::security::apply(
+        res.headers_mut(),
+        &config.upload_origin,
+        config.public_base_url.starts_with("https://"),
+    );
+    res
 }
 
 fn unauthorized(headers: &http::HeaderMap) -> axum::response::Response {

@@ -1,15 +1,25 @@
 //! Attachments (SPEC C8). A sender first asks for an upload slot, which refuses
 //! at once what could never pass and lets the browser post the file straight to
-//! storage under `uploads/`. Attaching it to a message or a new request checks
-//! the stored content (magic bytes, not the name) and only then copies it to
-//! `files/`, the only place downloads are signed for. A refused file is deleted.
+//! storage under `uploads/`. The slot's reference is signed for whoever asked
+//! (a new request at an office, one ticket, or one staff member), so it cannot be
+//! forged from a file id seen elsewhere. Attaching copies the upload to the
+//! request's own key under `files/` first and checks *that* copy (magic bytes,
+//! not the name), so a re-post to the still-valid upload form changes nothing
+//! kept; the upload is then deleted, so a slot serves one request only. A file
+//! kept for one request lives under that request's key: no other can name it.
 
+use crate::keys::HmacKey;
 use crate::ports::{BlobHead, DownloadLink, Ticket, UploadForm, UploadPolicy};
 use crate::{App, AppError};
 use balcao_core::attachment::{MAX_PER_MESSAGE, check, check_declared};
-use balcao_core::{Attachment, AttachmentError, FileName, Office, UploadRef};
+use balcao_core::{
+    Attachment, AttachmentError, FileName, Office, OfficeId, RequestId, StaffMember, UploadRef,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 use ulid::Ulid;
 
 /// How long a browser has to post the file once it has a slot.
@@ -24,15 +34,42 @@ pub fn upload_key(id: Ulid) -> String {
     format!("uploads/{id}")
 }
 
-pub fn file_key(id: Ulid) -> String {
-    format!("files/{id}")
+/// Where a checked file of one request is kept; downloads are signed only here.
+pub fn file_key(request: RequestId, id: Ulid) -> String {
+    format!("files/{request}-{id}")
+}
+
+/// Who an upload slot is for; its reference only attaches there.
+#[derive(Debug, Clone, Copy)]
+pub enum FileOwner<'a> {
+    /// A citizen opening a request at this office.
+    NewRequest(&'a OfficeId),
+    /// A citizen writing on this ticket.
+    Ticket(RequestId),
+    /// This staff member, on their office's requests.
+    Staff(&'a StaffMember),
+}
+
+impl FileOwner<'_> {
+    fn label(&self) -> String {
+        match self {
+            Self::NewRequest(office) => format!("new:{office}"),
+            Self::Ticket(id) => format!("ticket:{id}"),
+            Self::Staff(s) => format!("staff:{}:{}", s.office, s.email.as_str().to_lowercase()),
+        }
+    }
+}
+
+fn tag(key: &HmacKey, owner: FileOwner<'_>, id: Ulid, name: &FileName) -> String {
+    let mac = key.mac("upload", &[&owner.label(), &id.to_string(), name.as_str()]);
+    URL_SAFE_NO_PAD.encode(&mac[..16])
 }
 
 /// The answer to "I want to send this file".
 #[derive(Debug, Clone, Serialize)]
 pub struct UploadSlot {
     pub id: Ulid,
-    /// What to send back in the `attachments` field: `<id>:<name>`.
+    /// What to send back in the `attachments` field: `<id>.<signature>:<name>`.
     pub attachment: String,
     pub content_type: &'static str,
     pub max_bytes: u64,
@@ -40,20 +77,32 @@ pub struct UploadSlot {
     pub upload: UploadForm,
 }
 
-/// A slot at a public office, for a citizen opening a request or writing on one.
+/// A slot at a public office: for opening a request, or, with the ticket's id
+/// and link secret, for a message on that ticket.
 pub async fn citizen_slot(
     app: &App,
     office_id: &str,
+    ticket: Option<(&str, Option<&str>)>,
     name: &str,
     size: u64,
 ) -> Result<UploadSlot, AppError> {
     let office = crate::offices::card(app, office_id).await?;
-    slot(app, &office, name, size).await
+    match ticket {
+        None => slot(app, &office, FileOwner::NewRequest(&office.id), name, size).await,
+        Some((id, k)) => {
+            let t = crate::ticket::read(app, id, k).await?;
+            if t.request.office.id != office.id {
+                return Err(AppError::NotFound("solicitação"));
+            }
+            slot(app, &office, FileOwner::Ticket(t.request.id), name, size).await
+        }
+    }
 }
 
 pub async fn slot(
     app: &App,
     office: &Office,
+    owner: FileOwner<'_>,
     name: &str,
     size: u64,
 ) -> Result<UploadSlot, AppError> {
@@ -71,9 +120,10 @@ pub async fn slot(
         expires_at,
     };
     let upload = app.blobs.upload_form(&policy, now).await?;
+    let tag = tag(app.keys.get().await?, owner, id, &name);
     Ok(UploadSlot {
         id,
-        attachment: UploadRef { id, name }.encode(),
+        attachment: UploadRef { id, tag, name }.encode(),
         content_type: file_type.content_type(),
         max_bytes: office.max_attachment_bytes,
         expires_at,
@@ -103,85 +153,121 @@ pub fn parse_refs<'a>(
     Ok(refs)
 }
 
-/// Checks every uploaded file and keeps those that pass; if any is refused,
-/// every refused upload is deleted, nothing is kept for this message and the
-/// error says why for each. Safe to repeat: a file kept before is found again.
+/// Checks every uploaded file and keeps those that pass, under `request`'s own
+/// keys; if any is refused, nothing is kept for this message, every refused file
+/// is deleted and the error says why for each. Safe to repeat: a file kept for
+/// this request before is found again. Call [`consume`] once the message is written.
 pub async fn receive(
     app: &App,
     office: &Office,
+    owner: FileOwner<'_>,
+    request: RequestId,
     refs: &[UploadRef],
 ) -> Result<Vec<Attachment>, AppError> {
+    let key = app.keys.get().await?;
+    let forged: Vec<String> = refs
+        .iter()
+        .filter(|r| {
+            let expected = tag(key, owner, r.id, &r.name);
+            !bool::from(expected.as_bytes().ct_eq(r.tag.as_bytes()))
+        })
+        .map(|r| {
+            format!(
+                "{}: este anexo não foi enviado para esta solicitação; anexe o arquivo de novo",
+                r.name
+            )
+        })
+        .collect();
+    if !forged.is_empty() {
+        return Err(AppError::invalid(FIELD, &forged.join("; ")));
+    }
     let max = office.max_attachment_bytes;
-    let mut passed = Vec::with_capacity(refs.len());
+    let mut kept = Vec::with_capacity(refs.len());
     let mut refused: Vec<String> = Vec::new();
     for r in refs {
-        match examine(app, r, max).await? {
-            Examined::Kept(a) => passed.push((a, true)),
-            Examined::Uploaded(a) => passed.push((a, false)),
-            Examined::Missing => refused.push(format!(
-                "{}: arquivo não encontrado; envie-o de novo",
-                r.name
-            )),
-            Examined::Refused(e) => {
-                app.blobs.delete(&upload_key(r.id)).await?;
-                refused.push(refusal_text(&r.name, &e));
-            }
+        match examine(app, r, request, max).await? {
+            Ok(a) => kept.push(a),
+            Err(reason) => refused.push(reason),
         }
     }
     if !refused.is_empty() {
+        // Nothing of a refused message is kept.
+        discard(app, request, &kept).await?;
         return Err(AppError::invalid(FIELD, &refused.join("; ")));
-    }
-    let mut kept = Vec::with_capacity(passed.len());
-    for (a, already) in passed {
-        if !already {
-            // Someone attaching the same upload at once may have moved it first.
-            let copied = app.blobs.copy(&upload_key(a.id), &file_key(a.id)).await?;
-            if !copied && app.blobs.peek(&file_key(a.id), 0).await?.is_none() {
-                return Err(AppError::invalid(
-                    FIELD,
-                    &format!("{}: arquivo não encontrado; envie-o de novo", a.name),
-                ));
-            }
-            app.blobs.delete(&upload_key(a.id)).await?;
-        }
-        kept.push(a);
     }
     Ok(kept)
 }
 
-enum Examined {
-    /// Checked and kept by an earlier attempt.
-    Kept(Attachment),
-    /// Uploaded and passing the check, not kept yet.
-    Uploaded(Attachment),
-    Missing,
-    Refused(AttachmentError),
+/// Once the message naming them is written, the uploads are deleted: a slot
+/// serves one message. Until then a failed write can be retried with them.
+pub async fn consume(app: &App, files: &[Attachment]) -> Result<(), AppError> {
+    for a in files {
+        app.blobs.delete(&upload_key(a.id)).await?;
+    }
+    Ok(())
 }
 
-async fn examine(app: &App, r: &UploadRef, max: u64) -> Result<Examined, AppError> {
-    let judge = |h: BlobHead| match check(r.name.as_str(), h.size, &h.head, max) {
-        Ok(file_type) => Ok(Attachment {
+/// Keeps a copy of the upload under the request's key and judges that copy: what
+/// is checked is exactly what will be served.
+async fn examine(
+    app: &App,
+    r: &UploadRef,
+    request: RequestId,
+    max: u64,
+) -> Result<Result<Attachment, String>, AppError> {
+    let kept_key = file_key(request, r.id);
+    let judge = |h: BlobHead| {
+        check(r.name.as_str(), h.size, &h.head, max).map(|file_type| Attachment {
             id: r.id,
             name: r.name.clone(),
             size: h.size,
             file_type,
-        }),
-        Err(e) => Err(e),
+        })
     };
-    if let Some(h) = app.blobs.peek(&file_key(r.id), HEAD_BYTES).await? {
-        return Ok(match judge(h) {
-            Ok(a) => Examined::Kept(a),
-            // Kept under another name whose type differs: not this file.
-            Err(_) => Examined::Missing,
-        });
-    }
-    Ok(match app.blobs.peek(&upload_key(r.id), HEAD_BYTES).await? {
-        None => Examined::Missing,
-        Some(h) => match judge(h) {
-            Ok(a) => Examined::Uploaded(a),
-            Err(e) => Examined::Refused(e),
-        },
+    let missing = || format!("{}: arquivo não encontrado; envie-o de novo", r.name);
+    let head = match app.blobs.peek(&kept_key, HEAD_BYTES).await? {
+        // Kept by an earlier attempt of this same message.
+        Some(h) => h,
+        None => {
+            if !app.blobs.copy(&upload_key(r.id), &kept_key).await? {
+                return Ok(Err(missing()));
+            }
+            match app.blobs.peek(&kept_key, HEAD_BYTES).await? {
+                Some(h) => h,
+                None => return Ok(Err(missing())),
+            }
+        }
+    };
+    Ok(match judge(head) {
+        Ok(a) => Ok(a),
+        Err(e) => {
+            app.blobs.delete(&kept_key).await?;
+            app.blobs.delete(&upload_key(r.id)).await?;
+            Err(refusal_text(&r.name, &e))
+        }
     })
+}
+
+/// The whole of a kept file, for checks that need more than its first bytes.
+pub async fn read_kept(
+    app: &App,
+    request: RequestId,
+    file: &Attachment,
+) -> Result<Vec<u8>, AppError> {
+    let head = app
+        .blobs
+        .peek(&file_key(request, file.id), file.size)
+        .await?
+        .ok_or(AppError::NotFound("anexo"))?;
+    Ok(head.head)
+}
+
+/// Deletes files kept for a message that was then not written.
+pub async fn discard(app: &App, request: RequestId, files: &[Attachment]) -> Result<(), AppError> {
+    for a in files {
+        app.blobs.delete(&file_key(request, a.id)).await?;
+    }
+    Ok(())
 }
 
 /// A short-lived link to one file of the ticket; unknown files answer as not found.
@@ -195,7 +281,7 @@ pub async fn download_url(app: &App, ticket: &Ticket, file: &str) -> Result<Stri
         .find(|a| a.id == id)
         .ok_or(NOT_FOUND)?;
     let now = app.clock.now();
-    let key = file_key(a.id);
+    let key = file_key(ticket.request.id, a.id);
     let link = DownloadLink {
         key: &key,
         file_name: a.name.as_str(),

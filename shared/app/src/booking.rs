@@ -37,6 +37,19 @@ pub async fn open_slots(
     let now = app.clock.now();
     let today = now.to_zoned(office.time_zone()).date();
     let from = from.filter(|d| *d > today).unwrap_or(today);
+    let last = balcao_core::booking::latest(now)
+        .to_zoned(office.time_zone())
+        .date();
+    if from > last {
+        return Err(AppError::invalid(
+            "from",
+            &format!(
+                "a agenda vai só até {} ({} dias à frente)",
+                last.strftime("%d/%m/%Y"),
+                balcao_core::booking::HORIZON_DAYS
+            ),
+        ));
+    }
     let days = days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_LISTED_DAYS);
     let to = from
         .checked_add(i32::from(days - 1).days())

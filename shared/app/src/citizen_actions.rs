@@ -2,7 +2,9 @@
 //! or close as solved ("Concluir Atendimento"). Each is one conditional write
 //! with its history entry and the office's notification (SPEC S10).
 
-use crate::ports::{Change, OutboxMail, Ticket};
+use crate::attachments::FileOwner;
+use crate::limits;
+use crate::ports::{Change, OutboxMail, Ticket, Timer};
 use crate::{App, AppError, ticket};
 use crate::{attachments, emails};
 use balcao_core::{
@@ -86,7 +88,8 @@ pub async fn act(
             if current.request.status.is_closed() {
                 return Err(closed(current.request.status));
             }
-            attachments::receive(app, office, files).await?
+            let rid = current.request.id;
+            attachments::receive(app, office, FileOwner::Ticket(rid), rid, files).await?
         }
         (CitizenAction::Message { .. }, None) => return Err(AppError::NotFound("serventia")),
         _ => vec![],
@@ -98,6 +101,23 @@ pub async fn act(
             .is_none_or(|o| o.notifications.citizen_message),
         CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => true,
     };
+    // Office notices about messages are coalesced: within the window after the
+    // last one, a timer at its end sends one notice listing everything that came.
+    // Scheduled before the write (a timer for nothing finds nothing to send); also
+    // when the notice goes now, in case a concurrent message takes this one's turn.
+    if notify && matches!(what, CitizenAction::Message { .. }) {
+        let now = app.clock.now();
+        let due = current
+            .request
+            .office_noticed_at
+            .map(|t| t + limits::NOTICE_EVERY)
+            .filter(|d| *d > now)
+            .unwrap_or(now + limits::NOTICE_EVERY);
+        let r = &current.request;
+        app.timers
+            .schedule(&Timer::office_notice(r.id, due, &r.office.timezone))
+            .await?;
+    }
     // Secrets are not revoked, so the check above holds for the retries below.
     let allowed = |_: &Ticket| Ok(());
     ticket::change(app, id, key, Some(current), allowed, |t, now| {
@@ -142,7 +162,13 @@ pub async fn act(
             status: (status != r.status).then_some(status),
             attachments: files.clone(),
         };
-        let mails = if notify {
+        let held = matches!(what, CitizenAction::Message { .. })
+            && r.office_noticed_at
+                .is_some_and(|t| t + limits::NOTICE_EVERY > now);
+        if notify && !held {
+            next.office_noticed_at = Some(now);
+        }
+        let mails = if notify && !held {
             let body = attachments::with_listing(&event.text, &files);
             let letter = emails::office_notice(&next, &what.notice_subject(&next), &body);
             vec![OutboxMail::new(

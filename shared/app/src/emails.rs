@@ -254,6 +254,8 @@ mod tests {
         let now = jiff::Timestamp::UNIX_EPOCH;
         let r = Request {
             id: balcao_core::RequestId(ulid::Ulid::nil()),
+            citizen_key: balcao_core::CitizenKey::default(),
+            office_noticed_at: None,
             number: balcao_core::TicketNumber(7),
             office,
             service_id: balcao_core::ServiceId::parse("contato").unwrap(),

@@ -23,6 +23,14 @@ pub enum AppError {
     /// Someone else took the slot's last place (SPEC C4).
     #[error("este horário acabou de ser preenchido; escolha outro")]
     SlotFull,
+    /// An abuse limit was reached; it lifts in `retry_after` seconds.
+    #[error("{message}")]
+    TooMany {
+        message: String,
+        /// The form field the message belongs beside.
+        field: &'static str,
+        retry_after: u64,
+    },
     /// Signed in, but this role may not do it.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -32,6 +40,8 @@ pub enum AppError {
     Blobs(#[from] BlobError),
     #[error(transparent)]
     Timers(#[from] TimerError),
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeyError),
 }
 
 impl AppError {
@@ -44,7 +54,28 @@ impl AppError {
                 e.add("date", self.to_string());
                 Some(e)
             }
+            Self::TooMany { message, field, .. } => {
+                let mut e = FieldErrors::default();
+                e.add(field, message.clone());
+                Some(e)
+            }
             _ => None,
+        }
+    }
+
+    /// A limit reached at `now` that lifts at `until`, said in Portuguese.
+    pub fn too_many(
+        field: &'static str,
+        what: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Self {
+        let secs = until.duration_since(now).as_secs().max(1).unsigned_abs();
+        let minutes = secs.div_ceil(60);
+        Self::TooMany {
+            message: format!("{what} Tente de novo em {minutes} minuto(s)."),
+            field,
+            retry_after: secs,
         }
     }
 

@@ -3,10 +3,13 @@
 
 pub mod attachments;
 pub mod booking;
+pub mod calendar_mail;
 pub mod citizen_actions;
 pub mod courier;
 pub mod emails;
 pub mod error;
+pub mod keys;
+pub mod limits;
 pub mod my_requests;
 pub mod office_settings;
 pub mod offices;
@@ -31,13 +34,22 @@ use std::sync::Arc;
 pub struct Config {
     /// Where citizens reach the site, e.g. `https://balcao.example.gov.br`; used in email links.
     pub public_base_url: String,
+    /// Where browsers post files (S3's bucket URL on AWS); allowed by the pages' CSP.
+    pub upload_origin: String,
 }
 
 impl Config {
     pub fn new(public_base_url: &str) -> Self {
+        let base = public_base_url.trim_end_matches('/').to_owned();
         Self {
-            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            upload_origin: base.clone(),
+            public_base_url: base,
         }
+    }
+
+    pub fn with_upload_origin(mut self, origin: &str) -> Self {
+        self.upload_origin = origin.trim_end_matches('/').to_owned();
+        self
     }
 }
 
@@ -47,6 +59,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn Blobs>,
     pub timers: Arc<dyn Timers>,
+    pub limits: Arc<dyn limits::Limits>,
     pub clock: Arc<dyn Clock>,
+    pub keys: keys::Keys,
     pub config: Config,
 }

@@ -17,7 +17,7 @@ const THROTTLE: SignedDuration = SignedDuration::from_mins(2);
 /// Emails a link if the address has requests; silent otherwise.
 pub async fn request_link(app: &App, email: &str) -> Result<(), AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", &e.to_string()))?;
-    let citizen = citizen_key(&email);
+    let citizen = citizen_key(app.keys.get().await?, &email).0;
     if app.store.citizen_requests(&citizen, 1).await?.is_empty() {
         return Ok(());
     }

@@ -2,6 +2,8 @@
 //! the ticket with its first event, idempotency record and confirmation email in
 //! one transaction.
 
+use crate::attachments::FileOwner;
+use crate::limits::{self, Admission};
 use crate::ports::{IdempotencyRecord, NewTicket, Opened, OutboxMail, SlotClaim, Timer};
 use crate::secrets::{IdempotencyKey, TicketSecret, sha256_hex};
 use crate::{App, AppError};
@@ -78,12 +80,57 @@ pub async fn open(
         fingerprinted.extend_from_slice(f.encode().as_bytes());
     }
     let fingerprint = sha256_hex(&fingerprinted);
-    // Checked before the ticket exists; a retry finds the files kept by the first attempt.
-    let files = attachments::receive(app, &office, files).await?;
+    let office_key = office.id.as_str();
+    // A retry answers before anything is checked, kept or counted again.
+    let key_hash = key.as_ref().map(|k| k.hash(office_key));
+    let earlier = async |app: &App| match &key_hash {
+        Some(h) => app.store.idempotency(h, now).await,
+        None => Ok(None),
+    };
+    if let (Some(k), Some(record)) = (&key, earlier(app).await?) {
+        return replay(app, k, office_key, &record, &fingerprint);
+    }
+
+    // At most a few new requests per email an hour: no one is bombed through an office.
+    let citizen_key = crate::secrets::citizen_key(app.keys.get().await?, &form.citizen.email);
+    let member = key_hash
+        .clone()
+        .unwrap_or_else(|| Ulid::generate().to_string());
+    let limit = limits::NEW_REQUESTS;
+    let counter = limits::new_requests_key(&citizen_key);
+    if let Admission::Limited { until } = app
+        .limits
+        .admit(&counter, &member, limit.max, limit.window, now)
+        .await?
+    {
+        return Err(AppError::too_many(
+            "email",
+            &format!(
+                "Este e-mail já abriu {} solicitações na última hora.",
+                limit.max
+            ),
+            now,
+            until,
+        ));
+    }
+
+    let id = RequestId(Ulid::generate());
+    // Kept under this request's key, checked there; the uploads are spent once it is written.
+    let owner = FileOwner::NewRequest(&office.id);
+    let files = match attachments::receive(app, &office, owner, id, files).await {
+        Ok(kept) => kept,
+        Err(e) => {
+            // A double submission spends the uploads only after writing its ticket:
+            // if they are gone, that ticket is the answer.
+            if let (Some(k), Some(record)) = (&key, earlier(app).await?) {
+                return replay(app, k, office_key, &record, &fingerprint);
+            }
+            return Err(e);
+        }
+    };
 
     let secret = TicketSecret::generate();
     let token = secret.encode();
-    let id = RequestId(Ulid::generate());
     let ticket_url = ticket_url(app, id, &token);
     let snapshot = OfficeSnapshot::from(&office);
     // The start window's timer goes first: if the ticket is then not written, it
@@ -113,7 +160,6 @@ pub async fn open(
         },
         capacity: office.slot_capacity,
     });
-    let office_key = office.id.as_str();
 
     let compose = |number: TicketNumber| {
         let request = Request {
@@ -128,6 +174,7 @@ pub async fn open(
             created_at: now,
             updated_at: now,
             citizen: form.citizen.clone(),
+            citizen_key: citizen_key.clone(),
             details: form.details.clone(),
             appointment: form.appointment.clone(),
             consent: Consent {
@@ -144,6 +191,8 @@ pub async fn open(
             start_by: start_by.clone(),
             slot: slot.map(|c| c.key),
             reply_by: reply_by.clone(),
+            // The opening notice starts the coalescing window of message notices.
+            office_noticed_at: office.notifications.new_request.then_some(now),
         };
         let event = Event {
             id: Ulid::generate(),
@@ -192,9 +241,17 @@ pub async fn open(
         }
     };
 
-    match app.store.open_request(&office.id, &compose).await? {
+    let opened = app.store.open_request(&office.id, &compose).await;
+    if !matches!(opened, Ok(Opened::Created(_))) {
+        // Nothing names the copies kept for a ticket that was not written.
+        attachments::discard(app, id, &files).await?;
+    }
+    match opened? {
         Opened::Created(request) => {
             tracing::info!(request = %request.id, office = %office.id, number = %request.number, "request opened");
+            if let Err(e) = attachments::consume(app, &files).await {
+                tracing::warn!(error = %e, "uploads not deleted after opening");
+            }
             Ok(OpenedTicket {
                 id,
                 number: request.number,
@@ -207,22 +264,35 @@ pub async fn open(
         Opened::SlotFull => Err(AppError::SlotFull),
         Opened::Replayed(record) => {
             let key = key.as_ref().ok_or(AppError::IdempotencyMismatch)?;
-            let secret = key.unseal(office_key, &record.sealed_token);
-            if record.fingerprint != fingerprint {
-                return Err(AppError::IdempotencyMismatch);
-            }
-            let secret = secret.ok_or(AppError::IdempotencyMismatch)?;
-            let token = secret.encode();
-            Ok(OpenedTicket {
-                id: record.request_id,
-                number: record.number,
-                status: Status::Received,
-                ticket_url: self::ticket_url(app, record.request_id, &token),
-                token,
-                replayed: true,
-            })
+            replay(app, key, office_key, &record, &fingerprint)
         }
     }
+}
+
+/// The answer an earlier submission with the same key got; other data with the
+/// same key is a conflict.
+fn replay(
+    app: &App,
+    key: &IdempotencyKey,
+    office_key: &str,
+    record: &IdempotencyRecord,
+    fingerprint: &str,
+) -> Result<OpenedTicket, AppError> {
+    if record.fingerprint != fingerprint {
+        return Err(AppError::IdempotencyMismatch);
+    }
+    let secret = key
+        .unseal(office_key, &record.sealed_token)
+        .ok_or(AppError::IdempotencyMismatch)?;
+    let token = secret.encode();
+    Ok(OpenedTicket {
+        id: record.request_id,
+        number: record.number,
+        status: Status::Received,
+        ticket_url: self::ticket_url(app, record.request_id, &token),
+        token,
+        replayed: true,
+    })
 }
 
 pub fn ticket_url(app: &App, id: RequestId, token: &str) -> String {

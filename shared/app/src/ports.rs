@@ -200,6 +200,12 @@ pub trait Store: Send + Sync {
         office: &OfficeId,
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError>;
+    /// The live record of an earlier submission with this key, if any.
+    async fn idempotency(
+        &self,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
     async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError>;
     /// How many requests hold each slot of the office from `from` to `to`
     /// (inclusive dates); slots nobody holds may be missing.
@@ -375,6 +381,8 @@ pub enum TimerKind {
     BreachWarning,
     /// Before the reply window ends, the office is warned (SPEC S9, S10).
     ReplyWarning,
+    /// Citizen messages held back by the coalescing window reach the office in one email.
+    OfficeNotice,
 }
 
 /// A one-time timer. The id is derived from what it is for, so scheduling it
@@ -420,6 +428,18 @@ impl Timer {
         Self {
             id: format!("reply-{request}"),
             kind: TimerKind::ReplyWarning,
+            request,
+            due,
+            timezone: timezone.to_owned(),
+            sequence: 0,
+        }
+    }
+
+    /// One per coalescing window: messages of the same window share it.
+    pub fn office_notice(request: RequestId, due: Timestamp, timezone: &str) -> Self {
+        Self {
+            id: format!("notice-{request}-{}", due.as_millisecond()),
+            kind: TimerKind::OfficeNotice,
             request,
             due,
             timezone: timezone.to_owned(),

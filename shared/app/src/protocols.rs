@@ -2,8 +2,9 @@
 //! history, one at a time or from a CSV file; a citizen finds it with its
 //! number and CPF. A wrong CPF answers exactly like an unknown number.
 
+use crate::keys::HmacKey;
+use crate::limits::{self, Admission};
 use crate::ports::PublishedProtocol;
-use crate::secrets::sha256_hex;
 use crate::{App, AppError};
 use balcao_core::{Cpf, OfficeId, ProtocolUpdate, StaffMember, protocol_key};
 use subtle::ConstantTimeEq;
@@ -12,15 +13,21 @@ const NOT_FOUND: AppError = AppError::NotFound("protocolo com este número e CPF
 /// Refusals listed back to whoever sent the CSV.
 const MAX_REPORTED: usize = 20;
 
-fn cpf_hash(office: &OfficeId, key: &str, cpf: &Cpf) -> String {
-    sha256_hex(format!("protocolo:{office}:{key}:{}", cpf.digits()).as_bytes())
+/// Keyed: CPFs are few enough that a plain hash falls to a search of them all.
+fn cpf_hash(secret: &HmacKey, office: &OfficeId, key: &str, cpf: &Cpf) -> String {
+    secret.mac_hex("protocol-cpf", &[office.as_str(), key, cpf.digits()])
 }
 
-fn published(app: &App, staff: &StaffMember, u: ProtocolUpdate) -> PublishedProtocol {
+fn published(
+    app: &App,
+    secret: &HmacKey,
+    staff: &StaffMember,
+    u: ProtocolUpdate,
+) -> PublishedProtocol {
     let key = protocol_key(u.number.as_str());
     PublishedProtocol {
         office: staff.office.clone(),
-        cpf_hash: cpf_hash(&staff.office, &key, &u.cpf),
+        cpf_hash: cpf_hash(secret, &staff.office, &key, &u.cpf),
         key,
         number: u.number.as_str().to_owned(),
         status: u.status,
@@ -41,7 +48,7 @@ pub async fn publish(
 ) -> Result<PublishedProtocol, AppError> {
     let update = ProtocolUpdate::parse(number, cpf, status, history)
         .map_err(|(field, message)| AppError::invalid(field, &message))?;
-    let p = published(app, staff, update);
+    let p = published(app, app.keys.get().await?, staff, update);
     app.store.put_protocols(std::slice::from_ref(&p)).await?;
     Ok(p)
 }
@@ -62,15 +69,18 @@ pub async fn import(app: &App, staff: &StaffMember, csv: &str) -> Result<usize, 
         }
         AppError::invalid("csv", &lines.join("; "))
     })?;
+    let secret = app.keys.get().await?;
     let protocols: Vec<PublishedProtocol> = updates
         .into_iter()
-        .map(|u| published(app, staff, u))
+        .map(|u| published(app, secret, staff, u))
         .collect();
     app.store.put_protocols(&protocols).await?;
     Ok(protocols.len())
 }
 
-/// The citizen's lookup.
+/// The citizen's lookup. A wrong CPF answers exactly like an unknown number, and
+/// after a few misses the number answers "too many" for an hour, whatever CPF:
+/// the masked CPF a page shows leaves too few candidates to allow guessing.
 pub async fn lookup(
     app: &App,
     office: &str,
@@ -83,15 +93,37 @@ pub async fn lookup(
     if key.is_empty() {
         return Err(NOT_FOUND);
     }
-    let found = app
-        .store
-        .get_protocol(&office, &key)
+    let now = app.clock.now();
+    let counter = limits::protocol_key(&office, &key);
+    let limit = limits::PROTOCOL_MISSES;
+    let locked = |until| {
+        AppError::too_many(
+            "cpf",
+            "Muitas consultas com CPF que não confere para este protocolo.",
+            now,
+            until,
+        )
+    };
+    if let Some((misses, until)) = app.limits.count(&counter, now).await?
+        && misses >= limit.max
+    {
+        return Err(locked(until));
+    }
+    let found = app.store.get_protocol(&office, &key).await?;
+    let presented = cpf_hash(app.keys.get().await?, &office, &key, &cpf);
+    if let Some(p) = found
+        && bool::from(presented.as_bytes().ct_eq(p.cpf_hash.as_bytes()))
+    {
+        return Ok(p);
+    }
+    // Each miss counts once, whether the number exists or not.
+    let miss = ulid::Ulid::generate().to_string();
+    match app
+        .limits
+        .admit(&counter, &miss, limit.max, limit.window, now)
         .await?
-        .ok_or(NOT_FOUND)?;
-    let presented = cpf_hash(&office, &key, &cpf);
-    if bool::from(presented.as_bytes().ct_eq(found.cpf_hash.as_bytes())) {
-        Ok(found)
-    } else {
-        Err(NOT_FOUND)
+    {
+        Admission::Limited { until } => Err(locked(until)),
+        Admission::Admitted => Err(NOT_FOUND),
     }
 }

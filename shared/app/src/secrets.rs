@@ -85,9 +85,12 @@ impl IdempotencyKey {
     }
 }
 
-/// How stores index a citizen's requests: a hash of the email, not the email.
-pub fn citizen_key(email: &balcao_core::Email) -> String {
-    sha256_hex(format!("balcao/citizen\0{}", email.as_str().to_lowercase()).as_bytes())
+/// How stores index a citizen's requests: a keyed hash of the email, not the email.
+pub fn citizen_key(
+    key: &crate::keys::HmacKey,
+    email: &balcao_core::Email,
+) -> balcao_core::CitizenKey {
+    balcao_core::CitizenKey(key.mac_hex("citizen", &[&email.as_str().to_lowercase()]))
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {

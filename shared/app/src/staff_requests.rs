@@ -1,6 +1,7 @@
 //! The office's side of requests (SPEC S2, S4): the queue, one request, and
 //! replies. Every function is scoped to the signed-in member's office.
 
+use crate::attachments::FileOwner;
 use crate::ports::{Change, OutboxMail, Ticket};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, open_request, ticket};
@@ -102,7 +103,12 @@ pub async fn upload_slot(
     name: &str,
     size: u64,
 ) -> Result<attachments::UploadSlot, AppError> {
-    attachments::citizen_slot(app, staff.office.as_str(), name, size).await
+    let office = app
+        .store
+        .get_office(&staff.office)
+        .await?
+        .ok_or(AppError::NotFound("serventia"))?;
+    attachments::slot(app, &office, FileOwner::Staff(staff), name, size).await
 }
 
 /// A follow-up message to the citizen (SPEC S4), emailed with a fresh link (SPEC C9).
@@ -130,7 +136,7 @@ pub async fn reply(
             .get_office(&staff.office)
             .await?
             .ok_or(AppError::NotFound("serventia"))?;
-        attachments::receive(app, &office, files).await?
+        attachments::receive(app, &office, FileOwner::Staff(staff), id, files).await?
     };
     let text = text.map(|t| t.as_str().to_owned()).unwrap_or_default();
     let body = attachments::with_listing(&text, &files);

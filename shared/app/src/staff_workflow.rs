@@ -9,7 +9,7 @@ use crate::ports::{Change, MailAttachment, OutboxMail, Ticket, Timer};
 use crate::secrets::TicketSecret;
 use crate::staff_requests::{own, view};
 use crate::{App, AppError, attachments, open_request, ticket};
-use balcao_core::ics::Invite;
+use balcao_core::ics::{Invite, Method};
 use balcao_core::{
     Action, Appointment, AppointmentMode, AppointmentPlan, Attachment, Author, ChecklistAnswer,
     Decision, Event, EventKind, FileType, FreeText, Meeting, Office, Request, Service, StaffMember,
@@ -20,7 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 use ulid::Ulid;
 
 /// How long an appointment lasts in the invitation until offices set slot lengths.
-const APPOINTMENT_LENGTH: SignedDuration = SignedDuration::from_mins(30);
+pub const APPOINTMENT_LENGTH: SignedDuration = SignedDuration::from_mins(30);
 
 /// What staff sent to decide, before it is checked against the service.
 #[derive(Debug, Default, Clone)]
@@ -359,6 +359,15 @@ pub async fn schedule(
     if start <= app.clock.now() {
         return Err(invalid("date", "escolha uma data e um horário futuros"));
     }
+    if start > balcao_core::booking::latest(app.clock.now()) {
+        return Err(invalid(
+            "date",
+            format!(
+                "marque no máximo {} dias à frente",
+                balcao_core::booking::HORIZON_DAYS
+            ),
+        ));
+    }
     let rid = first.request.id;
     let scheduled = ticket::change(
         app,
@@ -412,6 +421,7 @@ pub async fn schedule(
             let mut event = staff_event(staff, key, n.version, now, EventKind::Appointment, text);
             event.status = (n.status != r.status).then_some(n.status);
             let invite = Invite {
+                method: Method::Request,
                 uid: &format!("{}@balcao", r.id),
                 sequence,
                 start,
@@ -432,8 +442,8 @@ pub async fn schedule(
                 organizer_email: office.email.as_str(),
                 attendee_name: r.citizen.name.as_str(),
                 attendee_email: r.citizen.email.as_str(),
-            }
-            .render();
+            };
+            let (invite_type, invite_text) = (invite.content_type(), invite.render());
             let mail = to_citizen(app, &mut n, now, |r, link| {
                 let mut letter = emails::ticket_update(
                     r,
@@ -449,8 +459,8 @@ pub async fn schedule(
                 );
                 letter.attachments.push(MailAttachment {
                     name: "atendimento.ics".into(),
-                    content_type: "text/calendar; method=REQUEST; charset=UTF-8".into(),
-                    content: invite,
+                    content_type: invite_type.into(),
+                    content: invite_text.clone(),
                 });
                 letter
             });
@@ -528,9 +538,23 @@ pub async fn conclude(
     // Checked before the file is kept.
     first.request.status.apply(Action::Conclude)?;
     let (office, _) = office_and_service(app, &first).await?;
-    let kept: Vec<Attachment> =
-        attachments::receive(app, &office, std::slice::from_ref(pdf)).await?;
     let rid = first.request.id;
+    let kept: Vec<Attachment> = attachments::receive(
+        app,
+        &office,
+        attachments::FileOwner::Staff(staff),
+        rid,
+        std::slice::from_ref(pdf),
+    )
+    .await?;
+    // The header is not enough: the document must open, with pages.
+    for a in &kept {
+        let bytes = attachments::read_kept(app, rid, a).await?;
+        if let Err(e) = balcao_core::attachment::check_pdf(&bytes) {
+            attachments::discard(app, rid, &kept).await?;
+            return Err(invalid("attachments", format!("{}: {e}", a.name)));
+        }
+    }
     ticket::change(
         app,
         rid,

@@ -29,9 +29,9 @@ pub async fn read(app: &App, id: &str, token: Option<&str>) -> Result<Ticket, Ap
         return Ok(ticket);
     }
     // A live "my requests" link opens every ticket of its citizen (SPEC C10).
-    let owner = crate::secrets::citizen_key(&ticket.request.citizen.email);
+    let owner = &ticket.request.citizen_key;
     match crate::my_requests::citizen_for(app, token).await? {
-        Some(citizen) if citizen == owner => Ok(ticket),
+        Some(citizen) if !owner.0.is_empty() && citizen == owner.0 => Ok(ticket),
         _ => Err(NOT_FOUND),
     }
 }
@@ -75,10 +75,16 @@ pub async fn change(
         if t.events.iter().any(|e| e.id == key) {
             return Ok(t);
         }
-        let mut change = build(&t, app.clock.now())?;
+        let now = app.clock.now();
+        let mut change = build(&t, now)?;
+        crate::calendar_mail::cancel_if_ended(app, &t.request, &mut change, now);
         change.give_back = change.request.settle().or(change.give_back);
         if app.store.apply_change(&change).await? {
             follow_reply_window(app, &t.request, &change.request).await;
+            // The uploads are spent; what failed to delete expires with the bucket's lifecycle.
+            if let Err(e) = crate::attachments::consume(app, &change.event.attachments).await {
+                tracing::warn!(error = %e, "uploads not deleted after attaching");
+            }
             let mut t = t;
             t.request = change.request;
             t.events.push(change.event);

@@ -25,7 +25,92 @@ pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
         TimerKind::Reminder => remind(app, timer).await,
         TimerKind::BreachWarning => warn_office(app, timer, Window::Start).await,
         TimerKind::ReplyWarning => warn_office(app, timer, Window::Reply).await,
+        TimerKind::OfficeNotice => notify_office(app, timer).await,
     }
+}
+
+/// The citizen's messages since the office's last notice.
+fn unnoticed(t: &Ticket) -> Vec<&Event> {
+    let since = t.request.office_noticed_at;
+    t.events
+        .iter()
+        .filter(|e| e.kind == EventKind::Message && e.author == Author::Citizen)
+        .filter(|e| since.is_none_or(|s| e.at > s))
+        .collect()
+}
+
+/// One notice for the messages held back by the coalescing window, while the
+/// office has not answered them.
+async fn notify_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
+    let Some(current) = app.store.get_ticket(timer.request).await? else {
+        return Ok(Fired::Ignored);
+    };
+    let key = key_of(timer);
+    let applies = |t: &Ticket| t.request.awaiting_office && !unnoticed(t).is_empty();
+    if !applies(&current) || app.clock.now() < timer.due || ticket::done_before(&current, key) {
+        return Ok(Fired::Ignored);
+    }
+    let office = app.store.get_office(&current.request.office.id).await?;
+    if office.is_some_and(|o| !o.notifications.citizen_message) {
+        return Ok(Fired::Ignored);
+    }
+    let result = ticket::change(
+        app,
+        timer.request,
+        key,
+        Some(current),
+        |_| Ok(()),
+        |t, now| {
+            if !applies(t) {
+                return Err(AppError::Refused("nada novo para avisar"));
+            }
+            let r = &t.request;
+            let messages = unnoticed(t);
+            let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let body = messages
+                .iter()
+                .map(|e| {
+                    let at = e.at.to_zoned(tz.clone()).strftime("%d/%m %H:%M");
+                    let text = crate::attachments::with_listing(&e.text, &e.attachments);
+                    format!("{at}: {text}")
+                })
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            let mut n = r.clone();
+            n.version = r.version + 1;
+            n.updated_at = now;
+            n.office_noticed_at = Some(now);
+            let subject = format!(
+                "{} nova(s) mensagem(ns) na solicitação nº {}",
+                messages.len(),
+                r.number
+            );
+            let letter = emails::office_notice(&n, &subject, &body);
+            let event = Event {
+                id: key,
+                seq: n.version,
+                at: now,
+                kind: EventKind::Notice,
+                author: Author::System,
+                text: format!(
+                    "Cartório avisado de {} mensagem(ns) do cidadão.",
+                    messages.len()
+                ),
+                status: None,
+                attachments: vec![],
+            };
+            let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
+            Ok(Change {
+                request: n,
+                expected_version: r.version,
+                event,
+                mails: vec![mail],
+                give_back: None,
+            })
+        },
+    )
+    .await;
+    outcome(result, |_| true)
 }
 
 /// A window of `minutes` business minutes from `now`, and the moment a third
@@ -177,17 +262,17 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
     let Some(current) = app.store.get_ticket(timer.request).await? else {
         return Ok(Fired::Ignored);
     };
+    // A reminder delivered after the appointment began would only confuse.
+    let now = app.clock.now();
     let applies = |r: &balcao_core::Request| {
         r.status == Status::Scheduled
-            && r.appointment
-                .as_ref()
-                .is_some_and(|a| a.sequence == timer.sequence)
+            && r.appointment.as_ref().is_some_and(|a| {
+                a.sequence == timer.sequence
+                    && a.starts_at(&r.office.timezone).is_some_and(|s| s > now)
+            })
     };
     let key = key_of(timer);
-    if !applies(&current.request)
-        || app.clock.now() < timer.due
-        || ticket::done_before(&current, key)
-    {
+    if !applies(&current.request) || now < timer.due || ticket::done_before(&current, key) {
         return Ok(Fired::Ignored);
     }
     let result = ticket::change(

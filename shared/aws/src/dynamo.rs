@@ -9,6 +9,7 @@
 //! | history event | `REQ#<ulid>` | `EV#<ulid>` | |
 //! | idempotency record | `IDEM#<key hash>` | `IDEM` | (TTL) |
 //! | outbox mail | `MAIL#<ulid>` | `MAIL` | `OUTBOX` / `<due ms>#<id>` while unsent |
+//! | abuse limit (`limits.rs`) | `LIMIT#<key>` | `LIMIT` | (TTL) |
 //!
 //! Opening a ticket is one `TransactWriteItems`; a ticket page is one `Query`.
 
@@ -27,7 +28,6 @@ use balcao_app::ports::{
     AccessLink, Change, Compose, IdempotencyRecord, MailAttachment, MailId, Opened, OutboxMail,
     PublishedProtocol, Store, StoreError, TakeCompose, Ticket,
 };
-use balcao_app::secrets::citizen_key;
 use balcao_core::{
     Email, Event, Office, OfficeId, PublicReview, Request, RequestId, SlotKey, TicketNumber, Uf,
 };
@@ -57,6 +57,16 @@ pub struct DynamoStore {
 }
 
 pub const OFFICE_CACHE_TTL: Duration = Duration::from_secs(30);
+
+impl DynamoStore {
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
+}
 
 fn unavailable<E: std::error::Error>(e: E) -> StoreError {
     StoreError::Unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
@@ -119,7 +129,7 @@ fn meta_item(r: &Request) -> Result<Item, StoreError> {
     meta.insert("GSI2PK".into(), s(format!("OFFICE#{}", r.office.id)));
     meta.insert(
         "GSI3PK".into(),
-        s(format!("CIT#{}", citizen_key(&r.citizen.email))),
+        s(format!("CIT#{}", r.citizen_key.as_str())),
     );
     meta.insert(
         "GSI3SK".into(),
@@ -656,6 +666,17 @@ impl Store for DynamoStore {
             .query_all(Some("GSI1"), "GSI1PK", format!("UF#{uf}"), false)
             .await?;
         items.iter().map(|i| from_av(i, "data")).collect()
+    }
+
+    async fn idempotency(
+        &self,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(self
+            .read_idempotency(key_hash)
+            .await?
+            .filter(|r| r.expires_at > now))
     }
 
     async fn open_request(

@@ -1,10 +1,12 @@
 //! What every function's `main` calls: build clients once, then run the handler.
 
+use crate::secret_key::{MissingKey, SecretsManagerKey};
 use crate::{DynamoStore, S3Blobs, SchedulerConfig, SchedulerTimers, SesMailer, mailer_fn};
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use balcao_app::courier::{Courier, RetryPolicy};
+use balcao_app::keys::{KeySource, Keys};
 use balcao_app::{App, Config, Store, SystemClock};
 use balcao_web::Op;
 use lambda_http::service_fn;
@@ -18,7 +20,11 @@ pub struct Env {
     pub bucket: String,
     pub public_base_url: String,
     pub scheduler: SchedulerConfig,
+    /// The keyed-hash secret; only operations that hash or sign read it.
+    pub hash_key_secret: Option<String>,
 }
+
+const HASH_KEY_VAR: &str = "HASH_KEY_SECRET_ARN";
 
 fn var(name: &str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| format!("missing environment variable {name}").into())
@@ -36,6 +42,7 @@ impl Env {
                 dead_letter_arn: var("TIMER_DLQ_ARN")?,
             },
             public_base_url: var("PUBLIC_BASE_URL")?,
+            hash_key_secret: std::env::var(HASH_KEY_VAR).ok().filter(|s| !s.is_empty()),
         })
     }
 }
@@ -83,19 +90,31 @@ fn init_tracing() {
 }
 
 async fn app(env: &Env, sdk: &aws_config::SdkConfig) -> App {
-    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(
+    let dynamo = Arc::new(DynamoStore::new(
         aws_sdk_dynamodb::Client::new(sdk),
         &env.table,
     ));
+    let store: Arc<dyn Store> = dynamo.clone();
+    let blobs = S3Blobs::new(sdk, &env.bucket, None);
+    let config = Config::new(&env.public_base_url).with_upload_origin(blobs.upload_origin());
+    let key_source: Arc<dyn KeySource> = match &env.hash_key_secret {
+        Some(id) => Arc::new(SecretsManagerKey::new(
+            aws_sdk_secretsmanager::Client::new(sdk),
+            id,
+        )),
+        None => Arc::new(MissingKey(HASH_KEY_VAR)),
+    };
     App {
         store,
-        blobs: Arc::new(S3Blobs::new(sdk, &env.bucket, None)),
+        keys: Keys::new(key_source),
+        limits: dynamo,
+        blobs: Arc::new(blobs),
         timers: Arc::new(SchedulerTimers::new(
             aws_sdk_scheduler::Client::new(sdk),
             env.scheduler.clone(),
         )),
         clock: Arc::new(SystemClock),
-        config: Config::new(&env.public_base_url),
+        config,
     }
 }
 

@@ -50,6 +50,13 @@ impl S3Blobs {
     }
 }
 
+impl S3Blobs {
+    /// Where browsers post files: the pages' CSP allows it.
+    pub fn upload_origin(&self) -> &str {
+        &self.post_url
+    }
+}
+
 fn unavailable<E, R>(e: SdkError<E, R>) -> BlobError
 where
     E: std::error::Error + 'static,

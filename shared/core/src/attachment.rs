@@ -121,6 +121,32 @@ pub enum AttachmentError {
     NoName,
     #[error("referência de anexo inválida: use o valor `attachment` devolvido pelo envio")]
     BadReference,
+    #[error("o conteúdo não é um documento PDF legível ({0})")]
+    NotAPdf(String),
+}
+
+/// A document staff conclude with must open as a PDF: parsed whole by a PDF
+/// library, with at least one page. A PDF header followed by anything else fails.
+pub fn check_pdf(bytes: &[u8]) -> Result<usize, AttachmentError> {
+    let doc =
+        lopdf::Document::load_mem(bytes).map_err(|e| AttachmentError::NotAPdf(pdf_reason(&e)))?;
+    match doc.get_pages().len() {
+        0 => Err(AttachmentError::NotAPdf("nenhuma página".into())),
+        n => Ok(n),
+    }
+}
+
+fn pdf_reason(e: &lopdf::Error) -> String {
+    match e {
+        lopdf::Error::Parse(_) => "o arquivo não segue o formato PDF".into(),
+        lopdf::Error::Xref(_) | lopdf::Error::MissingXrefEntry | lopdf::Error::InvalidOffset(_) => {
+            "estrutura do arquivo danificada".into()
+        }
+        lopdf::Error::Decryption(_)
+        | lopdf::Error::InvalidPassword
+        | lopdf::Error::UnsupportedSecurityHandler(_) => "documento protegido por senha".into(),
+        _ => "estrutura inválida".into(),
+    }
 }
 
 /// Checks a file by its name, size and first bytes (at least the first 1 KB).
@@ -229,26 +255,40 @@ pub fn check_declared(
     FileType::from_name(name.as_str()).ok_or(AttachmentError::NotAccepted)
 }
 
-/// An uploaded file as the sender names it when attaching: `<upload id>:<name>`,
-/// the `attachment` value the upload slot returned.
+/// An uploaded file as the sender names it when attaching: `<upload id>.<tag>:<name>`,
+/// the `attachment` value the upload slot returned. The tag is the application's
+/// signature binding the upload to whoever asked for it; it is checked there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadRef {
     pub id: Ulid,
+    pub tag: String,
     pub name: FileName,
 }
 
 impl UploadRef {
     pub fn encode(&self) -> String {
-        format!("{}:{}", self.id, self.name)
+        format!("{}.{}:{}", self.id, self.tag, self.name)
     }
 }
 
 impl FromStr for UploadRef {
     type Err = AttachmentError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (id, name) = s.split_once(':').ok_or(AttachmentError::BadReference)?;
+        let (head, name) = s.split_once(':').ok_or(AttachmentError::BadReference)?;
+        let (id, tag) = head
+            .trim()
+            .split_once('.')
+            .ok_or(AttachmentError::BadReference)?;
+        let tag_ok = (1..=64).contains(&tag.len())
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !tag_ok {
+            return Err(AttachmentError::BadReference);
+        }
         Ok(Self {
-            id: Ulid::from_str(id.trim()).map_err(|_| AttachmentError::BadReference)?,
+            id: Ulid::from_str(id).map_err(|_| AttachmentError::BadReference)?,
+            tag: tag.to_owned(),
             name: FileName::parse(name)?,
         })
     }
@@ -399,9 +439,20 @@ mod tests {
     fn upload_references_round_trip() {
         let r = UploadRef {
             id: Ulid::generate(),
+            tag: "AbC-_9".into(),
             name: FileName::parse("nota: fiscal.pdf").unwrap(),
         };
-        assert_eq!(r.encode().parse::<UploadRef>(), Ok(r));
+        assert_eq!(r.encode().parse::<UploadRef>(), Ok(r.clone()));
+        let untagged = format!("{}:a.pdf", r.id);
+        assert_eq!(
+            untagged.parse::<UploadRef>(),
+            Err(AttachmentError::BadReference)
+        );
+        let bad_tag = format!("{}.a/b:a.pdf", r.id);
+        assert_eq!(
+            bad_tag.parse::<UploadRef>(),
+            Err(AttachmentError::BadReference)
+        );
         assert_eq!(
             "nada".parse::<UploadRef>(),
             Err(AttachmentError::BadReference)
@@ -410,6 +461,21 @@ mod tests {
             "x:a.pdf".parse::<UploadRef>(),
             Err(AttachmentError::BadReference)
         );
+    }
+
+    #[test]
+    fn a_conclusion_pdf_must_parse_with_pages() {
+        let real = include_bytes!("../fixtures/one-page.pdf");
+        assert_eq!(check_pdf(real), Ok(1));
+        // The header alone passes the magic-byte check, not this one.
+        assert!(matches!(
+            check_pdf(b"%PDF-1.7\nisto nao e um documento\n%%EOF\n"),
+            Err(AttachmentError::NotAPdf(_))
+        ));
+        assert!(matches!(check_pdf(b""), Err(AttachmentError::NotAPdf(_))));
+        let mut cut = real.to_vec();
+        cut.truncate(real.len() / 2);
+        assert!(check_pdf(&cut).is_err());
     }
 
     #[test]

@@ -15,6 +15,12 @@ use thiserror::Error;
 /// How far ahead a citizen may book.
 pub const HORIZON_DAYS: i64 = 365;
 
+/// The last moment anything may be booked or scheduled from `now`.
+pub fn latest(now: Timestamp) -> Timestamp {
+    now.checked_add((HORIZON_DAYS * 24).hours())
+        .unwrap_or(Timestamp::MAX)
+}
+
 /// Most days one listing of slots covers.
 pub const MAX_LISTED_DAYS: u16 = 62;
 
@@ -152,7 +158,10 @@ impl Booking {
         let mut out = Vec::new();
         for (open, close) in self.calendar.periods(date) {
             let mut start = open;
-            while start + self.slot <= close {
+            // Checked: a date at the end of the calendar must not overflow.
+            while let Ok(end) = start.checked_add(self.slot)
+                && end <= close
+            {
                 let local = start.to_zoned(self.tz.clone());
                 out.push((
                     SlotKey {
@@ -161,7 +170,7 @@ impl Booking {
                     },
                     start,
                 ));
-                start += self.slot;
+                start = end;
             }
         }
         out
@@ -172,7 +181,7 @@ impl Booking {
     }
 
     fn latest(&self, now: Timestamp) -> Timestamp {
-        now + (HORIZON_DAYS * 24).hours()
+        latest(now)
     }
 
     /// A date and time a citizen chose, if the office offers it then.

@@ -5,9 +5,19 @@
 
 use jiff::Timestamp;
 
+/// What the invitation does to the event in the citizen's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Adds or updates it.
+    Request,
+    /// Removes it: the appointment will not happen.
+    Cancel,
+}
+
 /// One appointment as a calendar sees it.
 #[derive(Debug, Clone)]
 pub struct Invite<'a> {
+    pub method: Method,
     pub uid: &'a str,
     pub sequence: u32,
     pub start: Timestamp,
@@ -67,13 +77,25 @@ fn fold(line: &str, out: &mut String) {
 }
 
 impl Invite<'_> {
+    /// The MIME type of the attachment, with the method calendars act on.
+    pub fn content_type(&self) -> &'static str {
+        match self.method {
+            Method::Request => "text/calendar; method=REQUEST; charset=UTF-8",
+            Method::Cancel => "text/calendar; method=CANCEL; charset=UTF-8",
+        }
+    }
+
     pub fn render(&self) -> String {
-        let lines = [
+        let (method, status) = match self.method {
+            Method::Request => ("REQUEST", "CONFIRMED"),
+            Method::Cancel => ("CANCEL", "CANCELLED"),
+        };
+        let mut lines = vec![
             "BEGIN:VCALENDAR".to_owned(),
             "VERSION:2.0".to_owned(),
             "PRODID:-//Balcao//Atendimento//PT-BR".to_owned(),
             "CALSCALE:GREGORIAN".to_owned(),
-            "METHOD:REQUEST".to_owned(),
+            format!("METHOD:{method}"),
             "BEGIN:VEVENT".to_owned(),
             format!("UID:{}", text(self.uid)),
             format!("SEQUENCE:{}", self.sequence),
@@ -93,15 +115,21 @@ impl Invite<'_> {
                 param(self.attendee_name),
                 self.attendee_email
             ),
-            "STATUS:CONFIRMED".to_owned(),
-            "BEGIN:VALARM".to_owned(),
-            "ACTION:DISPLAY".to_owned(),
-            "DESCRIPTION:Lembrete do atendimento".to_owned(),
-            "TRIGGER:-PT1H".to_owned(),
-            "END:VALARM".to_owned(),
-            "END:VEVENT".to_owned(),
-            "END:VCALENDAR".to_owned(),
+            format!("STATUS:{status}"),
         ];
+        if self.method == Method::Request {
+            lines.extend(
+                [
+                    "BEGIN:VALARM",
+                    "ACTION:DISPLAY",
+                    "DESCRIPTION:Lembrete do atendimento",
+                    "TRIGGER:-PT1H",
+                    "END:VALARM",
+                ]
+                .map(str::to_owned),
+            );
+        }
+        lines.extend(["END:VEVENT", "END:VCALENDAR"].map(str::to_owned));
         let mut out = String::new();
         for l in &lines {
             fold(l, &mut out);
@@ -116,6 +144,7 @@ mod tests {
 
     fn invite(sequence: u32) -> String {
         Invite {
+            method: Method::Request,
             uid: "01JD0000000000000000000000@balcao",
             sequence,
             start: "2026-11-25T13:30:00Z".parse().unwrap(),
@@ -152,6 +181,37 @@ mod tests {
         // Unfolded, the description is whole again.
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains("dobrado em várias linhas"));
+    }
+
+    #[test]
+    fn a_cancellation_removes_the_same_event() {
+        let req = invite(2);
+        let cancel = Invite {
+            method: Method::Cancel,
+            uid: "01JD0000000000000000000000@balcao",
+            sequence: 3,
+            start: "2026-11-25T13:30:00Z".parse().unwrap(),
+            end: "2026-11-25T14:00:00Z".parse().unwrap(),
+            stamp: "2026-11-23T10:00:00Z".parse().unwrap(),
+            summary: "Atendimento",
+            description: "Cancelado",
+            location: "",
+            organizer_name: "Cartório",
+            organizer_email: "atendimento@example.com",
+            attendee_name: "Maria",
+            attendee_email: "maria@example.com",
+        };
+        assert_eq!(
+            cancel.content_type(),
+            "text/calendar; method=CANCEL; charset=UTF-8"
+        );
+        let ics = cancel.render();
+        assert!(ics.contains("\r\nMETHOD:CANCEL\r\n"));
+        assert!(ics.contains("\r\nSTATUS:CANCELLED\r\n"));
+        assert!(ics.contains("\r\nSEQUENCE:3\r\n"));
+        assert!(!ics.contains("VALARM"));
+        let uid = |s: &str| s.lines().find(|l| l.starts_with("UID:")).map(str::to_owned);
+        assert_eq!(uid(&ics), uid(&req));
     }
 
     #[test]

@@ -98,6 +98,16 @@ pub struct Appointment {
     pub sequence: u32,
 }
 
+impl Appointment {
+    /// When it starts, in the office's zone `tz`; `None` for a zone or a local
+    /// time that does not exist.
+    pub fn starts_at(&self, tz: &str) -> Option<Timestamp> {
+        let zone = jiff::tz::TimeZone::get(tz).ok()?;
+        let zoned = self.date.to_datetime(self.time).to_zoned(zone).ok()?;
+        Some(zoned.timestamp())
+    }
+}
+
 /// Which privacy text the citizen accepted, and when (LGPD).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
@@ -149,6 +159,18 @@ impl From<&Office> for OfficeSnapshot {
     }
 }
 
+/// How stores index a citizen's requests: a keyed hash of the email, never the
+/// email itself (computed by the application, which holds the key).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CitizenKey(pub String);
+
+impl CitizenKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub id: RequestId,
@@ -163,6 +185,9 @@ pub struct Request {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub citizen: Citizen,
+    /// The index key of the citizen's email ("minhas solicitações", SPEC C10).
+    #[serde(default)]
+    pub citizen_key: CitizenKey,
     pub details: RequestDetails,
     pub appointment: Option<Appointment>,
     pub consent: Consent,
@@ -197,6 +222,10 @@ pub struct Request {
     /// When the office must answer the citizen's oldest unanswered message (SPEC S9).
     #[serde(default)]
     pub reply_by: Option<ReplyWindow>,
+    /// When the office was last emailed about the citizen's messages: notices are
+    /// coalesced, at most one per ticket in a while, listing what arrived.
+    #[serde(default)]
+    pub office_noticed_at: Option<Timestamp>,
 }
 
 /// The office's window to answer the citizen, and when it is warned.

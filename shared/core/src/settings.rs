@@ -28,6 +28,26 @@ pub struct OfficeSettings {
     pub max_attachment_bytes: u64,
 }
 
+const MAX_SERVICES: usize = 50;
+const MAX_PEOPLE: usize = 200;
+/// Names people read in lists and email subjects.
+const MAX_LABEL: usize = 120;
+
+/// Why `text` cannot be a label of at most `max` characters; `None` when it can.
+fn label_problem(text: &str, max: usize, multiline: bool) -> Option<String> {
+    if text.trim().is_empty() {
+        return Some("não pode ficar vazio".into());
+    }
+    let n = text.chars().count();
+    if n > max {
+        return Some(format!("tem {n} caracteres; o máximo é {max}"));
+    }
+    let control = text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r')));
+    control.then(|| "não pode ter quebras de linha nem caracteres de controle".into())
+}
+
 /// Largest attachment limit an office may set: what S3 and the pages handle well.
 pub const MAX_ATTACHMENT_LIMIT: u64 = 25 * 1024 * 1024;
 
@@ -147,7 +167,60 @@ impl OfficeSettings {
                 "o limite de anexo vai de 1 KB a 25 MB".into(),
             );
         }
+        self.check_texts(&mut err);
         errors
+    }
+
+    /// Every text that reaches a page, an email subject or a calendar: one line
+    /// (descriptions may have several), no control characters, bounded. The
+    /// JSON document and the page's forms both end here.
+    fn check_texts(&self, err: &mut impl FnMut(&'static str, String)) {
+        let counts = [
+            ("services", self.services.len(), MAX_SERVICES),
+            ("sectors", self.sectors.len(), MAX_PEOPLE),
+            ("attendants", self.attendants.len(), MAX_PEOPLE),
+            ("hours", self.hours.len(), 50),
+            ("holidays", self.holidays.len(), 400),
+        ];
+        for (field, n, max) in counts {
+            if n > max {
+                err(field, format!("no máximo {max} itens"));
+            }
+        }
+        // (field, what it is, text, most characters, several lines allowed)
+        let mut texts: Vec<(&'static str, &str, &str, usize, bool)> = Vec::new();
+        for s in &self.services {
+            texts.push(("services", "nome do atendimento", &s.name, MAX_LABEL, false));
+            if !s.description.is_empty() {
+                texts.push((
+                    "services",
+                    "descrição do atendimento",
+                    &s.description,
+                    1000,
+                    true,
+                ));
+            }
+            if s.checklist.len() > 50 {
+                err("checklist", format!("{}: no máximo 50 etapas", s.name));
+            }
+            for step in &s.checklist {
+                texts.push(("checklist", "etapa", step, 200, false));
+            }
+        }
+        for x in &self.sectors {
+            texts.push(("sectors", "nome do setor", &x.name, MAX_LABEL, false));
+        }
+        for a in &self.attendants {
+            texts.push(("attendants", "nome do atendente", &a.name, MAX_LABEL, false));
+        }
+        for h in self.holidays.iter().filter(|h| !h.name.is_empty()) {
+            texts.push(("holidays", "nome do feriado", &h.name, MAX_LABEL, false));
+        }
+        for (field, what, text, max, multiline) in texts {
+            if let Some(problem) = label_problem(text, max, multiline) {
+                err(field, format!("{what}: {problem}"));
+            }
+        }
     }
 
     /// The office with these settings, one version up.
@@ -211,5 +284,22 @@ mod tests {
             fields,
             ["services", "hours", "slot_minutes", "max_attachment_bytes"]
         );
+    }
+
+    #[test]
+    fn texts_are_single_bounded_lines_whatever_the_path() {
+        let o = crate::office::test_office();
+        let mut s = OfficeSettings::of(&o);
+        s.services[0].name = "Certidão\r\nBcc: alvo@example.com".into();
+        s.services[0].checklist = vec!["x".repeat(201)];
+        s.sectors.push(Sector {
+            id: crate::ServiceId::parse("novo").unwrap(),
+            name: "n".repeat(121),
+        });
+        let problems = s.check();
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["services", "checklist", "sectors"], "{problems:?}");
+        assert!(problems[0].1.contains("quebras de linha"));
+        assert!(problems[2].1.contains("máximo é 120"));
     }
 }

@@ -3,6 +3,8 @@
 
 mod blobs;
 mod clock;
+pub mod key_file;
+mod limits;
 mod mailbox;
 mod schema;
 mod store;

@@ -2,7 +2,7 @@
 
 /// Bumped whenever the tables change; a database of another version is refused
 /// with a clear message rather than misread.
-pub const VERSION: i64 = 7;
+pub const VERSION: i64 = 8;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS offices (
@@ -93,6 +93,13 @@ CREATE TABLE IF NOT EXISTS timers (
     body   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due_ms);
+
+-- Abuse limits: members counted in a window that ends at `until_ms`.
+CREATE TABLE IF NOT EXISTS limits (
+    key      TEXT PRIMARY KEY,
+    until_ms INTEGER NOT NULL,
+    members  TEXT NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS mailbox (
     id      TEXT PRIMARY KEY,

@@ -8,7 +8,6 @@ use balcao_app::ports::{
     AccessLink, Change, Compose, IdempotencyRecord, MailId, Opened, OutboxMail, PublishedProtocol,
     Store, StoreError, TakeCompose, Ticket,
 };
-use balcao_app::secrets::citizen_key;
 use balcao_core::{
     Event, Office, OfficeId, PublicReview, Request, RequestId, SlotKey, TicketNumber, Uf,
 };
@@ -249,6 +248,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn idempotency(
+        &self,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let key_hash = key_hash.to_owned();
+        self.with(move |c| {
+            let body: Option<String> = c
+                .query_row(
+                    "SELECT body FROM idempotency WHERE key_hash = ?1 AND expires_at > ?2",
+                    params![key_hash, millis(now)],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            body.map(|b| from_json::<IdempotencyRecord>(&b)).transpose()
+        })
+        .await
+    }
+
     async fn open_request(
         &self,
         office: &OfficeId,
@@ -320,7 +339,7 @@ impl Store for SqliteStore {
                             r.version as i64,
                             r.created_at.to_string(),
                             to_json(r)?,
-                            citizen_key(&r.citizen.email)
+                            r.citizen_key.as_str()
                         ],
                     )
                     .map_err(unavailable)?;

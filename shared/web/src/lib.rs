@@ -7,6 +7,7 @@ mod ops;
 pub mod pages;
 pub mod respond;
 pub mod routes;
+pub mod security;
 pub mod staff;
 pub mod views;
 

@@ -83,6 +83,8 @@ pub struct AttachWidget {
     /// `(attachments value, file name)`.
     pub kept: Vec<(String, String)>,
     pub error: Option<String>,
+    /// A ticket's page asks for slots bound to that ticket: `(id, link secret)`.
+    pub ticket: Option<(String, String)>,
 }
 
 impl AttachWidget {
@@ -95,6 +97,7 @@ impl AttachWidget {
             max_kb: max_bytes / 1024,
             kept: vec![],
             error: None,
+            ticket: None,
         }
     }
 }
@@ -337,9 +340,11 @@ pub struct StaffRatingsPage {
 pub struct ProtocolPage {
     pub office_id: String,
     pub number: String,
-    pub status: String,
-    /// `(date, text)`, oldest first.
-    pub history: Vec<(String, String)>,
+    /// The protocol found: its status and `(date, text)` steps, oldest first.
+    pub found: Option<(String, Vec<(String, String)>)>,
+    /// Why nothing is shown; the form comes back with what was typed.
+    pub error: Option<String>,
+    pub cpf: String,
 }
 
 pub struct ServiceSettings {

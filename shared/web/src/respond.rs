@@ -88,6 +88,13 @@ pub fn negotiate<J: Serialize, P: Template>(
     }
 }
 
+/// The ticket page's address, built from the request's own id and the secret
+/// encoded as a query value: nothing typed reaches a header unchecked.
+pub fn ticket_location(id: balcao_core::RequestId, token: &str, extra: &str) -> String {
+    let k = serde_urlencoded::to_string([("k", token)]).unwrap_or_default();
+    format!("/tickets/{id}?{k}{extra}")
+}
+
 /// Post/Redirect/Get.
 pub fn see_other(location: &str) -> Response {
     let mut r = response(
@@ -193,6 +200,26 @@ pub fn failure(format: Format, f: Failure) -> Response {
             &e.to_string(),
             e.field_errors().as_ref(),
         ),
+        Failure::App(AppError::TooMany {
+            message,
+            field,
+            retry_after,
+        }) => {
+            let mut fields = balcao_core::FieldErrors::default();
+            fields.add(field, message.clone());
+            let mut r = error(
+                format,
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                &message,
+                Some(&fields),
+            );
+            r.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(retry_after),
+            );
+            r
+        }
         Failure::App(e @ AppError::Forbidden(_)) => error(
             format,
             StatusCode::FORBIDDEN,
@@ -214,7 +241,7 @@ pub fn failure(format: Format, f: Failure) -> Response {
             "Muitos pedidos ao mesmo tempo; tente de novo em instantes.",
             None,
         ),
-        Failure::App(e @ (AppError::Store(_) | AppError::Timers(_))) => {
+        Failure::App(e @ (AppError::Store(_) | AppError::Timers(_) | AppError::Keys(_))) => {
             tracing::error!(error = %e, "store or timer failure");
             error(
                 format,

@@ -126,7 +126,18 @@ impl Op {
         }
     }
 
+    /// Runs the operation; every answer carries the security headers.
     pub async fn handle(self, app: &App, req: Request) -> Response {
+        let mut r = self.run(app, req).await;
+        crate::security::apply(
+            r.headers_mut(),
+            &app.config.upload_origin,
+            app.config.public_base_url.starts_with("https://"),
+        );
+        r
+    }
+
+    async fn run(self, app: &App, req: Request) -> Response {
         match self {
             Op::ListOffices => ops::offices::list(app, req).await,
             Op::GetOffice => ops::offices::card(app, req).await,
@@ -316,7 +327,7 @@ pub const ROUTES: &[Route] = &[
         op: Op::StaffModerate,
     },
     Route {
-        method: Method::GET,
+        method: Method::POST,
         path: "/offices/{office}/protocols/{number}",
         op: Op::ProtocolLookup,
     },

@@ -17,7 +17,12 @@ pub async fn citizen_slot(app: &App, req: Request) -> Response {
         let office = path_param(&req, "office")?;
         let fields = body(&req).await?;
         let (name, size) = declared(&fields)?;
-        let slot = attachments::citizen_slot(app, &office, name, size).await?;
+        // For a message on a ticket, the slot is bound to it (its link proves access).
+        let ticket = fields
+            .get("ticket")
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| (t, fields.get("k")));
+        let slot = attachments::citizen_slot(app, &office, ticket, name, size).await?;
         Ok::<_, Failure>(json(StatusCode::CREATED, &slot))
     }
     .await;

@@ -3,7 +3,7 @@
 
 use crate::Response;
 use crate::forms::{Fields, body, message_text, path_param, query};
-use crate::respond::{Failure, Format, finish, json, see_other};
+use crate::respond::{Failure, Format, finish, json, see_other, ticket_location};
 use crate::views::TicketView;
 use balcao_app::citizen_actions::{CitizenAction, act};
 use balcao_app::ticket::parse_action_key;
@@ -61,7 +61,11 @@ async fn run(
         let ticket = act(app, &id, token.as_deref(), action, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::from(&ticket)),
-            Format::Html => see_other(&format!("/tickets/{id}?k={}", token.unwrap_or_default())),
+            Format::Html => see_other(&ticket_location(
+                ticket.request.id,
+                token.as_deref().unwrap_or_default(),
+                "",
+            )),
         })
     }
     .await;

@@ -4,7 +4,7 @@
 use crate::Response;
 use crate::forms::{body, path_param, query};
 use crate::pages::{AttachWidget, FieldInput, RequestFormPage};
-use crate::respond::{Failure, Format, finish, html, json, see_other};
+use crate::respond::{Failure, Format, finish, html, json, see_other, ticket_location};
 use crate::views::OfficeView;
 use balcao_app::booking::{self, SlotList};
 use balcao_app::{App, AppError, attachments, offices, open_request};
@@ -87,9 +87,7 @@ pub async fn submit(app: &App, req: Request) -> Response {
                     }
                     r
                 }
-                Format::Html => {
-                    see_other(&format!("/tickets/{}?k={}&novo=1", opened.id, opened.token))
-                }
+                Format::Html => see_other(&ticket_location(opened.id, &opened.token, "&novo=1")),
             }),
             // A person gets the form back with what they typed and each error beside its field.
             Err(e)
@@ -97,9 +95,12 @@ pub async fn submit(app: &App, req: Request) -> Response {
                     && e.field_errors().is_some_and(|f| f.get("service").is_none()) =>
             {
                 let errors = e.field_errors().unwrap_or_default();
-                let status = match e {
-                    AppError::SlotFull => StatusCode::CONFLICT,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                let (status, retry_after) = match e {
+                    AppError::SlotFull => (StatusCode::CONFLICT, None),
+                    AppError::TooMany { retry_after, .. } => {
+                        (StatusCode::TOO_MANY_REQUESTS, Some(retry_after))
+                    }
+                    _ => (StatusCode::UNPROCESSABLE_ENTITY, None),
                 };
                 let office = offices::card(app, &office_id).await?;
                 let service = raw
@@ -108,10 +109,15 @@ pub async fn submit(app: &App, req: Request) -> Response {
                     .and_then(|s| office.service(s))
                     .ok_or(AppError::NotFound("atendimento"))?;
                 let slots = form_slots(app, &office, service).await?;
-                Ok(html(
+                let mut page = html(
                     status,
                     &form_page(&office, service, &raw, &files, &errors, slots.as_ref()),
-                ))
+                );
+                if let Some(secs) = retry_after {
+                    page.headers_mut()
+                        .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+                }
+                Ok(page)
             }
             Err(e) => Err(Failure::from(e)),
         }
@@ -288,6 +294,7 @@ fn form_page(
             error: errors
                 .get(FormField::Attachments.key())
                 .map(ToOwned::to_owned),
+            ticket: None,
         }),
         o: OfficeView::from(office),
         service_id: service.id.to_string(),

@@ -1,13 +1,14 @@
-//! `GET /offices/{office}/protocols/{number}?cpf=` (SPEC C11) and the office's
+//! `POST /offices/{office}/protocols/{number}` with `cpf` in the body (SPEC C11; the
+//! CPF stays out of URLs, logs and history) and the office's
 //! publishing: `POST /staff/protocols` (one) and `POST /staff/protocols/import` (CSV).
 
 use crate::Response;
-use crate::forms::{body, path_param, query};
+use crate::forms::{body, path_param};
 use crate::pages::ProtocolPage;
-use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
+use crate::respond::{Failure, Format, finish, html, json, negotiate, see_other};
 use crate::staff::staff;
 use balcao_app::ports::PublishedProtocol;
-use balcao_app::{App, protocols};
+use balcao_app::{App, AppError, protocols};
 use http::StatusCode;
 use lambda_http::Request;
 use serde_json::json;
@@ -28,29 +29,65 @@ pub async fn lookup(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let office = path_param(&req, "office")?;
-        let q = query(&req);
+        let fields = body(&req).await?;
         let path_number = path_param(&req, "number")?;
         let number = if path_number == FORM_SEGMENT {
-            q.get("numero").unwrap_or("").to_owned()
+            fields.get("numero").unwrap_or("").to_owned()
         } else {
             path_number
         };
-        let p = protocols::lookup(app, &office, &number, q.get("cpf").unwrap_or("")).await?;
-        Ok::<_, Failure>(negotiate(
-            format,
-            StatusCode::OK,
-            || view(&p),
-            || ProtocolPage {
-                office_id: office.clone(),
-                number: p.number.clone(),
-                status: p.status.clone(),
-                history: p
-                    .history
-                    .iter()
-                    .map(|s| (s.date.strftime("%d/%m/%Y").to_string(), s.text.clone()))
-                    .collect(),
-            },
-        ))
+        let cpf = fields.get("cpf").unwrap_or("");
+        match protocols::lookup(app, &office, &number, cpf).await {
+            Ok(p) => Ok::<_, Failure>(negotiate(
+                format,
+                StatusCode::OK,
+                || view(&p),
+                || ProtocolPage {
+                    office_id: office.clone(),
+                    number: p.number.clone(),
+                    found: Some((
+                        p.status.clone(),
+                        p.history
+                            .iter()
+                            .map(|s| (s.date.strftime("%d/%m/%Y").to_string(), s.text.clone()))
+                            .collect(),
+                    )),
+                    error: None,
+                    cpf: String::new(),
+                },
+            )),
+            // A person gets the form back with what they typed and why.
+            Err(e) if format == Format::Html => {
+                let page = ProtocolPage {
+                    office_id: office.clone(),
+                    number: number.clone(),
+                    found: None,
+                    error: Some(match &e {
+                        AppError::Invalid(f) => f
+                            .get("cpf")
+                            .map(|m| format!("CPF: {m}"))
+                            .unwrap_or_else(|| e.to_string()),
+                        other => other.to_string(),
+                    }),
+                    cpf: cpf.to_owned(),
+                };
+                let (status, retry) = match &e {
+                    AppError::TooMany { retry_after, .. } => {
+                        (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after))
+                    }
+                    AppError::NotFound(_) => (StatusCode::NOT_FOUND, None),
+                    AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
+                    _ => return Err(Failure::from(e)),
+                };
+                let mut r = html(status, &page);
+                if let Some(secs) = retry {
+                    r.headers_mut()
+                        .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+                }
+                Ok(r)
+            }
+            Err(e) => Err(Failure::from(e)),
+        }
     }
     .await;
     finish(format, result)

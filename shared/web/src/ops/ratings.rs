@@ -4,7 +4,7 @@
 use crate::Response;
 use crate::forms::{body, path_param, query};
 use crate::pages::{RatingLine, StaffRatingsPage};
-use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
+use crate::respond::{Failure, Format, finish, json, negotiate, see_other, ticket_location};
 use crate::staff::staff;
 use crate::views::{List, TicketView, local_time};
 use balcao_app::ticket::parse_action_key;
@@ -33,7 +33,11 @@ pub async fn rate(app: &App, req: Request) -> Response {
         .await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::from(&t)),
-            Format::Html => see_other(&format!("/tickets/{id}?k={}", token.unwrap_or_default())),
+            Format::Html => see_other(&ticket_location(
+                t.request.id,
+                token.as_deref().unwrap_or_default(),
+                "",
+            )),
         })
     }
     .await;

@@ -221,7 +221,7 @@ pub async fn message(app: &App, req: Request) -> Response {
         let t = staff_requests::reply(app, &me, &id, text, &files, ask, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
-            Format::Html => see_other(&format!("/staff/requests/{id}")),
+            Format::Html => see_other(&format!("/staff/requests/{}", t.request.id)),
         })
     }
     .await;

@@ -83,7 +83,7 @@ async fn run(
         let t = act(&me, &id, &fields, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
-            Format::Html => see_other(&format!("/staff/requests/{id}")),
+            Format::Html => see_other(&format!("/staff/requests/{}", t.request.id)),
         })
     }
     .await;

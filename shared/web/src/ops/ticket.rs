@@ -17,13 +17,14 @@ pub async fn show(app: &App, req: Request) -> Response {
         let q = query(&req);
         let t = ticket::read(app, &id, q.get("k")).await?;
         let tz = t.request.office.timezone.clone();
+        let token = q.get("k").unwrap_or_default().to_owned();
         Ok(negotiate(
             format,
             StatusCode::OK,
             || TicketView::from(&t),
             || TicketPage {
                 t: TicketView::from(&t),
-                token: q.get("k").unwrap_or_default().to_owned(),
+                token: token.clone(),
                 message_key: ulid::Ulid::generate().to_string(),
                 close_key: ulid::Ulid::generate().to_string(),
                 cancel_key: ulid::Ulid::generate().to_string(),
@@ -31,10 +32,13 @@ pub async fn show(app: &App, req: Request) -> Response {
                 can_message: !t.request.status.is_terminal()
                     && !matches!(t.request.status, Status::Expired | Status::Released),
                 // The office's own limit is not in the ticket: the slot answers with it.
-                attach: AttachWidget::new(
-                    format!("/offices/{}/attachments", t.request.office.id),
-                    balcao_core::attachment::DEFAULT_MAX_BYTES,
-                ),
+                attach: AttachWidget {
+                    ticket: Some((t.request.id.to_string(), token.clone())),
+                    ..AttachWidget::new(
+                        format!("/offices/{}/attachments", t.request.office.id),
+                        balcao_core::attachment::DEFAULT_MAX_BYTES,
+                    )
+                },
                 start_by: t
                     .request
                     .start_by
