@@ -48,6 +48,8 @@ pub fn temp_timers() -> std::sync::Arc<balcao_embedded::SqliteStore> {
 
 pub const SP_OFFICE: &str = "1-tabeliao-notas-sao-paulo";
 pub const RO_OFFICE: &str = "tabelionato-porto-velho";
+/// A real one-page PDF: conclusions are parsed by a PDF library.
+pub const ONE_PAGE_PDF: &[u8] = include_bytes!("../../shared/core/fixtures/one-page.pdf");
 /// A CPF with valid check digits.
 pub const CPF: &str = "529.982.247-25";
 
@@ -168,6 +170,19 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Moves a manual clock (`Options::manual_clock`) and runs what became due.
+    pub async fn advance_minutes(&self, minutes: i64) {
+        let r = self
+            .client
+            .post(self.url("/_dev/clock"))
+            .header("accept", "application/json")
+            .json(&serde_json::json!({ "advance_minutes": minutes }))
+            .send()
+            .await
+            .expect("clock");
+        assert_eq!(r.status().as_u16(), 200, "the clock moves");
+    }
+
     /// Signs a seeded staff member in with `/_dev/login`; answers the bearer token.
     pub async fn staff_login(&self, email: &str) -> String {
         let r = self
@@ -199,6 +214,27 @@ impl TestApp {
             .await
     }
 
+    /// A citizen's upload for a message on ticket `id` (the slot is bound to it).
+    pub async fn upload_for_ticket(
+        &self,
+        office: &str,
+        id: &str,
+        k: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<String, (u16, Value)> {
+        let extra = serde_json::json!({ "ticket": id, "k": k });
+        self.upload_with(
+            &format!("/offices/{office}/attachments"),
+            None,
+            &extra,
+            name,
+            bytes.len() as u64,
+            bytes,
+        )
+        .await
+    }
+
     /// As [`Self::upload`], declaring `size` whatever the real size is.
     pub async fn upload_declared(
         &self,
@@ -208,11 +244,29 @@ impl TestApp {
         size: u64,
         bytes: &[u8],
     ) -> Result<String, (u16, Value)> {
+        self.upload_with(slot_path, bearer, &Value::Null, name, size, bytes)
+            .await
+    }
+
+    /// Asks for a slot (with `extra` fields in the body) and posts the file to it.
+    pub async fn upload_with(
+        &self,
+        slot_path: &str,
+        bearer: Option<&str>,
+        extra: &Value,
+        name: &str,
+        size: u64,
+        bytes: &[u8],
+    ) -> Result<String, (u16, Value)> {
+        let mut body = serde_json::json!({ "name": name, "size": size });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
         let mut r = self
             .client
             .post(self.url(slot_path))
             .header("accept", "application/json")
-            .json(&serde_json::json!({ "name": name, "size": size }));
+            .json(&body);
         if let Some(token) = bearer {
             r = r.bearer_auth(token);
         }

@@ -2,20 +2,24 @@
 //! later, both directions, checked by content before anyone else can download
 //! them, refusals that say why and keep nothing.
 
-use balcao_app::Blobs;
-use balcao_tests::{SP_OFFICE, TestApp, contact_request, first_link};
+use balcao_tests::{RO_OFFICE, SP_OFFICE, TestApp, contact_request, first_link};
 use serde_json::{Value, json};
 
 const ATTENDANT: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
+const PDF: &[u8] = balcao_tests::ONE_PAGE_PDF;
 
 fn slot_path() -> String {
     format!("/offices/{SP_OFFICE}/attachments")
 }
 
+/// The upload id of an `attachment` value (`<id>.<signature>:<name>`).
 fn file_id(attachment: &str) -> &str {
-    attachment.split(':').next().expect("id")
+    attachment
+        .split(':')
+        .next()
+        .and_then(|h| h.split('.').next())
+        .expect("id")
 }
 
 async fn post_json(app: &TestApp, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
@@ -37,12 +41,14 @@ fn files_of(entry: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// No upload and no kept copy (under any request) of this file remains.
 async fn nothing_stored(app: &TestApp, attachment: &str) {
     let id = file_id(attachment);
-    for key in [format!("uploads/{id}"), format!("files/{id}")] {
-        let found = app.running.local.blobs.peek(&key, 1).await.expect("peek");
-        assert_eq!(found, None, "{key} is not kept");
-    }
+    let keys = app.running.local.blobs.stored_keys().expect("keys");
+    assert!(
+        !keys.iter().any(|k| k.contains(id)),
+        "{id} is not kept: {keys:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,12 +130,17 @@ async fn citizen_and_staff_exchange_files_both_ways() {
     let (_, page) = app.get_html(&format!("/tickets/{id}?k={k}")).await;
     assert!(page.contains("guia.png") && page.contains("Comprovante de residência.pdf"));
     assert!(page.contains(&format!("data-slot=\"/offices/{SP_OFFICE}/attachments\"")));
+    assert!(
+        page.contains(&format!("data-ticket=\"{id}\"")),
+        "the ticket's picker asks for slots bound to it"
+    );
 
     // The citizen answers with a text file; retrying the same post adds nothing.
     let txt = app
-        .upload(
-            &slot_path(),
-            None,
+        .upload_for_ticket(
+            SP_OFFICE,
+            &id,
+            &k,
             "dados.txt",
             "Segue o número: 123\n".as_bytes(),
         )
@@ -228,7 +239,7 @@ async fn refused_files_say_why_and_nothing_is_kept() {
 
     // A PNG renamed .pdf passes the slot (the name looks fine) but not the check.
     let fake = app
-        .upload(&slot_path(), None, "contrato.pdf", PNG)
+        .upload_for_ticket(SP_OFFICE, &id, &k, "contrato.pdf", PNG)
         .await
         .expect("uploaded before the check");
     let (status, body) = post_json(
@@ -351,4 +362,189 @@ async fn a_refused_file_comes_back_to_the_html_form_with_its_reason() {
         .to_owned();
     let (_, page) = app.get_html(&location).await;
     assert!(page.contains("cpf.pdf"), "{page}");
+}
+
+/// The opened request's id and link secret.
+fn id_and_k(opened: &Value) -> (String, String) {
+    let id = opened["id"].as_str().expect("id").to_owned();
+    let k = opened["ticket_url"]
+        .as_str()
+        .and_then(|u| u.split("k=").nth(1))
+        .expect("secret")
+        .to_owned();
+    (id, k)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_belongs_to_the_request_that_kept_it() {
+    let app = TestApp::spawn().await;
+    let pdf = app
+        .upload(&slot_path(), None, "rg.pdf", PDF)
+        .await
+        .expect("upload");
+    let mut body = contact_request("vitima@example.com");
+    body["attachments"] = json!([pdf]);
+    let (status, opened) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{opened}");
+    let (id, k) = id_and_k(&opened);
+
+    // The file's id is public (paths, ticket JSON): a reference made from it is refused,
+    // at any office, with or without a made-up signature.
+    let fid = file_id(&pdf);
+    for forged in [
+        format!("{fid}:rg.pdf"),
+        format!("{fid}.AAAAAAAAAAAAAAAAAAAAAA:rg.pdf"),
+    ] {
+        for office in [SP_OFFICE, RO_OFFICE] {
+            let mut b = contact_request("atacante@example.com");
+            b["attachments"] = json!([forged]);
+            let (status, answer) = app.open_json(office, &b).await;
+            assert_eq!(status, 422, "{forged} at {office}: {answer}");
+        }
+    }
+    // The real reference is spent: it attaches to no second request.
+    let mut again = contact_request("vitima@example.com");
+    again["message"] = json!("Outra solicitação com o mesmo arquivo.");
+    again["attachments"] = json!([pdf]);
+    let (status, answer) = app.open_json(SP_OFFICE, &again).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .contains("não encontrado"),
+        "{answer}"
+    );
+
+    // A slot serves its owner only: another ticket's, a new request's, another office's.
+    let (_, other) = app
+        .open_json(SP_OFFICE, &contact_request("outra@example.com"))
+        .await;
+    let (other_id, other_k) = id_and_k(&other);
+    let for_other = app
+        .upload_for_ticket(SP_OFFICE, &other_id, &other_k, "outra.txt", b"texto")
+        .await
+        .expect("upload");
+    let for_new = app
+        .upload(&slot_path(), None, "nova.txt", b"texto")
+        .await
+        .expect("upload");
+    for foreign in [&for_other, &for_new] {
+        let (status, answer) = post_json(
+            &app,
+            &format!("/tickets/{id}/messages"),
+            None,
+            json!({ "k": k, "message": "x", "attachments": [foreign] }),
+        )
+        .await;
+        assert_eq!(status, 422, "{answer}");
+        assert!(
+            answer["error"]["fields"]["attachments"]
+                .as_str()
+                .expect("reason")
+                .contains("não foi enviado para esta solicitação"),
+            "{answer}"
+        );
+    }
+    let ro = app
+        .upload(
+            &format!("/offices/{RO_OFFICE}/attachments"),
+            None,
+            "ro.txt",
+            b"texto",
+        )
+        .await
+        .expect("upload");
+    let mut at_sp = contact_request("ro@example.com");
+    at_sp["attachments"] = json!([ro]);
+    assert_eq!(app.open_json(SP_OFFICE, &at_sp).await.0, 422);
+
+    // A slot for a ticket needs the ticket's link.
+    let refused = app
+        .upload_with(
+            &slot_path(),
+            None,
+            &json!({ "ticket": id, "k": "errado" }),
+            "a.txt",
+            5,
+            b"texto",
+        )
+        .await
+        .expect_err("wrong secret");
+    assert_eq!(refused.0, 404);
+
+    // Staff slots are the staff member's own.
+    let paula = app.staff_login(ATTENDANT).await;
+    let rafael = app
+        .staff_login("rafael@1-tabeliao-notas-sao-paulo.example.com")
+        .await;
+    let hers = app
+        .upload("/staff/attachments", Some(&paula), "guia.png", PNG)
+        .await
+        .expect("upload");
+    let (status, answer) = post_json(
+        &app,
+        &format!("/staff/requests/{id}/messages"),
+        Some(&rafael),
+        json!({ "attachments": [hers] }),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_checked_is_what_is_kept_even_if_the_upload_is_posted_again() {
+    let app = TestApp::spawn().await;
+    let (_, opened) = app
+        .open_json(SP_OFFICE, &contact_request("troca@example.com"))
+        .await;
+    let (id, k) = id_and_k(&opened);
+    // The slot by hand, to post to its form twice.
+    let slot: Value = app
+        .client
+        .post(app.url(&slot_path()))
+        .header("accept", "application/json")
+        .json(&json!({ "name": "foto.png", "size": PNG.len(), "ticket": id, "k": k }))
+        .send()
+        .await
+        .expect("slot")
+        .json()
+        .await
+        .expect("json");
+    let post = |bytes: &'static [u8]| {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, v) in slot["upload"]["fields"].as_object().expect("fields") {
+            form = form.text(name.clone(), v.as_str().expect("text").to_owned());
+        }
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes));
+        app.client
+            .post(slot["upload"]["url"].as_str().expect("url"))
+            .multipart(form)
+            .send()
+    };
+    assert!(post(PNG).await.expect("post").status().is_success());
+    let attachment = slot["attachment"].as_str().expect("attachment");
+    let (status, t) = post_json(
+        &app,
+        &format!("/tickets/{id}/messages"),
+        None,
+        json!({ "k": k, "message": "Foto.", "attachments": [attachment] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{t}");
+    // The signed form is still valid for minutes: posting other bytes to it changes
+    // nothing that was kept, and the spent reference attaches nothing new.
+    let evil: &'static [u8] = b"MZ\x90\0 not a picture";
+    let _ = post(evil).await.expect("post");
+    let path = files_of(&t["history"][1])[0].1.clone();
+    let (status, _, bytes) = app.download(&format!("{path}?k={k}"), None).await;
+    assert_eq!((status, bytes.as_slice()), (200, PNG));
+    let (status, _) = post_json(
+        &app,
+        &format!("/tickets/{id}/messages"),
+        None,
+        json!({ "k": k, "message": "De novo.", "attachments": [attachment] }),
+    )
+    .await;
+    assert_eq!(status, 422, "a spent slot attaches nothing new");
 }

@@ -445,3 +445,32 @@ async fn two_hundred_citizens_at_once_get_three_places() {
     assert_eq!(left(&s, "2026-11-24T10:00"), None);
     assert_eq!(left(&s, "2026-11-24T10:30"), Some(3));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dates_beyond_the_booking_horizon_are_refused_not_a_server_error() {
+    let app = app_at(THURSDAY_4PM).await;
+    configure(
+        &app,
+        &[
+            ("section", "hours"),
+            ("hours", "seg 08:00-19:00\nter 08:00-19:00\nqua 08:00-19:00\nqui 08:00-19:00\nsex 08:00-19:00\nsab 08:00-19:00\ndom 08:00-19:00"),
+        ],
+    )
+    .await;
+    for from in ["9999-12-30", "9999-12-31", "2099-01-01"] {
+        let (status, body) = app
+            .get_json(&format!(
+                "/offices/{SP_OFFICE}/services/agendamento/slots?from={from}&days=62"
+            ))
+            .await;
+        assert_eq!(status, 422, "{from}: {body}");
+        assert!(body["error"]["fields"]["from"].is_string(), "{body}");
+    }
+    let (status, body) = app
+        .open_json(
+            SP_OFFICE,
+            &booking("longe@example.com", "9999-12-30", "18:45"),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+}

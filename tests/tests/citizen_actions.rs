@@ -221,3 +221,198 @@ async fn an_office_can_switch_off_emails_for_new_requests_and_messages() {
         "a cancellation is always told: {subjects:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_notices_about_messages_are_coalesced_and_list_what_arrived() {
+    let app = TestApp::spawn_with(|o| {
+        o.manual_clock = Some("2026-11-23T13:00:00Z".parse().expect("instant"));
+    })
+    .await;
+    let (id, k) = open(&app, "muitas@example.com").await;
+    let notices = async || {
+        app.mailbox()
+            .await
+            .into_iter()
+            .filter(|m| m.to == OFFICE_EMAIL && m.text.contains("muitas mensagens"))
+            .count()
+    };
+    for i in 0..50 {
+        let text = format!("Mensagem {i} de muitas mensagens");
+        let (status, t) = post(
+            &app,
+            &format!("/tickets/{id}/messages"),
+            json!({ "k": k, "message": text }),
+        )
+        .await;
+        assert_eq!(status, 200, "{t}");
+    }
+    // The first goes at once; the other 49 wait for the window to end.
+    app.wait_for_subject(OFFICE_EMAIL, "Nova mensagem").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(notices().await, 1, "one notice, not 50");
+    app.advance_minutes(10).await;
+    let batch = app
+        .wait_for_subject(OFFICE_EMAIL, "49 nova(s) mensagem(ns)")
+        .await;
+    assert!(
+        batch.text.contains("Mensagem 1 de muitas") && batch.text.contains("Mensagem 49 de muitas"),
+        "{}",
+        batch.text
+    );
+    // Firing again (late or repeated) sends nothing more.
+    app.advance_minutes(30).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(notices().await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_five_new_requests_per_email_an_hour() {
+    let app = TestApp::spawn_with(|o| {
+        o.manual_clock = Some("2026-11-23T13:00:00Z".parse().expect("instant"));
+    })
+    .await;
+    let victim = "vitima.bomba@example.com";
+    for i in 0..5 {
+        let mut body = contact_request(victim);
+        body["idempotency_key"] = json!(format!("pedido-numero-{i}"));
+        let (status, answer) = app.open_json(SP_OFFICE, &body).await;
+        assert_eq!(status, 201, "{answer}");
+        // A retry of the same submission is not a new request.
+        assert_eq!(app.open_json(SP_OFFICE, &body).await.0, 201);
+    }
+    // The sixth, at another office, is refused with a clear answer, and nothing is sent.
+    let r = app
+        .client
+        .post(app.url(&format!("/offices/{}/requests", balcao_tests::RO_OFFICE)))
+        .header("accept", "application/json")
+        .json(&contact_request(victim))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert!(
+        body["error"]["fields"]["email"]
+            .as_str()
+            .expect("beside the email")
+            .contains("Tente de novo em"),
+        "{body}"
+    );
+    // The HTML form comes back with what was typed.
+    let r = app
+        .client
+        .post(app.url(&format!("/offices/{SP_OFFICE}/requests")))
+        .header("accept", "text/html")
+        .form(&[
+            ("service", "contato"),
+            ("name", "Maria da Silva"),
+            ("email", victim),
+            ("message", "Texto que não se perde"),
+            ("consent", "true"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 429);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("Texto que não se perde"), "{page}");
+    app.wait_for_mail(victim).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let to_victim = app
+        .mailbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == victim)
+        .count();
+    assert_eq!(to_victim, 5, "five confirmations, no more");
+    // Other addresses are not affected, and an hour later the victim may write again.
+    assert_eq!(
+        app.open_json(SP_OFFICE, &contact_request("outra.pessoa@example.com"))
+            .await
+            .0,
+        201
+    );
+    app.advance_minutes(61).await;
+    assert_eq!(
+        app.open_json(SP_OFFICE, &contact_request(victim)).await.0,
+        201
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_or_secret_with_a_trailing_newline_is_no_server_error() {
+    let app = TestApp::spawn().await;
+    let (id, k) = open(&app, "quebra@example.com").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/tickets/{id}%0A/messages")))
+        .header("accept", "text/html")
+        .form(&[("k", format!("{k}\n")), ("message", "Olá".to_owned())])
+        .send()
+        .await
+        .expect("post");
+    assert!(r.status().as_u16() < 500, "{}", r.status());
+    if r.status().as_u16() == 303 {
+        let location = r.headers()["location"].to_str().expect("location");
+        assert!(
+            location.starts_with(&format!("/tickets/{id}?k=")),
+            "{location}"
+        );
+        let (status, _) = app.get_html(location).await;
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let (id, k) = open(&app, "cabecalhos@example.com").await;
+    for path in [
+        "/".to_owned(),
+        format!("/offices/{SP_OFFICE}"),
+        format!("/tickets/{id}?k={k}"),
+        "/_dev/mailbox".to_owned(),
+        "/nada-aqui".to_owned(),
+    ] {
+        let r = app.client.get(app.url(&path)).send().await.expect("get");
+        let h = r.headers();
+        let csp = h
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("CSP on {path}"))
+            .to_str()
+            .expect("csp");
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("script-src 'unsafe-inline'"), "{csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+    }
+    // The page's inline scripts are exactly those the policy allows by hash.
+    let r = app
+        .client
+        .get(app.url(&format!("/tickets/{id}?k={k}")))
+        .send()
+        .await
+        .expect("get");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    let page = r.text().await.expect("page");
+    for script in page.split("<script>").skip(1) {
+        let body = script.split("</script>").next().expect("closed");
+        let hash = base64_sha256(body);
+        assert!(csp.contains(&hash), "script not allowed by the CSP: {hash}");
+    }
+}
+
+fn base64_sha256(s: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
+    )
+}

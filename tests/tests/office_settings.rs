@@ -178,3 +178,48 @@ async fn a_manager_changes_the_settings_and_attendants_cannot() {
     let (_, card) = app.get_json(&format!("/offices/{SP_OFFICE}")).await;
     assert_eq!(card["attendants"], json!([]), "the office card follows");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_document_and_the_forms_share_one_validation_of_texts() {
+    let app = TestApp::spawn().await;
+    let manager = app.staff_login(MANAGER).await;
+    let s = settings(&app, &manager).await;
+    let version = s["version"].as_u64().expect("version");
+
+    // A line break in a service name would reach email subjects: refused as JSON...
+    let mut doc = s.clone();
+    doc["services"][0]["name"] = json!("Contato\r\nBcc: alvo@example.com");
+    let (status, e) = app.post_json("/staff/office", Some(&manager), &doc).await;
+    assert_eq!(status, 422, "{e}");
+    assert!(
+        e["error"]["fields"]["services"]
+            .as_str()
+            .expect("reason")
+            .contains("quebras de linha"),
+        "{e}"
+    );
+    // ... and so are lengths without bound.
+    let mut doc = s.clone();
+    doc["sectors"][0]["name"] = json!("s".repeat(500));
+    let (status, e) = app.post_json("/staff/office", Some(&manager), &doc).await;
+    assert_eq!(status, 422, "{e}");
+    assert!(e["error"]["fields"]["sectors"].is_string(), "{e}");
+    // The form path meets the same rules.
+    let (status, e) = post_form(
+        &app,
+        &manager,
+        &[
+            ("section", "people".to_owned()),
+            ("version", version.to_string()),
+            ("sectors", format!("notas;{}", "n".repeat(200))),
+            ("attendants", String::new()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(
+        settings(&app, &manager).await["version"],
+        version,
+        "nothing was saved"
+    );
+}

@@ -128,3 +128,40 @@ async fn schedules_are_one_time_in_the_office_zone_idempotent_and_cancellable() 
         .await;
     assert!(gone.is_err(), "deleted");
 }
+
+/// The keyed-hash secret on AWS: Secrets Manager (on moto), read once.
+#[tokio::test]
+async fn the_hash_key_comes_from_secrets_manager() {
+    use balcao_app::keys::{KeySource, Keys};
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new("sa-east-1"))
+        .endpoint_url(balcao_tests::moto_endpoint())
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "balcao-tests",
+        ))
+        .build();
+    let client = aws_sdk_secretsmanager::Client::from_conf(config);
+    let name = format!("balcao-hash-{}", ulid::Ulid::generate());
+    let value = "k".repeat(64);
+    let created = client
+        .create_secret()
+        .name(&name)
+        .secret_string(&value)
+        .send()
+        .await
+        .expect("secret");
+    let arn = created.arn().expect("arn").to_owned();
+    let source = balcao_aws::SecretsManagerKey::new(client.clone(), &arn);
+    assert_eq!(source.load().await.expect("load"), value.as_bytes());
+    let keys = Keys::new(std::sync::Arc::new(source));
+    let a = keys.get().await.expect("key").mac_hex("t", &["x"]);
+    // An unknown secret is a clear failure, not a weak key.
+    let missing = balcao_aws::SecretsManagerKey::new(client, "nao-existe");
+    assert!(missing.load().await.is_err());
+    assert_eq!(a.len(), 64);
+}

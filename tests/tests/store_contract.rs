@@ -11,6 +11,21 @@ macro_rules! contract_suite {
                 std::sync::Arc::new($make)
             }
 
+            async fn limits() -> contract::SharedLimits {
+                std::sync::Arc::new($make)
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn limits_admit_distinct_members_up_to_the_max_per_window() {
+                contract::limits_admit_distinct_members_up_to_the_max_per_window(limits().await)
+                    .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_admissions_never_exceed_the_limit() {
+                contract::concurrent_admissions_never_exceed_the_limit(limits().await).await;
+            }
+
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn offices_round_trip() {
                 contract::offices_round_trip(store().await).await;

@@ -557,3 +557,15 @@ async fn the_office_is_warned_before_the_24_business_hours_to_answer_end() {
     );
     assert_eq!(warnings(&app).await, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_delivered_after_the_appointment_began_is_not_sent() {
+    let start: Timestamp = "2026-11-23T12:00:00Z".parse().expect("instant");
+    let app = TestApp::spawn_with(|o| o.manual_clock = Some(start)).await;
+    let email = "lembrete.atrasado@example.com";
+    schedule(&app, SP_OFFICE, email, "2026-12-02").await;
+    // The runtime was down until 11:00 of the day (10:30 in São Paulo has passed):
+    // the day-before reminder fires now, late, and says nothing.
+    clock(&app, json!({"set": "2026-12-02T14:00:00Z"})).await;
+    assert_eq!(reminders_to(&app, email).await, 0);
+}

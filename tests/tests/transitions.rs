@@ -8,7 +8,7 @@ use balcao_tests::{CPF, SP_OFFICE, TestApp, days_ahead};
 use serde_json::{Value, json};
 
 const ATTENDANT: &str = "rafael@1-tabeliao-notas-sao-paulo.example.com";
-const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+const PDF: &[u8] = balcao_tests::ONE_PAGE_PDF;
 
 struct Desk {
     app: TestApp,
@@ -74,7 +74,9 @@ impl Desk {
                 SP_OFFICE,
                 &json!({
                     "service": "acompanhamento-registral", "name": "Carla Nunes",
-                    "email": "carla@example.com", "document": CPF, "protocol": "77.123/2026",
+                    // One address per request: at most 5 new requests per email an hour.
+                    "email": format!("carla-{}@example.com", ulid::Ulid::generate()),
+                    "document": CPF, "protocol": "77.123/2026",
                     "consent": true,
                 }),
             )

@@ -6,7 +6,7 @@ use balcao_tests::{CPF, Mail, SP_OFFICE, TestApp, days_ahead, first_link, sao_pa
 use serde_json::{Value, json};
 
 const ATTENDANT: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
+const PDF: &[u8] = balcao_tests::ONE_PAGE_PDF;
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
 
 struct Desk<'a> {
@@ -200,6 +200,32 @@ async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_rec
             .contains("mas o conteúdo é imagem PNG")
     );
 
+    // A PDF header followed by anything else is no document.
+    let hollow = app
+        .upload(
+            "/staff/attachments",
+            Some(&desk.token),
+            "certidao.pdf",
+            b"%PDF-1.7\nisto nao e um documento\n",
+        )
+        .await
+        .expect("upload");
+    let (status, e) = desk
+        .post(
+            &id,
+            "conclusion",
+            json!({"message": "Pronto.", "attachments": [hollow]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{e}");
+    assert!(
+        e["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .contains("certidao.pdf: o conteúdo não é um documento PDF legível"),
+        "{e}"
+    );
+
     let pdf = app
         .upload("/staff/attachments", Some(&desk.token), "certidao.pdf", PDF)
         .await
@@ -343,6 +369,18 @@ async fn an_appointment_invitation_updates_instead_of_duplicating() {
         )
         .await;
     assert_eq!(status, 422, "in the past: {e}");
+    // Far in the future is bounded by the booking horizon, not a server error.
+    for date in ["9999-12-30", "2099-01-05"] {
+        let (status, e) = desk
+            .post(
+                &id,
+                "appointment",
+                json!({"date": date, "time": "18:45", "mode": "in_person", "subject": "x"}),
+            )
+            .await;
+        assert_eq!(status, 422, "{date}: {e}");
+        assert!(e["error"]["fields"]["date"].is_string(), "{e}");
+    }
     let (day1, day2) = (days_ahead(40), days_ahead(47));
     let (status, e) = desk
         .post(
@@ -539,4 +577,64 @@ async fn a_rating_is_given_once_and_its_comment_shows_only_after_moderation() {
     assert_eq!(moderate("hide").await, 200);
     assert_eq!(card().await["reviews"], json!([]));
     assert_eq!(moderate("publicar").await, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_a_scheduled_request_takes_the_event_out_of_the_calendar() {
+    let app = TestApp::spawn().await;
+    let desk = Desk {
+        app: &app,
+        token: app.staff_login(ATTENDANT).await,
+    };
+    let schedule = async |email: &str| {
+        let id = open(&app, "agendamento", email).await;
+        desk.ok(
+            &id,
+            "decision",
+            json!({"decision": "approve", "attendant": "atendente-1"}),
+        )
+        .await;
+        desk.ok(&id, "appointment", json!({
+            "date": days_ahead(40), "time": "10:30", "mode": "in_person", "subject": "Escritura",
+        }))
+        .await;
+        let invite = app.wait_for_subject(email, "Atendimento marcado").await;
+        (id, invite)
+    };
+
+    // The citizen cancels: the office is told, and the citizen gets a CANCEL.
+    let email = "cancela.agenda@example.com";
+    let (id, invite) = schedule(email).await;
+    let link = app.local_path(&first_link(&invite.text).expect("link"));
+    let k = link.split("k=").nth(1).expect("secret").to_owned();
+    let (status, t) = app
+        .post_json(&format!("/tickets/{id}/cancel"), None, &json!({ "k": k }))
+        .await;
+    assert_eq!(status, 200, "{t}");
+    let cancelled = app.wait_for_subject(email, "Atendimento cancelado").await;
+    let file = cancelled.attachments.first().expect("an .ics");
+    assert!(
+        file.content_type.contains("method=CANCEL"),
+        "{}",
+        file.content_type
+    );
+    assert!(file.content.contains("METHOD:CANCEL\r\n"));
+    assert!(file.content.contains(&format!("UID:{id}@balcao\r\n")));
+    assert!(file.content.contains("SEQUENCE:2\r\n"), "{}", file.content);
+    assert!(file.content.contains("STATUS:CANCELLED\r\n"));
+
+    // Closed as solved before the day: the same. (Rejection and expiry happen only
+    // before staff confirm an appointment, so no invitation exists to withdraw then.)
+    let email = "fecha.agenda@example.com";
+    let (id, invite) = schedule(email).await;
+    let link = app.local_path(&first_link(&invite.text).expect("link"));
+    let k = link.split("k=").nth(1).expect("secret").to_owned();
+    let (status, t) = app
+        .post_json(&format!("/tickets/{id}/close"), None, &json!({ "k": k }))
+        .await;
+    assert_eq!(status, 200, "{t}");
+    let mail = app.wait_for_subject(email, "Atendimento cancelado").await;
+    let ics = &mail.attachments.first().expect("ics").content;
+    assert!(ics.contains("METHOD:CANCEL"), "{ics}");
+    assert!(ics.contains(&format!("UID:{id}@balcao")));
 }

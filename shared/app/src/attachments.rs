@@ -156,7 +156,7 @@ pub fn parse_refs<'a>(
 /// Checks every uploaded file and keeps those that pass, under `request`'s own
 /// keys; if any is refused, nothing is kept for this message, every refused file
 /// is deleted and the error says why for each. Safe to repeat: a file kept for
-/// this request before is found again. Call [`consume`] once the message is written.
+/// this request before is copied again. Call [`consume`] once the message is written.
 pub async fn receive(
     app: &App,
     office: &Office,
@@ -225,18 +225,14 @@ async fn examine(
         })
     };
     let missing = || format!("{}: arquivo não encontrado; envie-o de novo", r.name);
-    let head = match app.blobs.peek(&kept_key, HEAD_BYTES).await? {
-        // Kept by an earlier attempt of this same message.
-        Some(h) => h,
-        None => {
-            if !app.blobs.copy(&upload_key(r.id), &kept_key).await? {
-                return Ok(Err(missing()));
-            }
-            match app.blobs.peek(&kept_key, HEAD_BYTES).await? {
-                Some(h) => h,
-                None => return Ok(Err(missing())),
-            }
-        }
+    // Always from the upload: once a message naming it is written the upload is
+    // gone, so a spent slot attaches nothing new (a retry of the same message is
+    // answered before this, by its action key).
+    if !app.blobs.copy(&upload_key(r.id), &kept_key).await? {
+        return Ok(Err(missing()));
+    }
+    let Some(head) = app.blobs.peek(&kept_key, HEAD_BYTES).await? else {
+        return Ok(Err(missing()));
     };
     Ok(match judge(head) {
         Ok(a) => Ok(a),

@@ -8,7 +8,8 @@ use crate::ports::{Change, OutboxMail, Ticket, Timer};
 use crate::{App, AppError, ticket};
 use crate::{attachments, emails};
 use balcao_core::{
-    Action, Author, Event, EventKind, FreeText, Request, Status, TransitionError, UploadRef,
+    Action, Author, Event, EventKind, FreeText, NoticeMark, Request, Status, TransitionError,
+    UploadRef,
 };
 use ulid::Ulid;
 
@@ -101,26 +102,10 @@ pub async fn act(
             .is_none_or(|o| o.notifications.citizen_message),
         CitizenAction::Cancel | CitizenAction::Close(_) | CitizenAction::Release => true,
     };
-    // Office notices about messages are coalesced: within the window after the
-    // last one, a timer at its end sends one notice listing everything that came.
-    // Scheduled before the write (a timer for nothing finds nothing to send); also
-    // when the notice goes now, in case a concurrent message takes this one's turn.
-    if notify && matches!(what, CitizenAction::Message { .. }) {
-        let now = app.clock.now();
-        let due = current
-            .request
-            .office_noticed_at
-            .map(|t| t + limits::NOTICE_EVERY)
-            .filter(|d| *d > now)
-            .unwrap_or(now + limits::NOTICE_EVERY);
-        let r = &current.request;
-        app.timers
-            .schedule(&Timer::office_notice(r.id, due, &r.office.timezone))
-            .await?;
-    }
+    let is_message = matches!(what, CitizenAction::Message { .. });
     // Secrets are not revoked, so the check above holds for the retries below.
     let allowed = |_: &Ticket| Ok(());
-    ticket::change(app, id, key, Some(current), allowed, |t, now| {
+    let written = ticket::change(app, id, key, Some(current), allowed, |t, now| {
         let r = &t.request;
         let status = match what.action() {
             None if matches!(what, CitizenAction::Read) => r.status,
@@ -162,11 +147,16 @@ pub async fn act(
             status: (status != r.status).then_some(status),
             attachments: files.clone(),
         };
-        let held = matches!(what, CitizenAction::Message { .. })
-            && r.office_noticed_at
-                .is_some_and(|t| t + limits::NOTICE_EVERY > now);
+        // Office notices about messages are coalesced: within the window after
+        // the last one, the message waits for the timer at the window's end.
+        let held = is_message
+            && r.office_notice
+                .is_some_and(|n| n.at + limits::NOTICE_EVERY > now);
         if notify && !held {
-            next.office_noticed_at = Some(now);
+            next.office_notice = Some(NoticeMark {
+                at: now,
+                through: next.version,
+            });
         }
         let mails = if notify && !held {
             let body = attachments::with_listing(&event.text, &files);
@@ -188,7 +178,22 @@ pub async fn act(
             give_back: None,
         })
     })
-    .await
+    .await?;
+    // A held message gets the window's timer (one id per window, so all share it).
+    // After the write, like the reply warning: a failure here costs a notice, never data.
+    let last = written.events.last().map(|e| e.seq);
+    if notify
+        && is_message
+        && let Some(mark) = written.request.office_notice
+        && last != Some(mark.through)
+    {
+        let r = &written.request;
+        let timer = Timer::office_notice(r.id, mark.at + limits::NOTICE_EVERY, &r.office.timezone);
+        if let Err(e) = app.timers.schedule(&timer).await {
+            tracing::warn!(error = %e, request = %r.id, "office notice timer not scheduled");
+        }
+    }
+    Ok(written)
 }
 
 fn closed(from: Status) -> AppError {

@@ -255,7 +255,7 @@ mod tests {
         let r = Request {
             id: balcao_core::RequestId(ulid::Ulid::nil()),
             citizen_key: balcao_core::CitizenKey::default(),
-            office_noticed_at: None,
+            office_notice: None,
             number: balcao_core::TicketNumber(7),
             office,
             service_id: balcao_core::ServiceId::parse("contato").unwrap(),

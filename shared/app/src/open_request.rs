@@ -191,8 +191,8 @@ pub async fn open(
             start_by: start_by.clone(),
             slot: slot.map(|c| c.key),
             reply_by: reply_by.clone(),
-            // The opening notice starts the coalescing window of message notices.
-            office_noticed_at: office.notifications.new_request.then_some(now),
+            // Only notices about messages are coalesced; the first message is told at once.
+            office_notice: None,
         };
         let event = Event {
             id: Ulid::generate(),

@@ -31,11 +31,11 @@ pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
 
 /// The citizen's messages since the office's last notice.
 fn unnoticed(t: &Ticket) -> Vec<&Event> {
-    let since = t.request.office_noticed_at;
+    let through = t.request.office_notice.map_or(0, |n| n.through);
     t.events
         .iter()
         .filter(|e| e.kind == EventKind::Message && e.author == Author::Citizen)
-        .filter(|e| since.is_none_or(|s| e.at > s))
+        .filter(|e| e.seq > through)
         .collect()
 }
 
@@ -79,7 +79,10 @@ async fn notify_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
             let mut n = r.clone();
             n.version = r.version + 1;
             n.updated_at = now;
-            n.office_noticed_at = Some(now);
+            n.office_notice = Some(balcao_core::NoticeMark {
+                at: now,
+                through: n.version,
+            });
             let subject = format!(
                 "{} nova(s) mensagem(ns) na solicitação nº {}",
                 messages.len(),

@@ -473,9 +473,8 @@ mod tests {
             Err(AttachmentError::NotAPdf(_))
         ));
         assert!(matches!(check_pdf(b""), Err(AttachmentError::NotAPdf(_))));
-        let mut cut = real.to_vec();
-        cut.truncate(real.len() / 2);
-        assert!(check_pdf(&cut).is_err());
+        // Cut before its pages: nothing a reader could open.
+        assert!(check_pdf(&real[..60]).is_err());
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use protocol::{ProtocolError, ProtocolStep, ProtocolUpdate, protocol_key};
 pub use rating::{Moderation, PublicReview, Rating, Verdict};
 pub use request::{
     Appointment, AppointmentMode, Author, Citizen, CitizenKey, Consent, Event, EventKind,
-    OfficeSnapshot, ReplyWindow, Request, RequestDetails, RequestId, TicketNumber,
+    NoticeMark, OfficeSnapshot, ReplyWindow, Request, RequestDetails, RequestId, TicketNumber,
 };
 pub use settings::OfficeSettings;
 pub use staff::{Role, StaffMember};

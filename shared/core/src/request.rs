@@ -222,10 +222,18 @@ pub struct Request {
     /// When the office must answer the citizen's oldest unanswered message (SPEC S9).
     #[serde(default)]
     pub reply_by: Option<ReplyWindow>,
-    /// When the office was last emailed about the citizen's messages: notices are
+    /// The office's last email about the citizen's messages: notices are
     /// coalesced, at most one per ticket in a while, listing what arrived.
     #[serde(default)]
-    pub office_noticed_at: Option<Timestamp>,
+    pub office_notice: Option<NoticeMark>,
+}
+
+/// When the office was last told of the citizen's messages, and up to which entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeMark {
+    pub at: Timestamp,
+    /// The `seq` of the last history entry the notice covered.
+    pub through: u64,
 }
 
 /// The office's window to answer the citizen, and when it is warned.

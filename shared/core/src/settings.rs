@@ -89,15 +89,6 @@ impl OfficeSettings {
                     format!("o atendimento {} precisa de um nome", s.id),
                 );
             }
-            if s.checklist
-                .iter()
-                .any(|c| c.trim().is_empty() || c.chars().count() > 200)
-            {
-                err(
-                    "checklist",
-                    format!("{}: cada etapa tem de 1 a 200 caracteres", s.name),
-                );
-            }
             if s.start_window_minutes
                 .is_some_and(|m| m == 0 || m > 60 * 24 * 30)
             {

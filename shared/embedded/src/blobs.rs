@@ -88,9 +88,31 @@ impl LocalBlobs {
     fn path(&self, key: &str) -> Option<PathBuf> {
         let (prefix, name) = key.split_once('/')?;
         let ok_prefix = matches!(prefix, "uploads" | "files");
-        let ok_name =
-            !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric());
+        let ok_name = !name.is_empty()
+            && name.len() <= 64
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !name.starts_with('-');
         (ok_prefix && ok_name).then(|| self.dir.join(prefix).join(name))
+    }
+
+    /// Every key stored now, sorted: what a test checks was kept or deleted.
+    pub fn stored_keys(&self) -> std::io::Result<Vec<String>> {
+        let mut keys = Vec::new();
+        for prefix in ["uploads", "files"] {
+            let dir = match std::fs::read_dir(self.dir.join(prefix)) {
+                Ok(d) => d,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in dir {
+                let name = entry?.file_name().to_string_lossy().into_owned();
+                if !name.contains(".tmp") {
+                    keys.push(format!("{prefix}/{name}"));
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
     }
 
     /// Accepts a posted file if the form's fields were signed by `upload_form`,

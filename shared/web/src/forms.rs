@@ -69,6 +69,10 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let bytes: &[u8] = req.body().as_ref();
+    // A bodyless POST (`/read`, `/cancel`, `/analysis`…) has no fields, whatever it says it is.
+    if bytes.is_empty() {
+        return Ok(Fields::default());
+    }
     // Only the media type is case-insensitive; a multipart boundary is not.
     let mime = content_type
         .split(';')
