@@ -9,6 +9,7 @@ LOGS="$TOOLS/logs"
 mkdir -p "$TOOLS" "$LOGS"
 
 DYNAMODB_LOCAL_VERSION=10.3.0
+SCHEMATHESIS_VERSION=4.32.5
 # S3 stand-in that checks signatures and POST policies; newer versions need a newer rustc.
 S3S_FS_VERSION=0.14.1
 S3S_FS="$TOOLS/s3s-fs-$S3S_FS_VERSION/bin/s3s-fs"
@@ -50,6 +51,16 @@ install_tools() {
     cp -r "$(dirname "$jar")"/. "$DDB_DIR"/
     rm -rf "$tmp"
   fi
+
+  # schemathesis checks the OpenAPI document against the local runtime; its own
+  # virtualenv keeps its dependencies apart from moto's.
+  ST_VENV="$TOOLS/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$ST_VENV/bin/st" ]; then
+    step "Installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
+    python3 -m venv "$ST_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$ST_VENV"; }
+    "$ST_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export BALCAO_SCHEMATHESIS="$ST_VENV/bin/st"
 
   if [ ! -x "$S3S_FS" ]; then
     step "Installing s3s-fs $S3S_FS_VERSION (cargo install, about 3 minutes)"

@@ -292,7 +292,18 @@ fn unauthorized(headers: &http::HeaderMap) -> axum::response::Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if browser {
-        axum::response::Redirect::to("/_dev/login").into_response()
+        // 401 like the authorizer, with a way in for a person.
+        (
+            http::StatusCode::UNAUTHORIZED,
+            axum::response::Html(
+                "<!doctype html><html lang=\"pt-BR\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>Entre para continuar · Balcão</title></head><body>\
+                 <h1>Entre para continuar</h1><p>Esta página é da equipe da serventia.</p>\
+                 <p><a href=\"/_dev/login\">Entrar</a></p></body></html>",
+            ),
+        )
+            .into_response()
     } else {
         (
             http::StatusCode::UNAUTHORIZED,

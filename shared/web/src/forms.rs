@@ -19,6 +19,11 @@ impl Fields {
         self.0.get(name).and_then(|v| v.first()).map(String::as_str)
     }
 
+    /// The names of the fields sent.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// Every value of a repeated field (`attachments`, say).
     pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
         self.0.get(name).into_iter().flatten().map(String::as_str)
@@ -111,12 +116,11 @@ pub async fn body(req: &Request) -> Result<Fields, Failure> {
                         serde_json::Value::String(s) => s,
                         serde_json::Value::Bool(b) => b.to_string(),
                         serde_json::Value::Number(n) => n.to_string(),
-                        serde_json::Value::Null => continue,
-                        _ => {
-                            return Err(Failure::BadRequest(format!(
-                                "o campo {k} deve ser texto, número, booleano ou uma lista deles"
-                            )));
-                        }
+                        // No form field is an object: ignored like an unknown name, so
+                        // a field that needs a value then says it is missing.
+                        serde_json::Value::Null
+                        | serde_json::Value::Object(_)
+                        | serde_json::Value::Array(_) => continue,
                     };
                     fields.push(k.clone(), text);
                 }

@@ -17,7 +17,7 @@ fn uf_options() -> Vec<(&'static str, &'static str)> {
 pub async fn list(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let q = query(&req);
-    let uf = match q.get("uf").filter(|s| !s.trim().is_empty()) {
+    let uf = match q.get("uf").filter(|s| !s.is_empty()) {
         None if format == Format::Html => {
             return html(StatusCode::OK, &HomePage { ufs: uf_options() });
         }

@@ -122,6 +122,10 @@ pub async fn import(app: &App, req: Request) -> Response {
     let result = async {
         let me = staff(&req)?;
         let f = body(&req).await?;
+        // The file is the whole request: anything else sent with it is a mistake.
+        if let Some(other) = f.names().find(|n| *n != "csv") {
+            return Err(AppError::invalid("csv", &format!("campo inesperado: {other}")).into());
+        }
         let count = protocols::import(app, &me, f.get("csv").unwrap_or("")).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &json!({ "imported": count })),
