@@ -71,6 +71,57 @@ fn every_function_crate_is_a_template_function_and_the_other_way_round() {
     assert_eq!(ops, crates, "one function per operation");
 }
 
+/// Each function's environment in `template.yaml` (Globals and its own) holds
+/// every variable its wiring reads (`balcao_aws::needs`), and each function's
+/// `main` serves its own operation, so it links nothing else.
+#[test]
+fn every_function_gets_the_environment_it_reads() {
+    let template = yaml("template.yaml");
+    let names = |v: &Value| -> BTreeSet<String> {
+        v.as_mapping()
+            .map(|m| {
+                m.keys()
+                    .filter_map(|k| k.as_str().map(ToOwned::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let globals = names(&template["Globals"]["Function"]["Environment"]["Variables"]);
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let mut checked = 0;
+    for (_, r) in resources {
+        if r["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = r["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("Binary");
+        let mut given = globals.clone();
+        given.extend(names(&r["Properties"]["Environment"]["Variables"]));
+        let needs = balcao_aws::needs::of_function(binary)
+            .unwrap_or_else(|| panic!("{binary}: no needs declared"));
+        for var in balcao_aws::needs::variables(needs) {
+            assert!(
+                given.contains(var),
+                "{binary} reads {var}, which template.yaml does not give it"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, Op::ALL.len() + EVENT_FUNCTIONS.len());
+    for op in Op::ALL {
+        let main = std::fs::read_to_string(
+            root().join(format!("functions/{}/src/main.rs", op.function())),
+        )
+        .expect("main.rs");
+        assert!(
+            main.contains(&format!("http_function!({op:?},")),
+            "functions/{} serves {op:?} directly: {main}",
+            op.function()
+        );
+    }
+}
+
 #[test]
 fn the_http_api_routes_are_the_route_table() {
     let template = yaml("template.yaml");

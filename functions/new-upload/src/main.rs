@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), balcao_aws::Error> {
-    balcao_aws::serve(balcao_aws::Op::NewUpload).await
-}
+balcao_aws::http_function!(NewUpload, attachments::citizen_slot);

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), balcao_aws::Error> {
-    balcao_aws::serve(balcao_aws::Op::StaffAttachment).await
-}
+balcao_aws::http_function!(StaffAttachment, attachments::staff_download);

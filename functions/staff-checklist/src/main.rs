@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), balcao_aws::Error> {
-    balcao_aws::serve(balcao_aws::Op::StaffChecklist).await
-}
+balcao_aws::http_function!(StaffChecklist, staff_workflow::checklist);

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), balcao_aws::Error> {
-    balcao_aws::serve(balcao_aws::Op::StaffConclude).await
-}
+balcao_aws::http_function!(StaffConclude, staff_workflow::conclusion);

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), balcao_aws::Error> {
-    balcao_aws::serve(balcao_aws::Op::StaffNewUpload).await
-}
+balcao_aws::http_function!(StaffNewUpload, attachments::staff_slot);

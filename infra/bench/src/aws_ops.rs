@@ -103,6 +103,28 @@ impl Fixture {
             .email_identity("balcao@example.com")
             .send()
             .await?;
+        // The keyed-hash secret the functions that hash or sign read (bench env).
+        let secrets = aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::Config::builder()
+                .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+                .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
+                .endpoint_url(moto)
+                .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                    "test", "test", None, None, "bench",
+                ))
+                .build(),
+        );
+        let created = secrets
+            .create_secret()
+            .name("balcao-bench-hash-key")
+            .secret_string("b".repeat(64))
+            .send()
+            .await;
+        if let Err(e) = created
+            && !format!("{e:?}").contains("ResourceExists")
+        {
+            return Err(e.into());
+        }
         Ok(Self {
             dynamodb_endpoint: dynamodb.to_owned(),
             moto_endpoint: moto.to_owned(),

@@ -147,13 +147,17 @@ pub async fn run(
                 .env("AWS_SECRET_ACCESS_KEY", "test")
                 .env("AWS_ENDPOINT_URL_DYNAMODB", &fixture.dynamodb_endpoint)
                 .env("AWS_ENDPOINT_URL_SESV2", &fixture.moto_endpoint)
-                .env("TABLE_NAME", &fixture.table)
-                .env("PUBLIC_BASE_URL", "https://balcao.example.gov.br")
-                .env("SENDER_ADDRESS", "balcao@example.com")
+                .env("AWS_ENDPOINT_URL_S3", &fixture.moto_endpoint)
+                .env("AWS_ENDPOINT_URL_SCHEDULER", &fixture.moto_endpoint)
+                .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &fixture.moto_endpoint)
                 .env("RUST_LOG", "warn")
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .kill_on_drop(true);
+            // Exactly what the function reads (balcao_aws::needs), as the template gives it.
+            if *name != "hello-lambda" {
+                cmd.envs(crate::env::for_function(name, fixture)?);
+            }
             let t0 = Instant::now();
             let mut child = cmd
                 .spawn()

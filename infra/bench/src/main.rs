@@ -4,6 +4,7 @@
 mod aws_ops;
 mod cold;
 mod cost;
+mod env;
 mod events;
 mod local;
 mod size;

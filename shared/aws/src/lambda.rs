@@ -1,50 +1,54 @@
-//! What every function's `main` calls: build clients once, then run the handler.
+//! What every function's `main` calls: read the environment its operation needs
+//! (`needs.rs`), build those clients once, then run the handler. The needs are a
+//! constant of each binary, so the clients it does not use are not linked in.
 
-use crate::secret_key::{MissingKey, SecretsManagerKey};
+use crate::needs::{FILES, HASH_KEY, TIMERS};
+use crate::secret_key::SecretsManagerKey;
 use crate::{DynamoStore, S3Blobs, SchedulerConfig, SchedulerTimers, SesMailer, mailer_fn};
+use async_trait::async_trait;
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use balcao_app::courier::{Courier, RetryPolicy};
-use balcao_app::keys::{KeySource, Keys};
-use balcao_app::{App, Config, Store, SystemClock};
-use balcao_web::Op;
+use balcao_app::keys::{KeyError, KeySource, Keys};
+use balcao_app::ports::{
+    BlobError, BlobHead, DownloadLink, Timer, TimerError, UploadForm, UploadPolicy,
+};
+use balcao_app::{App, Blobs, Config, Store, SystemClock, Timers};
+use jiff::Timestamp;
 use lambda_http::service_fn;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 pub type Error = lambda_runtime::Error;
 
-/// Settings from the function's environment (set by `template.yaml`).
-pub struct Env {
-    pub table: String,
-    pub bucket: String,
-    pub public_base_url: String,
-    pub scheduler: SchedulerConfig,
-    /// The keyed-hash secret; only operations that hash or sign read it.
-    pub hash_key_secret: Option<String>,
-}
+/// An HTTP operation's handler, as `balcao_web::ops` defines them.
+pub type Handler = for<'a> fn(
+    &'a App,
+    lambda_http::Request,
+) -> Pin<Box<dyn Future<Output = balcao_web::Response> + Send + 'a>>;
 
-const HASH_KEY_VAR: &str = "HASH_KEY_SECRET_ARN";
+/// The `main` of an HTTP function: its operation's needs and handler, nothing else.
+///
+/// ```ignore
+/// balcao_aws::http_function!(OpenRequest, open_request::submit);
+/// ```
+#[macro_export]
+macro_rules! http_function {
+    ($op:ident, $($handler:ident)::+) => {
+        #[tokio::main]
+        async fn main() -> Result<(), $crate::Error> {
+            $crate::serve::<{ $crate::needs::of($crate::Op::$op) }>(|app, req| {
+                Box::pin($crate::ops::$($handler)::+(app, req))
+            })
+            .await
+        }
+    };
+}
 
 fn var(name: &str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| format!("missing environment variable {name}").into())
-}
-
-impl Env {
-    pub fn from_env() -> Result<Self, Error> {
-        Ok(Self {
-            table: var("TABLE_NAME")?,
-            bucket: var("BUCKET_NAME")?,
-            scheduler: SchedulerConfig {
-                group: var("SCHEDULE_GROUP")?,
-                target_arn: var("TIMER_FUNCTION_ARN")?,
-                role_arn: var("SCHEDULER_ROLE_ARN")?,
-                dead_letter_arn: var("TIMER_DLQ_ARN")?,
-            },
-            public_base_url: var("PUBLIC_BASE_URL")?,
-            hash_key_secret: std::env::var(HASH_KEY_VAR).ok().filter(|s| !s.is_empty()),
-        })
-    }
 }
 
 /// AWS endpoints present certificates from Amazon Trust Services (cross-signed by
@@ -89,44 +93,117 @@ fn init_tracing() {
         .init();
 }
 
-async fn app(env: &Env, sdk: &aws_config::SdkConfig) -> App {
-    let dynamo = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
-        &env.table,
-    ));
-    let store: Arc<dyn Store> = dynamo.clone();
-    let blobs = S3Blobs::new(sdk, &env.bucket, None);
-    let config = Config::new(&env.public_base_url).with_upload_origin(blobs.upload_origin());
-    let key_source: Arc<dyn KeySource> = match &env.hash_key_secret {
-        Some(id) => Arc::new(SecretsManagerKey::new(
-            aws_sdk_secretsmanager::Client::new(sdk),
-            id,
-        )),
-        None => Arc::new(MissingKey(HASH_KEY_VAR)),
-    };
-    App {
-        store,
-        keys: Keys::new(key_source),
-        limits: dynamo,
-        blobs: Arc::new(blobs),
-        timers: Arc::new(SchedulerTimers::new(
-            aws_sdk_scheduler::Client::new(sdk),
-            env.scheduler.clone(),
-        )),
-        clock: Arc::new(SystemClock),
-        config,
+/// Stands in for a client the function was not configured with: using it is a
+/// clear error naming what is missing, never a silent success.
+struct NotConfigured(&'static str);
+
+impl NotConfigured {
+    fn say(&self) -> String {
+        format!("esta função não foi configurada para isso ({})", self.0)
     }
 }
 
+#[async_trait]
+impl Blobs for NotConfigured {
+    async fn upload_form(
+        &self,
+        _: &UploadPolicy<'_>,
+        _: Timestamp,
+    ) -> Result<UploadForm, BlobError> {
+        Err(BlobError::Unavailable(self.say()))
+    }
+    async fn peek(&self, _: &str, _: u64) -> Result<Option<BlobHead>, BlobError> {
+        Err(BlobError::Unavailable(self.say()))
+    }
+    async fn copy(&self, _: &str, _: &str) -> Result<bool, BlobError> {
+        Err(BlobError::Unavailable(self.say()))
+    }
+    async fn delete(&self, _: &str) -> Result<(), BlobError> {
+        Err(BlobError::Unavailable(self.say()))
+    }
+    async fn download_url(&self, _: &DownloadLink<'_>, _: Timestamp) -> Result<String, BlobError> {
+        Err(BlobError::Unavailable(self.say()))
+    }
+}
+
+#[async_trait]
+impl Timers for NotConfigured {
+    async fn schedule(&self, _: &Timer) -> Result<(), TimerError> {
+        Err(TimerError::Unavailable(self.say()))
+    }
+    async fn cancel(&self, _: &str) -> Result<(), TimerError> {
+        Err(TimerError::Unavailable(self.say()))
+    }
+}
+
+#[async_trait]
+impl KeySource for NotConfigured {
+    async fn load(&self) -> Result<Vec<u8>, KeyError> {
+        Err(KeyError::Unavailable(self.say()))
+    }
+}
+
+/// The application as a function with `NEEDS` sees it.
+async fn app<const NEEDS: u8>(sdk: &aws_config::SdkConfig) -> Result<App, Error> {
+    let dynamo = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        &var("TABLE_NAME")?,
+    ));
+    let store: Arc<dyn Store> = dynamo.clone();
+    let blobs: Arc<dyn Blobs> = if NEEDS & FILES != 0 {
+        Arc::new(S3Blobs::new(sdk, &var("BUCKET_NAME")?, None))
+    } else {
+        Arc::new(NotConfigured("BUCKET_NAME"))
+    };
+    let timers: Arc<dyn Timers> = if NEEDS & TIMERS != 0 {
+        Arc::new(SchedulerTimers::new(
+            aws_sdk_scheduler::Client::new(sdk),
+            SchedulerConfig {
+                group: var("SCHEDULE_GROUP")?,
+                target_arn: var("TIMER_FUNCTION_ARN")?,
+                role_arn: var("SCHEDULER_ROLE_ARN")?,
+                dead_letter_arn: var("TIMER_DLQ_ARN")?,
+            },
+        ))
+    } else {
+        Arc::new(NotConfigured("SCHEDULE_GROUP"))
+    };
+    let keys: Arc<dyn KeySource> = if NEEDS & HASH_KEY != 0 {
+        Arc::new(SecretsManagerKey::new(
+            aws_sdk_secretsmanager::Client::new(sdk),
+            &var("HASH_KEY_SECRET_ARN")?,
+        ))
+    } else {
+        Arc::new(NotConfigured("HASH_KEY_SECRET_ARN"))
+    };
+    let public_base_url = var("PUBLIC_BASE_URL")?;
+    // Pages allow browsers to post files there (CSP); the template derives it from the bucket.
+    let upload_origin = std::env::var("UPLOAD_ORIGIN").unwrap_or_else(|_| public_base_url.clone());
+    Ok(App {
+        store,
+        blobs,
+        timers,
+        limits: dynamo,
+        clock: Arc::new(SystemClock),
+        keys: Keys::new(keys),
+        config: Config::new(&public_base_url).with_upload_origin(&upload_origin),
+    })
+}
+
 /// Runs one HTTP operation behind API Gateway.
-pub async fn serve(op: Op) -> Result<(), Error> {
+pub async fn serve<const NEEDS: u8>(handler: Handler) -> Result<(), Error> {
     init_tracing();
-    let env = Env::from_env()?;
     let sdk = sdk_config().await?;
-    let app = app(&env, &sdk).await;
+    let app = app::<NEEDS>(&sdk).await?;
     let app = &app;
     lambda_http::run(service_fn(move |req| async move {
-        Ok::<_, Error>(op.handle(app, req).await)
+        let mut res = handler(app, req).await;
+        balcao_web::security::apply(
+            res.headers_mut(),
+            &app.config.upload_origin,
+            app.config.public_base_url.starts_with("https://"),
+        );
+        Ok::<_, Error>(res)
     }))
     .await
 }
@@ -135,13 +212,12 @@ pub async fn serve(op: Op) -> Result<(), Error> {
 /// periodic sweep that retries what failed.
 pub async fn serve_mailer() -> Result<(), Error> {
     init_tracing();
-    let env = Env::from_env()?;
     let sdk = sdk_config().await?;
     let from = var("SENDER_ADDRESS")?;
     let configuration_set = std::env::var("SES_CONFIGURATION_SET")
         .ok()
         .filter(|s| !s.is_empty());
-    let app = app(&env, &sdk).await;
+    let app = app::<{ crate::needs::MAILER_FUNCTION }>(&sdk).await?;
     let courier = Courier {
         store: app.store.clone(),
         mailer: Arc::new(SesMailer::new(
@@ -162,9 +238,8 @@ pub async fn serve_mailer() -> Result<(), Error> {
 /// Runs the timer function: EventBridge Scheduler invokes it with one timer.
 pub async fn serve_timer() -> Result<(), Error> {
     init_tracing();
-    let env = Env::from_env()?;
     let sdk = sdk_config().await?;
-    let app = app(&env, &sdk).await;
+    let app = app::<{ crate::needs::TIMER_FUNCTION }>(&sdk).await?;
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<balcao_app::ports::Timer>| async move {

@@ -5,14 +5,15 @@ pub mod dynamo;
 pub mod lambda;
 mod limits;
 pub mod mailer_fn;
+pub mod needs;
 pub mod s3;
 pub mod scheduler;
 pub mod secret_key;
 pub mod ses;
 
-pub use balcao_web::Op;
+pub use balcao_web::{Op, ops};
 pub use dynamo::DynamoStore;
-pub use lambda::{Error, serve, serve_mailer, serve_timer};
+pub use lambda::{Error, Handler, serve, serve_mailer, serve_timer};
 pub use s3::S3Blobs;
 pub use scheduler::{SchedulerConfig, SchedulerTimers};
 pub use secret_key::SecretsManagerKey;

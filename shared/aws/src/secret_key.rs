@@ -36,17 +36,3 @@ impl KeySource for SecretsManagerKey {
         Ok(text.trim().as_bytes().to_vec())
     }
 }
-
-/// Used where no secret is configured: every keyed hash fails clearly instead of
-/// silently using a weak key.
-pub struct MissingKey(pub &'static str);
-
-#[async_trait]
-impl KeySource for MissingKey {
-    async fn load(&self) -> Result<Vec<u8>, KeyError> {
-        Err(KeyError::Unavailable(format!(
-            "variável de ambiente {} ausente",
-            self.0
-        )))
-    }
-}

@@ -3,7 +3,7 @@
 //! `Accept: application/json`; errors map to HTTP in [`respond`] only.
 
 pub mod forms;
-mod ops;
+pub mod ops;
 pub mod pages;
 pub mod respond;
 pub mod routes;

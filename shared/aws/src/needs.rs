@@ -1,0 +1,117 @@
+//! What each function needs from its environment, in one place. A function
+//! builds only the clients its operation uses (the flags are constants, so the
+//! others are not even linked into its binary), and reads only their variables.
+//! `template.yaml` must give each function these variables and the benchmark
+//! sets exactly them: `tests/tests/contracts_in_step.rs` checks both.
+
+use balcao_web::Op;
+
+/// Files on S3 (`BUCKET_NAME`).
+pub const FILES: u8 = 1;
+/// One-time timers on EventBridge Scheduler (`SCHEDULE_GROUP` and its three ARNs).
+pub const TIMERS: u8 = 2;
+/// The keyed-hash secret in Secrets Manager (`HASH_KEY_SECRET_ARN`).
+pub const HASH_KEY: u8 = 4;
+/// Sending email with SES (`SENDER_ADDRESS`; `SES_CONFIGURATION_SET` optional).
+pub const MAIL: u8 = 8;
+
+/// Every function reads these.
+pub const ALWAYS: &[&str] = &["TABLE_NAME", "PUBLIC_BASE_URL"];
+
+/// The variables behind each flag.
+pub const VARIABLES: &[(u8, &[&str])] = &[
+    (FILES, &["BUCKET_NAME"]),
+    (
+        TIMERS,
+        &[
+            "SCHEDULE_GROUP",
+            "TIMER_FUNCTION_ARN",
+            "SCHEDULER_ROLE_ARN",
+            "TIMER_DLQ_ARN",
+        ],
+    ),
+    (HASH_KEY, &["HASH_KEY_SECRET_ARN"]),
+    (MAIL, &["SENDER_ADDRESS"]),
+];
+
+/// Every request change may open or close the reply window, whose warning is a timer.
+const CHANGES: u8 = TIMERS;
+
+/// What one HTTP operation uses.
+pub const fn of(op: Op) -> u8 {
+    match op {
+        Op::ListOffices
+        | Op::GetOffice
+        | Op::ListSlots
+        | Op::RequestForm
+        | Op::GetTicket
+        | Op::StaffQueue
+        | Op::StaffRequest
+        | Op::MyRequests
+        | Op::StaffRatings
+        | Op::StaffOfficeSettings
+        | Op::StaffUpdateOffice
+        | Op::StaffPool => 0,
+        Op::OpenRequest => FILES | TIMERS | HASH_KEY,
+        Op::PostMessage | Op::StaffMessage | Op::StaffConclude => FILES | CHANGES | HASH_KEY,
+        Op::NewUpload | Op::StaffNewUpload => FILES | HASH_KEY,
+        Op::GetAttachment | Op::StaffAttachment => FILES,
+        Op::CancelTicket
+        | Op::CloseTicket
+        | Op::MarkRead
+        | Op::ReleaseTicket
+        | Op::RateTicket
+        | Op::StaffStartAnalysis
+        | Op::StaffChecklist
+        | Op::StaffDecide
+        | Op::StaffSchedule
+        | Op::StaffModerate
+        | Op::StaffTake => CHANGES,
+        Op::AskMyRequests
+        | Op::ProtocolLookup
+        | Op::StaffPublishProtocol
+        | Op::StaffImportProtocols => HASH_KEY,
+    }
+}
+
+/// The timer function acts on requests (expiry, warnings, reminders, notices).
+pub const TIMER_FUNCTION: u8 = CHANGES;
+/// The mailer delivers the outbox.
+pub const MAILER_FUNCTION: u8 = MAIL;
+
+/// What the function crate `name` needs, by its name (`functions/<name>`).
+pub fn of_function(name: &str) -> Option<u8> {
+    match name {
+        "timer" => Some(TIMER_FUNCTION),
+        "mailer" => Some(MAILER_FUNCTION),
+        _ => Op::ALL
+            .iter()
+            .find(|op| op.function() == name)
+            .map(|op| of(*op)),
+    }
+}
+
+/// The environment variables a function with `needs` reads.
+pub fn variables(needs: u8) -> Vec<&'static str> {
+    let mut vars: Vec<&'static str> = ALWAYS.to_vec();
+    for (flag, names) in VARIABLES {
+        if needs & flag != 0 {
+            vars.extend_from_slice(names);
+        }
+    }
+    vars
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_function_has_its_needs() {
+        for op in balcao_web::Op::ALL {
+            assert!(super::of_function(op.function()).is_some());
+        }
+        assert_eq!(
+            super::variables(super::FILES),
+            ["TABLE_NAME", "PUBLIC_BASE_URL", "BUCKET_NAME"]
+        );
+    }
+}
