@@ -496,19 +496,21 @@ pub fn moto_endpoint() -> String {
     endpoint("BALCAO_TEST_MOTO_ENDPOINT")
 }
 
+/// SDK settings for the moto_server started by `scripts/test`: build any client from them.
+pub fn moto_sdk(region: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .endpoint_url(moto_endpoint())
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("test", "test", None, None, "balcao-tests"),
+            ),
+        )
+        .build()
+}
+
 /// An SES v2 client for the moto_server started by `scripts/test`.
 pub fn ses_client() -> aws_sdk_sesv2::Client {
-    let config = aws_sdk_sesv2::Config::builder()
-        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
-        .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
-        .endpoint_url(moto_endpoint())
-        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "balcao-tests",
-        ))
-        .build();
-    aws_sdk_sesv2::Client::from_conf(config)
+    aws_sdk_sesv2::Client::new(&moto_sdk("us-east-1"))
 }

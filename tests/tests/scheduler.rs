@@ -9,19 +9,7 @@ use balcao_aws::{SchedulerConfig, SchedulerTimers};
 use balcao_core::RequestId;
 
 fn client() -> aws_sdk_scheduler::Client {
-    let config = aws_sdk_scheduler::Config::builder()
-        .behavior_version(aws_sdk_scheduler::config::BehaviorVersion::latest())
-        .region(aws_sdk_scheduler::config::Region::new("sa-east-1"))
-        .endpoint_url(balcao_tests::moto_endpoint())
-        .credentials_provider(aws_sdk_scheduler::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "balcao-tests",
-        ))
-        .build();
-    aws_sdk_scheduler::Client::from_conf(config)
+    aws_sdk_scheduler::Client::new(&balcao_tests::moto_sdk("sa-east-1"))
 }
 
 #[tokio::test]
@@ -133,19 +121,7 @@ async fn schedules_are_one_time_in_the_office_zone_idempotent_and_cancellable() 
 #[tokio::test]
 async fn the_hash_key_comes_from_secrets_manager() {
     use balcao_app::keys::{KeySource, Keys};
-    let config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-        .region(aws_sdk_secretsmanager::config::Region::new("sa-east-1"))
-        .endpoint_url(balcao_tests::moto_endpoint())
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "balcao-tests",
-        ))
-        .build();
-    let client = aws_sdk_secretsmanager::Client::from_conf(config);
+    let client = aws_sdk_secretsmanager::Client::new(&balcao_tests::moto_sdk("sa-east-1"));
     let name = format!("balcao-hash-{}", ulid::Ulid::generate());
     let value = "k".repeat(64);
     let created = client

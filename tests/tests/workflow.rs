@@ -158,73 +158,38 @@ async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_rec
         .post(&id, "conclusion", json!({"message": "Pronto."}))
         .await;
     assert_eq!(status, 422, "{e}");
-    let txt = app
-        .upload(
-            "/staff/attachments",
-            Some(&desk.token),
-            "nota.txt",
-            b"texto",
-        )
-        .await
-        .expect("upload");
-    let (status, e) = desk
-        .post(
-            &id,
-            "conclusion",
-            json!({"message": "Pronto.", "attachments": [txt]}),
-        )
-        .await;
-    assert_eq!(status, 422);
-    assert!(
-        e["error"]["fields"]["attachments"]
-            .as_str()
-            .expect("reason")
-            .contains("somente arquivos PDF")
-    );
-    let fake = app
-        .upload("/staff/attachments", Some(&desk.token), "certidao.pdf", PNG)
-        .await
-        .expect("upload");
-    let (status, e) = desk
-        .post(
-            &id,
-            "conclusion",
-            json!({"message": "Pronto.", "attachments": [fake]}),
-        )
-        .await;
-    assert_eq!(status, 422);
-    assert!(
-        e["error"]["fields"]["attachments"]
-            .as_str()
-            .expect("reason")
-            .contains("mas o conteúdo é imagem PNG")
-    );
-
-    // A PDF header followed by anything else is no document.
-    let hollow = app
-        .upload(
-            "/staff/attachments",
-            Some(&desk.token),
+    // Only a PDF that opens as one: by name, by content, then parsed whole (a PDF
+    // header followed by anything else is no document).
+    let hollow: &[u8] = b"%PDF-1.7\nisto nao e um documento\n";
+    for (name, bytes, reason) in [
+        ("nota.txt", &b"texto"[..], "somente arquivos PDF"),
+        ("certidao.pdf", PNG, "mas o conteúdo é imagem PNG"),
+        (
             "certidao.pdf",
-            b"%PDF-1.7\nisto nao e um documento\n",
-        )
-        .await
-        .expect("upload");
-    let (status, e) = desk
-        .post(
-            &id,
-            "conclusion",
-            json!({"message": "Pronto.", "attachments": [hollow]}),
-        )
-        .await;
-    assert_eq!(status, 422, "{e}");
-    assert!(
-        e["error"]["fields"]["attachments"]
-            .as_str()
-            .expect("reason")
-            .contains("certidao.pdf: o conteúdo não é um documento PDF legível"),
-        "{e}"
-    );
+            hollow,
+            "certidao.pdf: o conteúdo não é um documento PDF legível",
+        ),
+    ] {
+        let file = app
+            .upload("/staff/attachments", Some(&desk.token), name, bytes)
+            .await
+            .expect("upload");
+        let (status, e) = desk
+            .post(
+                &id,
+                "conclusion",
+                json!({"message": "Pronto.", "attachments": [file]}),
+            )
+            .await;
+        assert_eq!(status, 422, "{name}: {e}");
+        assert!(
+            e["error"]["fields"]["attachments"]
+                .as_str()
+                .expect("reason")
+                .contains(reason),
+            "{e}"
+        );
+    }
 
     let pdf = app
         .upload("/staff/attachments", Some(&desk.token), "certidao.pdf", PDF)

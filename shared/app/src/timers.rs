@@ -76,44 +76,61 @@ async fn notify_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
                 })
                 .collect::<Vec<_>>()
                 .join("\n\n");
-            let mut n = r.clone();
-            n.version = r.version + 1;
-            n.updated_at = now;
-            n.office_notice = Some(balcao_core::NoticeMark {
-                at: now,
-                through: n.version,
-            });
             let subject = format!(
                 "{} nova(s) mensagem(ns) na solicitação nº {}",
                 messages.len(),
                 r.number
             );
-            let letter = emails::office_notice(&n, &subject, &body);
-            let event = Event {
-                id: key,
-                seq: n.version,
-                at: now,
-                kind: EventKind::Notice,
-                author: Author::System,
-                text: format!(
-                    "Cartório avisado de {} mensagem(ns) do cidadão.",
-                    messages.len()
-                ),
-                status: None,
-                attachments: vec![],
-            };
-            let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
-            Ok(Change {
-                request: n,
-                expected_version: r.version,
-                event,
-                mails: vec![mail],
-                give_back: None,
-            })
+            let text = format!(
+                "Cartório avisado de {} mensagem(ns) do cidadão.",
+                messages.len()
+            );
+            Ok(office_notice(r, key, now, &subject, &body, text, |n| {
+                n.office_notice = Some(balcao_core::NoticeMark {
+                    at: now,
+                    through: n.version,
+                });
+            }))
         },
     )
     .await;
     outcome(result, |_| true)
+}
+
+/// The office is emailed, the history says so, nothing else changes but what
+/// `mark` records; one entry keyed by the timer.
+fn office_notice(
+    r: &balcao_core::Request,
+    key: Ulid,
+    now: Timestamp,
+    subject: &str,
+    body: &str,
+    text: String,
+    mark: impl FnOnce(&mut balcao_core::Request),
+) -> Change {
+    let mut n = r.clone();
+    n.version = r.version + 1;
+    n.updated_at = now;
+    mark(&mut n);
+    let letter = emails::office_notice(&n, subject, body);
+    let event = Event {
+        id: key,
+        seq: n.version,
+        at: now,
+        kind: EventKind::Notice,
+        author: Author::System,
+        text,
+        status: None,
+        attachments: vec![],
+    };
+    let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
+    Change {
+        request: n,
+        expected_version: r.version,
+        event,
+        mails: vec![mail],
+        give_back: None,
+    }
 }
 
 /// A window of `minutes` business minutes from `now`, and the moment a third
@@ -223,28 +240,7 @@ async fn warn_office(app: &App, timer: &Timer, window: Window) -> Result<Fired, 
             let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
             let until = deadline.to_zoned(tz).strftime("%d/%m %H:%M").to_string();
             let (text, subject, body) = window.texts(r.number, &until);
-            let mut n = r.clone();
-            n.version = r.version + 1;
-            n.updated_at = now;
-            let letter = emails::office_notice(&n, &subject, body);
-            let event = Event {
-                id: key,
-                seq: n.version,
-                at: now,
-                kind: EventKind::Notice,
-                author: Author::System,
-                text,
-                status: None,
-                attachments: vec![],
-            };
-            let mail = OutboxMail::new(r.office.email.clone(), letter, Some(r.id), now);
-            Ok(Change {
-                request: n,
-                expected_version: r.version,
-                event,
-                mails: vec![mail],
-                give_back: None,
-            })
+            Ok(office_notice(r, key, now, &subject, body, text, |_| {}))
         },
     )
     .await;

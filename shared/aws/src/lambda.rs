@@ -73,20 +73,62 @@ pub fn https_client() -> Result<SharedHttpClient, Error> {
         .build_https())
 }
 
+/// Lambda hands every function its region and credentials in the environment.
+/// Built from them directly, the SDK's provider chain (profiles, SSO, STS, IMDS,
+/// containers) is not linked into the binaries, nor run at each cold start.
 async fn sdk_config() -> Result<aws_config::SdkConfig, Error> {
-    Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let credentials = aws_credential_types::Credentials::new(
+        var("AWS_ACCESS_KEY_ID")?,
+        var("AWS_SECRET_ACCESS_KEY")?,
+        std::env::var("AWS_SESSION_TOKEN").ok(),
+        None,
+        "lambda-environment",
+    );
+    let mut config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(var("AWS_REGION")?))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
         .http_client(https_client()?)
-        .load()
-        .await)
+        .retry_config(aws_config::retry::RetryConfig::standard())
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        .service_config(EndpointsFromEnv);
+    if let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep() {
+        config = config.sleep_impl(sleep);
+    }
+    Ok(config.build())
+}
+
+/// `AWS_ENDPOINT_URL_<SERVICE>` (then `AWS_ENDPOINT_URL`), as the SDK's own loader
+/// reads them: how the benchmark points each client at a local stand-in.
+#[derive(Debug)]
+struct EndpointsFromEnv;
+
+impl aws_types::service_config::LoadServiceConfig for EndpointsFromEnv {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        let service = key.service_id().to_uppercase().replace(' ', "_");
+        std::env::var(format!("{}_{service}", key.env()))
+            .or_else(|_| std::env::var(key.env()))
+            .ok()
+    }
 }
 
 fn init_tracing() {
+    // A level in RUST_LOG (the template sets `info`); no per-module directives, so
+    // the filter needs no regular expressions in every binary.
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|l| {
+            l.trim()
+                .parse::<tracing_subscriber::filter::LevelFilter>()
+                .ok()
+        })
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
     // JSON lines with the request id that lambda_runtime puts in each span.
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_max_level(level)
         .with_current_span(true)
         .without_time()
         .with_target(false)
