@@ -100,6 +100,8 @@ CREATE TABLE IF NOT EXISTS limits (
     until_ms INTEGER NOT NULL,
     members  TEXT NOT NULL
 );
+-- Ended windows are swept at each admission: by this index, not a scan.
+CREATE INDEX IF NOT EXISTS limits_until ON limits (until_ms);
 
 CREATE TABLE IF NOT EXISTS mailbox (
     id      TEXT PRIMARY KEY,
