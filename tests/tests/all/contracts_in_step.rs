@@ -106,6 +106,47 @@ fn every_function_gets_the_environment_it_reads() {
                 "{binary} reads {var}, which template.yaml does not give it"
             );
         }
+        // And it may use what it reads them for.
+        let actions: BTreeSet<String> = r["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+            .flat_map(|st| match &st["Action"] {
+                Value::String(a) => vec![a.clone()],
+                Value::Sequence(list) => list
+                    .iter()
+                    .filter_map(|a| a.as_str().map(ToOwned::to_owned))
+                    .collect(),
+                _ => vec![],
+            })
+            .collect();
+        use balcao_aws::needs::{FILES, HASH_KEY, MAIL, TIMERS};
+        let required: &[(u8, &[&str])] = &[
+            (
+                TIMERS,
+                &[
+                    "scheduler:CreateSchedule",
+                    "scheduler:UpdateSchedule",
+                    "scheduler:DeleteSchedule",
+                    "iam:PassRole",
+                ],
+            ),
+            (HASH_KEY, &["secretsmanager:GetSecretValue"]),
+        ];
+        for (flag, wanted) in required {
+            for a in wanted.iter().filter(|_| needs & flag != 0) {
+                assert!(actions.contains(*a), "{binary} needs {a}");
+            }
+        }
+        for (flag, prefix) in [(FILES, "s3:"), (MAIL, "ses:")] {
+            if needs & flag != 0 {
+                assert!(
+                    actions.iter().any(|a| a.starts_with(prefix)),
+                    "{binary} needs {prefix}* actions"
+                );
+            }
+        }
         checked += 1;
     }
     assert_eq!(checked, Op::ALL.len() + EVENT_FUNCTIONS.len());
