@@ -46,6 +46,20 @@ pub fn temp_timers() -> std::sync::Arc<balcao_embedded::SqliteStore> {
     std::sync::Arc::new(balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite"))
 }
 
+/// An `App` over `store` for handler tests: files, timers and limits of its own,
+/// a fresh hash key, the system clock.
+pub fn app_over(store: std::sync::Arc<dyn balcao_app::Store>) -> balcao_app::App {
+    balcao_app::App {
+        store,
+        blobs: temp_blobs(),
+        timers: temp_timers(),
+        limits: temp_timers(),
+        clock: std::sync::Arc::new(balcao_app::SystemClock),
+        keys: balcao_app::keys::Keys::random(),
+        config: balcao_app::Config::new("https://balcao.example.gov.br"),
+    }
+}
+
 pub const SP_OFFICE: &str = "1-tabeliao-notas-sao-paulo";
 pub const RO_OFFICE: &str = "tabelionato-porto-velho";
 /// A real one-page PDF: conclusions are parsed by a PDF library.

@@ -1,7 +1,7 @@
 //! The Lambda handlers fed with API Gateway HTTP API (payload 2.0) events, as
 //! `lambda_http` decodes them on AWS, over a seeded SQLite store.
 
-use balcao_app::{App, Config, Store, SystemClock};
+use balcao_app::{App, Store};
 use balcao_embedded::SqliteStore;
 use balcao_web::Op;
 use std::sync::Arc;
@@ -11,15 +11,7 @@ async fn app() -> (App, SqliteStore) {
     for o in balcao_local::seed::demo_offices() {
         store.put_office(&o).await.expect("seed");
     }
-    let app = App {
-        store: Arc::new(store.clone()),
-        blobs: balcao_tests::temp_blobs(),
-        timers: balcao_tests::temp_timers(),
-        limits: balcao_tests::temp_timers(),
-        clock: Arc::new(SystemClock),
-        keys: balcao_app::keys::Keys::random(),
-        config: Config::new("https://balcao.example.gov.br"),
-    };
+    let app = balcao_tests::app_over(Arc::new(store.clone()));
     (app, store)
 }
 

@@ -3,7 +3,7 @@
 
 use balcao_app::Store;
 use balcao_app::courier::{Courier, RetryPolicy};
-use balcao_app::{App, Config, SystemClock, open_request};
+use balcao_app::{SystemClock, open_request};
 use balcao_aws::{SesMailer, mailer_fn};
 use balcao_core::RawRequestForm;
 use balcao_tests::{fresh_dynamo_store, moto_endpoint, ses_client};
@@ -50,15 +50,7 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
     let store = Arc::new(fresh_dynamo_store().await);
     let office = balcao_local::seed::demo_offices().remove(0);
     store.put_office(&office).await.expect("office");
-    let app = App {
-        store: store.clone(),
-        blobs: balcao_tests::temp_blobs(),
-        timers: balcao_tests::temp_timers(),
-        limits: store.clone(),
-        clock: Arc::new(SystemClock),
-        keys: balcao_app::keys::Keys::random(),
-        config: Config::new("https://balcao.example.gov.br"),
-    };
+    let app = balcao_tests::app_over(store.clone());
     let to = format!(
         "aws-{}@example.com",
         ulid::Ulid::generate().to_string().to_lowercase()

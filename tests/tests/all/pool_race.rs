@@ -2,7 +2,7 @@
 //! exactly one wins, on SQLite and on DynamoDB Local.
 
 use balcao_app::ports::Change;
-use balcao_app::{App, AppError, Config, Store, SystemClock, open_request, pool};
+use balcao_app::{AppError, Store, open_request, pool};
 use balcao_core::{
     Author, Email, Event, EventKind, OfficeId, RawRequestForm, Role, StaffMember, Status,
 };
@@ -21,15 +21,7 @@ async fn race(store: Arc<dyn Store>) {
     for o in &offices {
         store.put_office(o).await.expect("office");
     }
-    let app = App {
-        store: store.clone(),
-        blobs: balcao_tests::temp_blobs(),
-        timers: balcao_tests::temp_timers(),
-        limits: balcao_tests::temp_timers(),
-        clock: Arc::new(SystemClock),
-        keys: balcao_app::keys::Keys::random(),
-        config: Config::new("https://balcao.example.gov.br"),
-    };
+    let app = balcao_tests::app_over(store.clone());
     let raw = RawRequestForm {
         service: Some("contato".into()),
         name: Some("Lúcia Prado".into()),

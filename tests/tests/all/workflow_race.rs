@@ -3,22 +3,14 @@
 //! decision. On SQLite and on DynamoDB Local.
 
 use balcao_app::staff_workflow::{self, DecisionInput};
-use balcao_app::{App, AppError, Config, Store, SystemClock, open_request};
+use balcao_app::{AppError, Store, open_request};
 use balcao_core::{Email, RawRequestForm, Role, StaffMember};
 use std::sync::Arc;
 
 async fn race(store: Arc<dyn Store>) {
     let office = balcao_local::seed::demo_offices().remove(0);
     store.put_office(&office).await.expect("office");
-    let app = App {
-        store,
-        blobs: balcao_tests::temp_blobs(),
-        timers: balcao_tests::temp_timers(),
-        limits: balcao_tests::temp_timers(),
-        clock: Arc::new(SystemClock),
-        keys: balcao_app::keys::Keys::random(),
-        config: Config::new("https://balcao.example.gov.br"),
-    };
+    let app = balcao_tests::app_over(store);
     let raw = RawRequestForm {
         service: Some("contato".into()),
         name: Some("Lúcia Prado".into()),
