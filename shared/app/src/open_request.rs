@@ -81,13 +81,17 @@ pub async fn open(
     }
     let fingerprint = sha256_hex(&fingerprinted);
     let office_key = office.id.as_str();
-    // A retry answers before anything is checked, kept or counted again.
+    // A retry with files answers before they are checked or kept again (their
+    // uploads are spent). Without files the opening transaction itself finds the
+    // earlier submission, and the limit below does not count it twice.
     let key_hash = key.as_ref().map(|k| k.hash(office_key));
     let earlier = async |app: &App| match &key_hash {
         Some(h) => app.store.idempotency(h, now).await,
         None => Ok(None),
     };
-    if let (Some(k), Some(record)) = (&key, earlier(app).await?) {
+    if !files.is_empty()
+        && let (Some(k), Some(record)) = (&key, earlier(app).await?)
+    {
         return replay(app, k, office_key, &record, &fingerprint);
     }
 
@@ -103,6 +107,10 @@ pub async fn open(
         .admit(&counter, &member, limit.max, limit.window, now)
         .await?
     {
+        // A retry of a submission counted in an earlier window still gets its ticket.
+        if let (Some(k), Some(record)) = (&key, earlier(app).await?) {
+            return replay(app, k, office_key, &record, &fingerprint);
+        }
         return Err(AppError::too_many(
             "email",
             &format!(

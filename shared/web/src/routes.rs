@@ -126,18 +126,9 @@ impl Op {
         }
     }
 
-    /// Runs the operation; every answer carries the security headers.
+    /// Runs the operation. The security headers are set by the runtime around it
+    /// (`balcao_aws::serve`, the local runtime's middleware), for every answer.
     pub async fn handle(self, app: &App, req: Request) -> Response {
-        let mut r = self.run(app, req).await;
-        crate::security::apply(
-            r.headers_mut(),
-            &app.config.upload_origin,
-            app.config.public_base_url.starts_with("https://"),
-        );
-        r
-    }
-
-    async fn run(self, app: &App, req: Request) -> Response {
         match self {
             Op::ListOffices => ops::offices::list(app, req).await,
             Op::GetOffice => ops::offices::card(app, req).await,
