@@ -1,7 +1,8 @@
 //! Cold start: each release binary exec'd against a fake Lambda Runtime API on
 //! loopback, timed to its first `next` call (init) and to its first answer.
 
-use crate::aws_ops::Fixture;
+use crate::fixture::Fixture;
+use crate::journey::{CASES, Input, prepare};
 use crate::stats::percentile;
 use axum::Router;
 use axum::extract::State;
@@ -65,8 +66,17 @@ fn finish(run: &Shared, result: Result<Instant, String>) {
     }
 }
 
-async fn response(State(run): State<Shared>) -> &'static str {
-    finish(&run, Ok(Instant::now()));
+async fn response(State(run): State<Shared>, body: String) -> &'static str {
+    // An HTTP function answers its status inside the body: a refusal is not a start.
+    let status = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("statusCode").and_then(Value::as_u64))
+        .unwrap_or(200);
+    if status >= 400 {
+        finish(&run, Err(format!("answered {status}: {body}")));
+    } else {
+        finish(&run, Ok(Instant::now()));
+    }
     ""
 }
 
@@ -113,14 +123,14 @@ pub async fn run(
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let mut names: Vec<&str> = vec!["hello-lambda"];
-    names.extend(crate::FUNCTIONS);
-    // Each function gets a ticket of its own: some close or cancel it.
-    let mut tickets = Vec::new();
+    names.extend(CASES.iter().map(|c| c.function));
+    // What each function acts on; prepared again for every start where the call uses it up.
+    let mut inputs: Vec<Option<Input>> = Vec::new();
     for name in &names {
-        tickets.push(if *name == "my-requests" {
-            fixture.sample_link().await?
+        inputs.push(if *name == "hello-lambda" {
+            None
         } else {
-            fixture.sample_ticket().await?
+            Some(prepare(fixture, name).await?)
         });
     }
     let mut samples: Vec<(Vec<Duration>, Vec<Duration>, u64)> =
@@ -129,8 +139,16 @@ pub async fn run(
     for _ in 0..starts {
         for (i, name) in names.iter().enumerate() {
             let (tx, rx) = oneshot::channel();
+            let consumes = crate::journey::case_of(name).is_some_and(|c| c.consumes);
+            if consumes && inputs[i].is_some() {
+                inputs[i] = Some(prepare(fixture, name).await?);
+            }
+            let event = inputs[i]
+                .as_ref()
+                .map(Input::event)
+                .unwrap_or_else(|| serde_json::json!({"hello": "world"}));
             *state.lock().expect("run state") = Run {
-                event: crate::events::for_function(name, &tickets[i].0, &tickets[i].1),
+                event,
                 done: Some(tx),
                 ..Run::default()
             };
@@ -146,9 +164,9 @@ pub async fn run(
                 .env("AWS_ACCESS_KEY_ID", "test")
                 .env("AWS_SECRET_ACCESS_KEY", "test")
                 .env("AWS_ENDPOINT_URL_DYNAMODB", &fixture.dynamodb_endpoint)
+                .env("AWS_ENDPOINT_URL_SCHEDULER", &fixture.moto_endpoint)
                 .env("AWS_ENDPOINT_URL_SESV2", &fixture.moto_endpoint)
                 .env("AWS_ENDPOINT_URL_S3", &fixture.moto_endpoint)
-                .env("AWS_ENDPOINT_URL_SCHEDULER", &fixture.moto_endpoint)
                 .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &fixture.moto_endpoint)
                 .env("RUST_LOG", "warn")
                 .stdout(std::process::Stdio::null())

@@ -1,8 +1,8 @@
-//! Section 6: what 10,000 tickets of a typical life cost on AWS, from the
-//! measured calls, capacity and durations. Operations not built yet are
-//! estimated from their nearest built twin and marked so.
+//! Section 6: what 10,000 tickets of a typical life cost on AWS. Every step is
+//! a function measured in section 3 (its duration, capacity, mail and
+//! schedules); each mail is one mailer delivery, measured the same way.
 
-use crate::aws_ops::{LatencyReport, Trips, ses_calls};
+use crate::measure::Row;
 
 /// On-demand list prices, us-east-1, USD (edit and re-run for another region).
 const LAMBDA_GB_SECOND_ARM: f64 = 0.000_013_333_4;
@@ -15,123 +15,92 @@ const SCHEDULER_INVOCATION: f64 = 1.00 / 1e6;
 const MEMORY_GB: f64 = 0.25;
 const TICKETS: f64 = 10_000.0;
 
-struct Step {
-    what: &'static str,
-    per_ticket: f64,
-    /// Which measured operation it costs like.
-    like: &'static str,
-    http: bool,
-    emails: f64,
-    timers: f64,
-    estimated: bool,
-}
-
-const LIFE: &[Step] = &[
-    Step {
-        what: "open the request",
-        per_ticket: 1.0,
-        like: "open-request",
-        http: true,
-        emails: 1.0,
-        timers: 0.0,
-        estimated: false,
-    },
-    Step {
-        what: "ticket page views",
-        per_ticket: 8.0,
-        like: "get-ticket",
-        http: true,
-        emails: 0.0,
-        timers: 0.0,
-        estimated: false,
-    },
-    Step {
-        what: "citizen messages (office emailed)",
-        per_ticket: 3.0,
-        like: "open-request",
-        http: true,
-        emails: 1.0,
-        timers: 0.0,
-        estimated: true,
-    },
-    Step {
-        what: "staff messages (citizen emailed)",
-        per_ticket: 3.0,
-        like: "open-request",
-        http: true,
-        emails: 1.0,
-        timers: 0.0,
-        estimated: true,
-    },
-    Step {
-        what: "schedule (email with .ics)",
-        per_ticket: 1.0,
-        like: "open-request",
-        http: true,
-        emails: 1.0,
-        timers: 0.0,
-        estimated: true,
-    },
-    Step {
-        what: "reminder (timer)",
-        per_ticket: 1.0,
-        like: "get-ticket",
-        http: false,
-        emails: 1.0,
-        timers: 1.0,
-        estimated: true,
-    },
-    Step {
-        what: "conclude (email with the record)",
-        per_ticket: 1.0,
-        like: "open-request",
-        http: true,
-        emails: 1.0,
-        timers: 0.0,
-        estimated: true,
-    },
+/// A ticket's typical life: (step, times per ticket, the function measured).
+const LIFE: &[(&str, f64, &str)] = &[
+    ("open the request", 1.0, "open-request"),
+    ("citizen views the ticket page", 8.0, "get-ticket"),
+    ("citizen messages (office notified)", 3.0, "post-message"),
+    ("citizen marks replies read", 3.0, "mark-read"),
+    ("staff open the queue", 4.0, "staff-queue"),
+    ("staff open the request", 4.0, "staff-request"),
+    ("staff start the analysis", 1.0, "staff-start-analysis"),
+    ("staff tick the checklist", 1.0, "staff-checklist"),
+    ("staff decide (approve)", 1.0, "staff-decide"),
+    ("staff reply (citizen emailed)", 3.0, "staff-message"),
+    (
+        "staff schedule (email with .ics, reminder timer)",
+        1.0,
+        "staff-schedule",
+    ),
+    ("reminder the day before (timer)", 1.0, "timer"),
+    (
+        "staff conclude (email with the record)",
+        1.0,
+        "staff-conclude",
+    ),
+    ("citizen rates", 1.0, "rate-ticket"),
 ];
 
-pub fn print(latency: &LatencyReport, trips: &[Trips]) {
-    let find = |op: &str| latency.rows.iter().find(|l| l.op == op);
-    let mailer_wcu = latency.mailer_wcu;
-    let ses_per_mail = f64::from(ses_calls(trips).max(1));
-    let (mut invocations, mut gb_s, mut http, mut rru, mut wru, mut emails, mut timers) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    println!("Typical life of one ticket, and what each step costs like:\n");
-    println!("| step | per ticket | measured as | billed ms each | RCU / WCU each |");
-    println!("|---|---:|---|---:|---:|");
-    for s in LIFE {
-        let Some(l) = find(s.like) else { continue };
-        // Lambda bills whole milliseconds; the runtime adds about one.
-        let ms = (l.handler_p50 + 1.0).ceil();
-        let n = s.per_ticket * TICKETS;
+fn billed_ms(r: &Row) -> f64 {
+    // Lambda bills whole milliseconds; the runtime adds about one.
+    (r.handler_p50 + 1.0).ceil()
+}
+
+pub fn print(rows: &[Row]) {
+    let find = |f: &str| rows.iter().find(|r| r.case.function == f);
+    let Some(mailer) = find("mailer") else {
+        println!("(no mailer row: cost not computed)");
+        return;
+    };
+    // The mailer's event carried the opening's mail: its figures per mail.
+    let mailer_calls = |k: &str| {
+        mailer
+            .warm_calls
+            .iter()
+            .filter(|(name, _)| name.contains(k))
+            .map(|(_, v)| f64::from(*v))
+            .sum::<f64>()
+    };
+    let opening_mails = find("open-request").map_or(1.0, |r| r.mails.max(1.0));
+    let ses_per_mail = mailer_calls("SendEmail") / opening_mails;
+    let (mut invocations, mut gb_s, mut http, mut rru, mut wru) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut emails, mut timers) = (0.0, 0.0);
+    println!("Typical life of one ticket, every step measured in section 3:\n");
+    println!("| step | per ticket | function | billed ms each | RCU / WCU each | mail each |");
+    println!("|---|---:|---|---:|---:|---:|");
+    for (what, times, function) in LIFE {
+        let Some(r) = find(function) else { continue };
+        let ms = billed_ms(r);
+        let n = times * TICKETS;
         invocations += n;
         gb_s += n * ms / 1000.0 * MEMORY_GB;
-        if s.http {
+        if *function != "timer" {
             http += n;
-        }
-        rru += n * l.capacity.0;
-        wru += n * l.capacity.1;
-        emails += n * s.emails;
-        timers += n * s.timers;
-        let how = if s.estimated {
-            format!("{} (estimate: not built yet)", s.like)
         } else {
-            s.like.to_owned()
-        };
+            timers += n;
+        }
+        rru += n * r.capacity.read;
+        wru += n * (r.capacity.write + r.capacity.index_write);
+        emails += n * r.mails;
         println!(
-            "| {} | {} | {} | {ms:.0} | {:.1} / {:.1} |",
-            s.what, s.per_ticket, how, l.capacity.0, l.capacity.1
+            "| {what} | {times} | {function} | {ms:.0} | {:.1} / {:.1} | {:.1} |",
+            r.capacity.read,
+            r.capacity.write + r.capacity.index_write,
+            r.mails
         );
     }
-    // Each email is one mailer invocation: claim and record (UpdateItem) around one SES send.
-    let mailer_ms = find("open-request")
-        .map(|l| (l.handler_p50 + 1.0).ceil())
-        .unwrap_or(10.0);
-    invocations += emails;
-    gb_s += emails * mailer_ms / 1000.0 * MEMORY_GB;
-    wru += emails * mailer_wcu;
+    // Each mail: one mailer invocation's share (the stream batches the mail of one write).
+    let mail_ms = billed_ms(mailer) / opening_mails;
+    let mail_wcu = (mailer.capacity.write + mailer.capacity.index_write) / opening_mails;
+    let mail_rcu = mailer.capacity.read / opening_mails;
+    println!(
+        "| mailer, per mail ({opening_mails:.0} mail per measured event) | {:.1} | mailer | {mail_ms:.1} | {mail_rcu:.1} / {mail_wcu:.1} | |",
+        emails / TICKETS
+    );
+    invocations += emails / opening_mails;
+    gb_s += emails * mail_ms / 1000.0 * MEMORY_GB;
+    rru += emails * mail_rcu;
+    wru += emails * mail_wcu;
     let rows = [
         ("Lambda requests", invocations, LAMBDA_REQUEST),
         (
@@ -141,7 +110,11 @@ pub fn print(latency: &LatencyReport, trips: &[Trips]) {
         ),
         ("HTTP API requests", http, HTTP_API_REQUEST),
         ("DynamoDB read request units", rru, DYNAMODB_RRU),
-        ("DynamoDB write request units", wru, DYNAMODB_WRU),
+        (
+            "DynamoDB write request units (table and indexes)",
+            wru,
+            DYNAMODB_WRU,
+        ),
         ("SES emails", emails * ses_per_mail, SES_EMAIL),
         ("Scheduler invocations", timers, SCHEDULER_INVOCATION),
     ];

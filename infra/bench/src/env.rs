@@ -2,27 +2,18 @@
 //! variables `balcao_aws::needs` says it reads (what `template.yaml` gives it on
 //! AWS, which a test checks), with values pointing at the local stand-ins.
 
-use crate::aws_ops::Fixture;
+use crate::fixture::{self, Fixture};
 
 /// Local values of the variables functions read; `TABLE_NAME` is the fixture's.
 const VALUES: &[(&str, &str)] = &[
-    ("PUBLIC_BASE_URL", "https://balcao.example.gov.br"),
-    ("BUCKET_NAME", "balcao-bench"),
-    ("SCHEDULE_GROUP", "balcao-bench"),
-    (
-        "TIMER_FUNCTION_ARN",
-        "arn:aws:lambda:us-east-1:123456789012:function:balcao-timer",
-    ),
-    (
-        "SCHEDULER_ROLE_ARN",
-        "arn:aws:iam::123456789012:role/balcao-scheduler",
-    ),
-    (
-        "TIMER_DLQ_ARN",
-        "arn:aws:sqs:us-east-1:123456789012:balcao-timers-dlq",
-    ),
-    ("HASH_KEY_SECRET_ARN", "balcao-bench-hash-key"),
-    ("SENDER_ADDRESS", "balcao@example.com"),
+    ("PUBLIC_BASE_URL", fixture::PUBLIC_BASE_URL),
+    ("BUCKET_NAME", fixture::BUCKET),
+    ("SCHEDULE_GROUP", fixture::GROUP),
+    ("TIMER_FUNCTION_ARN", fixture::TIMER_ARN),
+    ("SCHEDULER_ROLE_ARN", fixture::SCHEDULER_ROLE),
+    ("TIMER_DLQ_ARN", fixture::TIMER_DLQ),
+    ("HASH_KEY_SECRET_ARN", fixture::SECRET),
+    ("SENDER_ADDRESS", fixture::SENDER),
 ];
 
 fn value(var: &str) -> Option<&'static str> {

@@ -1,34 +1,55 @@
-//! API Gateway HTTP API (payload 2.0) events, as the functions receive them.
+//! API Gateway HTTP API (payload 2.0) events, as the functions receive them,
+//! built from the route table so every operation's path and method are its own.
 
+use balcao_web::ROUTES;
 use serde_json::{Value, json};
 
+pub const OFFICE: &str = "1-tabeliao-notas-sao-paulo";
+/// Another office of the same UF: it takes requests released from `OFFICE`.
+pub const CAMPINAS: &str = "registro-imoveis-campinas";
+pub const CPF: &str = "529.982.247-25";
+
+/// The event for `function`'s route with `params` filled in.
 pub fn apigw(
-    method: &str,
-    path: &str,
-    route: &str,
-    params: Value,
+    function: &str,
+    params: &[(&str, &str)],
     query: &str,
     body: Option<&str>,
+    content_type: &str,
 ) -> Value {
+    let route = ROUTES
+        .iter()
+        .filter(|r| r.op.function() == function)
+        .max_by_key(|r| r.path.len())
+        .map(|r| (r.method.as_str(), r.path))
+        .unwrap_or(("GET", "/"));
+    let (method, template) = route;
+    let path = params.iter().fold(template.to_owned(), |p, (k, v)| {
+        p.replace(&format!("{{{k}}}"), v)
+    });
     let qsp: serde_json::Map<String, Value> = query
         .split('&')
-        .filter(|p| !p.is_empty())
         .filter_map(|p| p.split_once('='))
         .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
         .collect();
+    let route_key = format!("{method} {template}");
     let mut e = json!({
-        "version": "2.0", "routeKey": format!("{method} {route}"), "rawPath": path, "rawQueryString": query,
-        "headers": { "accept": "application/json", "content-type": "application/json", "host": "bench.example" },
+        "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": query,
+        "headers": { "accept": "application/json", "content-type": content_type, "host": "bench.example" },
         "requestContext": {
             "accountId": "123456789012", "apiId": "bench", "domainName": "bench.example", "domainPrefix": "bench",
             "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench" },
-            "requestId": "bench", "routeKey": format!("{method} {route}"), "stage": "$default",
+            "requestId": "bench", "routeKey": route_key, "stage": "$default",
             "time": "20/Nov/2026:19:55:00 +0000", "timeEpoch": 1795377300000u64
         },
         "isBase64Encoded": false
     });
-    if params.as_object().is_some_and(|m| !m.is_empty()) {
-        e["pathParameters"] = params;
+    if !params.is_empty() {
+        let p: serde_json::Map<String, Value> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+            .collect();
+        e["pathParameters"] = Value::Object(p);
     }
     if !qsp.is_empty() {
         e["queryStringParameters"] = Value::Object(qsp);
@@ -39,121 +60,14 @@ pub fn apigw(
     e
 }
 
-pub const OFFICE: &str = "1-tabeliao-notas-sao-paulo";
-
-/// What the JWT authorizer adds for a signed-in attendant of `OFFICE`.
-fn staff(mut event: Value) -> Value {
+/// What the JWT authorizer adds for the manager of `office`.
+pub fn staff(event: &mut Value, office: &str) {
     event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": {
-        "custom:office_id": OFFICE, "custom:role": "attendant",
-        "email": "paula@1-tabeliao-notas-sao-paulo.example.com", "name": "Paula Souza"
+        "custom:office_id": office, "custom:role": "manager",
+        "email": format!("gestor@{office}.example.com"), "name": "Gestora"
     }, "scopes": null } });
-    event
 }
 
-pub fn contact_body() -> String {
-    json!({
-        "service": "contato", "name": "Maria da Silva", "email": "bench@example.com",
-        "document": "529.982.247-25", "mobile": "(11) 98765-4321",
-        "message": "Qual o prazo para uma escritura?", "consent": true
-    })
-    .to_string()
-}
-
-/// The event each function answers on its first (cold) invocation.
-pub fn for_function(name: &str, ticket_id: &str, token: &str) -> Value {
-    match name {
-        "list-offices" => apigw("GET", "/offices", "/offices", json!({}), "uf=SP", None),
-        "get-office" => apigw(
-            "GET",
-            &format!("/offices/{OFFICE}"),
-            "/offices/{office}",
-            json!({"office": OFFICE}),
-            "",
-            None,
-        ),
-        "request-form" => apigw(
-            "GET",
-            &format!("/offices/{OFFICE}/requests/new"),
-            "/offices/{office}/requests/new",
-            json!({"office": OFFICE}),
-            "service=contato",
-            None,
-        ),
-        "open-request" => apigw(
-            "POST",
-            &format!("/offices/{OFFICE}/requests"),
-            "/offices/{office}/requests",
-            json!({"office": OFFICE}),
-            "",
-            Some(&contact_body()),
-        ),
-        "get-ticket" => apigw(
-            "GET",
-            &format!("/tickets/{ticket_id}"),
-            "/tickets/{id}",
-            json!({"id": ticket_id}),
-            &format!("k={token}"),
-            None,
-        ),
-        "post-message" | "cancel-ticket" | "close-ticket" | "mark-read" => {
-            let action = match name {
-                "post-message" => "messages",
-                "cancel-ticket" => "cancel",
-                "mark-read" => "read",
-                _ => "close",
-            };
-            apigw(
-                "POST",
-                &format!("/tickets/{ticket_id}/{action}"),
-                &format!("/tickets/{{id}}/{action}"),
-                json!({"id": ticket_id}),
-                "",
-                Some(
-                    &json!({"k": token, "message": "Posso levar o documento amanhã?"}).to_string(),
-                ),
-            )
-        }
-        "ask-my-requests" => apigw(
-            "POST",
-            "/my-requests",
-            "/my-requests",
-            json!({}),
-            "",
-            Some(&json!({"email": "bench@example.com"}).to_string()),
-        ),
-        "my-requests" => apigw(
-            "GET",
-            "/my-requests",
-            "/my-requests",
-            json!({}),
-            &format!("k={token}"),
-            None,
-        ),
-        "staff-queue" => staff(apigw(
-            "GET",
-            "/staff/requests",
-            "/staff/requests",
-            json!({}),
-            "",
-            None,
-        )),
-        "staff-request" => staff(apigw(
-            "GET",
-            &format!("/staff/requests/{ticket_id}"),
-            "/staff/requests/{id}",
-            json!({"id": ticket_id}),
-            "",
-            None,
-        )),
-        "staff-message" => staff(apigw(
-            "POST",
-            &format!("/staff/requests/{ticket_id}/messages"),
-            "/staff/requests/{id}/messages",
-            json!({"id": ticket_id}),
-            "",
-            Some(&json!({"message": "Traga o RG original."}).to_string()),
-        )),
-        // The scheduled sweep of the outbox.
-        _ => json!({ "source": "aws.events", "detail-type": "Scheduled Event", "detail": {} }),
-    }
+pub fn request(event: &Value) -> lambda_http::Request {
+    lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event")
 }

@@ -86,14 +86,15 @@ pub async fn run(seconds: u64) -> Result<Throughput, Box<dyn std::error::Error>>
     })
     .await?;
     let base = running.base_url();
-    let body: Value = serde_json::from_str(&crate::events::contact_body())?;
     let url = format!("{base}/offices/{}/requests", crate::events::OFFICE);
     let create = {
-        let (url, body) = (url.clone(), body.clone());
+        let url = url.clone();
+        // A citizen per ticket: one email may open 5 an hour.
         move |c: &reqwest::Client| {
+            let email = format!("bench-{}@example.com", ulid::Ulid::generate()).to_lowercase();
             c.post(&url)
                 .header("accept", "application/json")
-                .json(&body)
+                .json(&crate::journey::open_body("contato", &email))
         }
     };
     let first: Value = create(&reqwest::Client::new()).send().await?.json().await?;

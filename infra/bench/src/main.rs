@@ -1,12 +1,15 @@
 //! `balcao-bench`: the figures of issue 6 in one run, printed as Markdown.
 //! Run it with `./scripts/bench` (release build, DynamoDB Local and moto_server).
 
-mod aws_ops;
 mod cold;
 mod cost;
 mod env;
 mod events;
+mod fixture;
+mod journey;
 mod local;
+mod measure;
+mod recorder;
 mod size;
 mod stats;
 
@@ -25,31 +28,16 @@ struct Args {
     /// Cold starts per function.
     #[arg(long, default_value_t = 21)]
     starts: usize,
-    /// Warm iterations per operation.
-    #[arg(long, default_value_t = 300)]
+    /// Warm iterations per function.
+    #[arg(long, default_value_t = 100)]
     iterations: usize,
+    /// Sections to run (1 cold start, 2–3 calls and latency, 4 local, 5 size, 6 cost).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6")]
+    sections: Vec<u8>,
     /// Seconds of load per throughput figure.
     #[arg(long, default_value_t = 4)]
     seconds: u64,
 }
-
-pub const FUNCTIONS: &[&str] = &[
-    "list-offices",
-    "get-office",
-    "request-form",
-    "open-request",
-    "get-ticket",
-    "post-message",
-    "cancel-ticket",
-    "close-ticket",
-    "mark-read",
-    "ask-my-requests",
-    "my-requests",
-    "staff-queue",
-    "staff-request",
-    "staff-message",
-    "mailer",
-];
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -57,30 +45,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("# Balcão benchmark\n");
     println!("{}\n", machine());
 
-    let fixture = aws_ops::Fixture::new(&args.dynamodb, &args.moto).await?;
+    let fixture = fixture::Fixture::new(&args.dynamodb, &args.moto).await?;
 
-    println!("## 1. Cold start (exec → first invocation answered, fake Runtime API on loopback)\n");
-    let cold = cold::run(&args.bin_dir, &fixture, args.starts).await?;
-    cold::print(&cold);
-
-    println!("\n## 2. AWS round trips per operation (SDK interceptor)\n");
-    let trips = aws_ops::round_trips(&fixture).await?;
-    aws_ops::print_round_trips(&trips);
-
-    println!("\n## 3. Warm latency: handler vs the raw SDK calls it needs (DynamoDB Local)\n");
-    let latency = aws_ops::latency(&fixture, args.iterations).await?;
-    aws_ops::print_latency(&latency);
-
-    println!("\n## 4. Local runtime throughput (loopback) vs raw SQLite\n");
-    let tp = local::run(args.seconds).await?;
-    local::print(&tp);
-
-    println!("\n## 5. Size\n");
-    let sizes = size::run(&args.bin_dir)?;
-    size::print(&sizes);
-
-    println!("\n## 6. Cost per 10,000 tickets\n");
-    cost::print(&latency, &trips);
+    let on = |n: u8| args.sections.contains(&n);
+    if on(1) {
+        println!(
+            "## 1. Cold start (exec → first invocation answered, fake Runtime API on loopback)\n"
+        );
+        let cold = cold::run(&args.bin_dir, &fixture, args.starts).await?;
+        cold::print(&cold);
+    }
+    let rows = if on(2) || on(3) || on(6) {
+        measure::run_all(&fixture, args.iterations).await?
+    } else {
+        Vec::new()
+    };
+    if on(2) {
+        println!("\n## 2. AWS calls per function (SDK interceptor), against the floor\n");
+        measure::print_round_trips(&rows);
+    }
+    if on(3) {
+        println!(
+            "\n## 3. Warm latency and capacity: handler vs its own requests replayed raw (DynamoDB Local, moto_server)\n"
+        );
+        measure::print_latency(&rows);
+    }
+    if on(4) {
+        println!("\n## 4. Local runtime throughput (loopback) vs raw SQLite\n");
+        let tp = local::run(args.seconds).await?;
+        local::print(&tp);
+    }
+    if on(5) {
+        println!("\n## 5. Size\n");
+        let sizes = size::run(&args.bin_dir)?;
+        size::print(&sizes);
+    }
+    if on(6) {
+        println!("\n## 6. Cost per 10,000 tickets\n");
+        cost::print(&rows);
+    }
     Ok(())
 }
 

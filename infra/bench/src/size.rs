@@ -12,7 +12,7 @@ pub struct Size {
 pub fn run(bin_dir: &Path) -> Result<Vec<Size>, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
     let mut names = vec!["hello-lambda"];
-    names.extend(crate::FUNCTIONS);
+    names.extend(crate::journey::CASES.iter().map(|c| c.function));
     for name in names {
         let bin = bin_dir.join(name);
         let binary = std::fs::metadata(&bin)?.len();

@@ -6,7 +6,7 @@ use balcao_core::{Office, OfficeSettings, Role, StaffMember};
 
 async fn own_office(app: &App, staff: &StaffMember) -> Result<Office, AppError> {
     app.store
-        .get_office(&staff.office)
+        .get_office_now(&staff.office)
         .await?
         .ok_or(AppError::NotFound("serventia"))
 }

@@ -186,6 +186,11 @@ pub type Compose<'a> = dyn Fn(TicketNumber) -> NewTicket + Send + Sync + 'a;
 pub trait Store: Send + Sync {
     async fn put_office(&self, office: &Office) -> Result<(), StoreError>;
     async fn get_office(&self, id: &OfficeId) -> Result<Option<Office>, StoreError>;
+    /// The office as stored now, never from a cache: what its manager edits
+    /// (a stale version would refuse their next save).
+    async fn get_office_now(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
+        self.get_office(id).await
+    }
     /// Writes the office only if its stored `version` is still `expected`
     /// (a manager's change over what they read); `false` and nothing written otherwise.
     async fn replace_office(&self, office: &Office, expected: u64) -> Result<bool, StoreError>;

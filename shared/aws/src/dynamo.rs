@@ -661,6 +661,18 @@ impl Store for DynamoStore {
         Ok(office)
     }
 
+    async fn get_office_now(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
+        let item = self.get(format!("OFFICE#{id}"), "PROFILE", true).await?;
+        let office: Option<Office> = item.as_ref().map(|i| from_av(i, "data")).transpose()?;
+        if let Some(o) = &office {
+            self.offices
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.clone(), (Instant::now(), o.clone()));
+        }
+        Ok(office)
+    }
+
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
         let items = self
             .query_all(Some("GSI1"), "GSI1PK", format!("UF#{uf}"), false)

@@ -193,7 +193,9 @@ async fn app<const NEEDS: u8>(sdk: &aws_config::SdkConfig) -> Result<App, Error>
     ));
     let store: Arc<dyn Store> = dynamo.clone();
     let blobs: Arc<dyn Blobs> = if NEEDS & FILES != 0 {
-        Arc::new(S3Blobs::new(sdk, &var("BUCKET_NAME")?, None))
+        // Set only for a local stand-in, which wants path-style addresses.
+        let stand_in = std::env::var("AWS_ENDPOINT_URL_S3").ok();
+        Arc::new(S3Blobs::new(sdk, &var("BUCKET_NAME")?, stand_in.as_deref()))
     } else {
         Arc::new(NotConfigured("BUCKET_NAME"))
     };

@@ -51,6 +51,17 @@ impl S3Blobs {
 }
 
 impl S3Blobs {
+    /// The same, with every call also seen by `interceptor` (the benchmark counts
+    /// calls this way; fault tests can fail them).
+    pub fn with_interceptor(
+        mut self,
+        interceptor: impl aws_sdk_s3::config::Intercept + 'static,
+    ) -> Self {
+        let config = self.client.config().to_builder().interceptor(interceptor);
+        self.client = Client::from_conf(config.build());
+        self
+    }
+
     /// Where browsers post files: the pages' CSP allows it.
     pub fn upload_origin(&self) -> &str {
         &self.post_url

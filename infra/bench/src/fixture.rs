@@ -1,0 +1,183 @@
+//! The stand-ins the benchmark runs against: one DynamoDB Local table with the
+//! demo offices, and on moto_server the bucket, schedule group, hash-key secret
+//! and SES identity the functions use. The in-process app is built from the
+//! same AWS adapters the functions link, so calls are counted as they are made.
+
+use crate::recorder::Recorder;
+use balcao_app::courier::{Courier, RetryPolicy};
+use balcao_app::keys::Keys;
+use balcao_app::{App, Config, SystemClock};
+use balcao_aws::{
+    DynamoStore, S3Blobs, SchedulerConfig, SchedulerTimers, SecretsManagerKey, SesMailer,
+};
+use std::sync::Arc;
+
+type Error = Box<dyn std::error::Error>;
+
+pub const BUCKET: &str = "balcao-bench";
+pub const GROUP: &str = "balcao-bench";
+pub const SECRET: &str = "balcao-bench-hash-key";
+pub const SENDER: &str = "balcao@example.com";
+pub const PUBLIC_BASE_URL: &str = "https://balcao.example.gov.br";
+pub const TIMER_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:balcao-timer";
+pub const SCHEDULER_ROLE: &str = "arn:aws:iam::123456789012:role/balcao-scheduler";
+pub const TIMER_DLQ: &str = "arn:aws:sqs:us-east-1:123456789012:balcao-timers-dlq";
+
+pub struct Fixture {
+    pub dynamodb_endpoint: String,
+    pub moto_endpoint: String,
+    pub table: String,
+    pub recorder: Recorder,
+    /// Prepares what an operation acts on; its calls are recorded apart.
+    pub setup: App,
+    pub setup_recorder: Recorder,
+    sdk: aws_config::SdkConfig,
+    dynamodb: aws_sdk_dynamodb::Client,
+}
+
+fn sdk(moto: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(moto)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("test", "test", None, None, "bench"),
+            ),
+        )
+        .build()
+}
+
+impl Fixture {
+    pub async fn new(dynamodb: &str, moto: &str) -> Result<Self, Error> {
+        let sdk = sdk(moto);
+        let ddb_config = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(dynamodb);
+        let client = aws_sdk_dynamodb::Client::from_conf(ddb_config.build());
+        let table = format!("bench-{}", ulid::Ulid::generate());
+        DynamoStore::create_table(&client, &table).await?;
+        let store = DynamoStore::new(client.clone(), &table);
+        for o in balcao_local::seed::demo_offices() {
+            balcao_app::Store::put_office(&store, &o).await?;
+        }
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        )
+        .create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await?;
+        let scheduler = aws_sdk_scheduler::Client::new(&sdk);
+        let group = scheduler.create_schedule_group().name(GROUP).send().await;
+        if let Err(e) = group
+            && !format!("{e:?}").contains("Conflict")
+        {
+            return Err(e.into());
+        }
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let created = secrets
+            .create_secret()
+            .name(SECRET)
+            .secret_string("b".repeat(64))
+            .send()
+            .await;
+        if let Err(e) = created
+            && !format!("{e:?}").contains("ResourceExists")
+        {
+            return Err(e.into());
+        }
+        aws_sdk_sesv2::Client::new(&sdk)
+            .create_email_identity()
+            .email_identity(SENDER)
+            .send()
+            .await?;
+        let setup_recorder = Recorder::default();
+        let (setup, _) = build_app(&sdk, &client, &table, moto, Some(&setup_recorder));
+        Ok(Self {
+            dynamodb_endpoint: dynamodb.to_owned(),
+            moto_endpoint: moto.to_owned(),
+            table,
+            recorder: Recorder::default(),
+            setup,
+            setup_recorder,
+            sdk,
+            dynamodb: client,
+        })
+    }
+
+    /// A fresh process's view (nothing cached), through the functions' own
+    /// adapters; with `recorder`, every call is recorded.
+    pub fn app(&self, recorder: Option<&Recorder>) -> (App, Arc<DynamoStore>) {
+        build_app(
+            &self.sdk,
+            &self.dynamodb,
+            &self.table,
+            &self.moto_endpoint,
+            recorder,
+        )
+    }
+
+    /// The mailer as the function builds it, over `app`'s store.
+    pub fn courier(&self, app: &App, recorder: Option<&Recorder>) -> Courier {
+        let mut ses = aws_sdk_sesv2::config::Builder::from(&self.sdk);
+        if let Some(r) = recorder {
+            ses = ses.interceptor(r.clone());
+        }
+        Courier {
+            store: app.store.clone(),
+            mailer: Arc::new(SesMailer::new(
+                aws_sdk_sesv2::Client::from_conf(ses.build()),
+                SENDER,
+                None,
+            )),
+            clock: Arc::new(SystemClock),
+            policy: RetryPolicy::default(),
+        }
+    }
+}
+
+fn build_app(
+    sdk: &aws_config::SdkConfig,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    moto: &str,
+    recorder: Option<&Recorder>,
+) -> (App, Arc<DynamoStore>) {
+    let mut ddb = dynamodb.config().to_builder();
+    let mut scheduler = aws_sdk_scheduler::config::Builder::from(sdk);
+    let mut secrets = aws_sdk_secretsmanager::config::Builder::from(sdk);
+    let mut blobs = S3Blobs::new(sdk, BUCKET, Some(moto));
+    if let Some(r) = recorder {
+        ddb = ddb.interceptor(r.clone());
+        scheduler = scheduler.interceptor(r.clone());
+        secrets = secrets.interceptor(r.clone());
+        blobs = blobs.with_interceptor(r.clone());
+    }
+    let store = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(ddb.build()),
+        table,
+    ));
+    let upload_origin = blobs.upload_origin().to_owned();
+    let app = App {
+        store: store.clone(),
+        blobs: Arc::new(blobs),
+        timers: Arc::new(SchedulerTimers::new(
+            aws_sdk_scheduler::Client::from_conf(scheduler.build()),
+            SchedulerConfig {
+                group: GROUP.into(),
+                target_arn: TIMER_ARN.into(),
+                role_arn: SCHEDULER_ROLE.into(),
+                dead_letter_arn: TIMER_DLQ.into(),
+            },
+        )),
+        limits: store.clone(),
+        clock: Arc::new(SystemClock),
+        keys: Keys::new(Arc::new(SecretsManagerKey::new(
+            aws_sdk_secretsmanager::Client::from_conf(secrets.build()),
+            SECRET,
+        ))),
+        config: Config::new(PUBLIC_BASE_URL).with_upload_origin(&upload_origin),
+    };
+    (app, store)
+}

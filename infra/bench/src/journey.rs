@@ -1,0 +1,705 @@
+//! Every function's measured call, and what it acts on. Each case prepares its
+//! subject through the uncounted app (a ticket opened, analysed, scheduled,
+//! concluded… as far as the operation needs) and answers the event the function
+//! receives: an API Gateway event, a timer, or the outbox stream's record.
+
+use crate::events::{CAMPINAS, CPF, OFFICE, apigw};
+use crate::fixture::Fixture;
+use balcao_app::App;
+use balcao_app::courier::Courier;
+use balcao_app::ports::{Timer, TimerKind};
+use balcao_web::Op;
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+type Error = Box<dyn std::error::Error>;
+
+pub enum Input {
+    Http(Value),
+    Timer(Timer),
+    /// The DynamoDB stream event announcing new outbox mail.
+    Stream(Value),
+}
+
+impl Input {
+    /// What the function's binary receives.
+    pub fn event(&self) -> Value {
+        match self {
+            Self::Http(e) | Self::Stream(e) => e.clone(),
+            Self::Timer(t) => serde_json::to_value(t).unwrap_or(Value::Null),
+        }
+    }
+}
+
+pub struct Case {
+    pub function: &'static str,
+    /// Acts once on its subject: every call gets a fresh one.
+    pub consumes: bool,
+    /// The fewest calls the operation could make, and why.
+    pub floor: &'static str,
+}
+
+impl Case {
+    /// The number of calls in [`Case::floor`] ("1 Query + 1 TransactWriteItems" is 2).
+    pub fn floor_calls(&self) -> u32 {
+        self.floor
+            .split('+')
+            .filter_map(|part| part.split_whitespace().next()?.parse::<u32>().ok())
+            .sum()
+    }
+}
+
+const fn case(function: &'static str, consumes: bool, floor: &'static str) -> Case {
+    Case {
+        function,
+        consumes,
+        floor,
+    }
+}
+
+/// All 37 functions, in the order of a request's life.
+pub const CASES: &[Case] = &[
+    case("list-offices", false, "1 Query"),
+    case("get-office", false, "1 GetItem"),
+    case("request-form", false, "1 GetItem"),
+    case("list-slots", false, "1 GetItem + 1 Query"),
+    case("new-upload", false, "1 GetItem + 1 GetSecretValue (cold)"),
+    case(
+        "open-request",
+        true,
+        "1 GetItem + 1 UpdateItem (limit) + 1 TransactWriteItems",
+    ),
+    case("get-ticket", false, "1 Query"),
+    case("get-attachment", false, "1 Query"),
+    case("mark-read", true, "1 Query + 1 TransactWriteItems"),
+    case("post-message", true, "1 Query + 1 TransactWriteItems"),
+    case("cancel-ticket", true, "1 Query + 1 TransactWriteItems"),
+    case("close-ticket", true, "1 Query + 1 TransactWriteItems"),
+    case(
+        "ask-my-requests",
+        true,
+        "1 Query (GSI3) + 1 TransactWriteItems",
+    ),
+    case("my-requests", false, "1 GetItem + 1 Query (GSI3)"),
+    case(
+        "protocol-lookup",
+        false,
+        "1 GetItem (protocol) + 1 GetItem (limit)",
+    ),
+    case("staff-queue", false, "1 Query (GSI2)"),
+    case("staff-request", false, "1 Query"),
+    case("staff-attachment", false, "1 Query"),
+    case("staff-new-upload", false, "1 GetItem"),
+    case(
+        "staff-start-analysis",
+        true,
+        "1 Query + 1 TransactWriteItems",
+    ),
+    case("staff-checklist", true, "1 Query + 1 TransactWriteItems"),
+    case("staff-decide", true, "1 Query + 1 TransactWriteItems"),
+    case("staff-message", true, "1 Query + 1 TransactWriteItems"),
+    case(
+        "staff-schedule",
+        true,
+        "1 Query + 1 TransactWriteItems + 1 CreateSchedule",
+    ),
+    case("timer", true, "1 Query + 1 TransactWriteItems"),
+    case("staff-conclude", true, "1 Query + 1 TransactWriteItems"),
+    case("rate-ticket", true, "1 Query + 1 TransactWriteItems"),
+    case("staff-ratings", false, "1 Query"),
+    case("staff-moderate", true, "1 Query + 1 TransactWriteItems"),
+    case("release-ticket", true, "1 Query + 1 TransactWriteItems"),
+    case("staff-pool", false, "1 Query (GSI4)"),
+    case("staff-take", true, "1 Query + 1 TransactWriteItems"),
+    case("staff-publish-protocol", false, "1 BatchWriteItem"),
+    case("staff-import-protocols", false, "1 BatchWriteItem"),
+    case("staff-office-settings", false, "1 GetItem"),
+    case("staff-update-office", true, "1 GetItem + 1 PutItem"),
+    case("mailer", true, "2 UpdateItem + 1 SendEmail"),
+];
+
+pub fn case_of(function: &str) -> Option<&'static Case> {
+    CASES.iter().find(|c| c.function == function)
+}
+
+fn op(function: &str) -> Result<Op, Error> {
+    Op::ALL
+        .iter()
+        .copied()
+        .find(|o| o.function() == function)
+        .ok_or_else(|| format!("{function} is not an HTTP operation").into())
+}
+
+/// Runs `input` in process, as the function would; answers whether it succeeded.
+pub async fn run(function: &str, app: &App, courier: &Courier, input: &Input) -> Result<(), Error> {
+    match input {
+        Input::Http(event) => {
+            let res = op(function)?
+                .handle(app, crate::events::request(event))
+                .await;
+            let status = res.status().as_u16();
+            if status >= 400 {
+                let body = String::from_utf8_lossy(res.body().as_ref()).into_owned();
+                return Err(format!("{function} answered {status}: {body}").into());
+            }
+            Ok(())
+        }
+        Input::Timer(t) => {
+            let fired = balcao_app::timers::fire(app, t).await?;
+            if format!("{fired:?}").contains("Ignored") {
+                return Err(format!("{function}: the timer was ignored").into());
+            }
+            Ok(())
+        }
+        Input::Stream(event) => {
+            let mut ctx = lambda_runtime::Context::default();
+            ctx.request_id = "bench".into();
+            let out = balcao_aws::mailer_fn::handle(
+                courier,
+                lambda_runtime::LambdaEvent::new(event.clone(), ctx),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            if out["batchItemFailures"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+            {
+                return Err(format!("mailer failed: {out}").into());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Staff of `office` as the authorizer describes them.
+#[derive(Clone, Copy)]
+enum Who {
+    Citizen,
+    Manager(&'static str),
+}
+
+const SP: Who = Who::Manager(OFFICE);
+
+fn http(
+    function: &str,
+    who: Who,
+    params: &[(&str, &str)],
+    query: &str,
+    body: Option<Value>,
+) -> Value {
+    let body = body.map(|b| b.to_string());
+    let mut e = apigw(function, params, query, body.as_deref(), "application/json");
+    if let Who::Manager(office) = who {
+        crate::events::staff(&mut e, office);
+    }
+    e
+}
+
+/// Calls `function` through the setup app and answers its JSON.
+async fn call(
+    f: &Fixture,
+    function: &str,
+    who: Who,
+    params: &[(&str, &str)],
+    query: &str,
+    body: Option<Value>,
+) -> Result<Value, Error> {
+    let event = http(function, who, params, query, body);
+    let res = op(function)?
+        .handle(&f.setup, crate::events::request(&event))
+        .await;
+    let status = res.status().as_u16();
+    let text = String::from_utf8_lossy(res.body().as_ref()).into_owned();
+    if status >= 400 {
+        return Err(format!("setup: {function} answered {status}: {text}").into());
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+fn unique_email() -> String {
+    format!(
+        "bench-{}@example.com",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    )
+}
+
+pub fn open_body(service: &str, email: &str) -> Value {
+    json!({
+        "service": service, "name": "Maria da Silva", "email": email,
+        "document": CPF, "mobile": "(11) 98765-4321",
+        "message": "Qual o prazo para uma escritura?", "consent": true
+    })
+}
+
+/// A ticket: id, secret and the citizen's email.
+pub struct Ticket {
+    pub id: String,
+    pub k: String,
+    pub email: String,
+}
+
+async fn open_with(f: &Fixture, body: Value, email: String) -> Result<Ticket, Error> {
+    let v = call(
+        f,
+        "open-request",
+        Who::Citizen,
+        &[("office", OFFICE)],
+        "",
+        Some(body),
+    )
+    .await?;
+    let url = v["ticket_url"].as_str().ok_or("no ticket_url")?;
+    let (path, k) = url.split_once("?k=").ok_or("no secret")?;
+    let id = path.rsplit('/').next().ok_or("no id")?;
+    Ok(Ticket {
+        id: id.to_owned(),
+        k: k.to_owned(),
+        email,
+    })
+}
+
+async fn open(f: &Fixture, service: &str) -> Result<Ticket, Error> {
+    let email = unique_email();
+    open_with(f, open_body(service, &email), email).await
+}
+
+async fn staff(f: &Fixture, action: &str, id: &str, body: Value) -> Result<Value, Error> {
+    let function = match action {
+        "analysis" => "staff-start-analysis",
+        "decision" => "staff-decide",
+        "appointment" => "staff-schedule",
+        "conclusion" => "staff-conclude",
+        "messages" => "staff-message",
+        _ => return Err(format!("no staff action {action}").into()),
+    };
+    call(f, function, SP, &[("id", id)], "", Some(body)).await
+}
+
+async fn approved(f: &Fixture) -> Result<Ticket, Error> {
+    let t = open(f, "contato").await?;
+    staff(
+        f,
+        "decision",
+        &t.id,
+        json!({"decision": "approve", "attendant": "atendente-1"}),
+    )
+    .await?;
+    Ok(t)
+}
+
+fn days_ahead(days: i64) -> String {
+    (jiff::Zoned::now().date() + jiff::Span::new().days(days)).to_string()
+}
+
+async fn scheduled(f: &Fixture) -> Result<Ticket, Error> {
+    let t = approved(f).await?;
+    staff(f, "appointment", &t.id, appointment_body()).await?;
+    Ok(t)
+}
+
+fn appointment_body() -> Value {
+    json!({
+        "date": days_ahead(20), "time": "10:00", "mode": "virtual",
+        "meeting_link": "https://meet.example.com/balcao", "subject": "Escritura"
+    })
+}
+
+const PDF: &[u8] = include_bytes!("../../../shared/core/fixtures/one-page.pdf");
+
+/// A PDF staff uploaded, ready to attach (each upload serves once).
+async fn staff_pdf(f: &Fixture) -> Result<String, Error> {
+    let slot = call(
+        f,
+        "staff-new-upload",
+        SP,
+        &[],
+        "",
+        Some(json!({"name": "resposta.pdf", "size": PDF.len()})),
+    )
+    .await?;
+    upload(&slot, "resposta.pdf", PDF).await
+}
+
+async fn conclusion_body(f: &Fixture) -> Result<Value, Error> {
+    Ok(json!({"message": "Respondido.", "attachments": [staff_pdf(f).await?]}))
+}
+
+async fn concluded(f: &Fixture) -> Result<Ticket, Error> {
+    let t = approved(f).await?;
+    staff(f, "conclusion", &t.id, conclusion_body(f).await?).await?;
+    Ok(t)
+}
+
+async fn rated(f: &Fixture) -> Result<Ticket, Error> {
+    let t = concluded(f).await?;
+    call(
+        f,
+        "rate-ticket",
+        Who::Citizen,
+        &[("id", &t.id)],
+        "",
+        Some(json!({"k": t.k, "verdict": "approve", "comment": "Atendimento cordial."})),
+    )
+    .await?;
+    Ok(t)
+}
+
+/// A certificate request whose start window ended (fired by a clock a week ahead).
+async fn expired(f: &Fixture) -> Result<Ticket, Error> {
+    let t = open(f, "certificado-digital").await?;
+    let (mut later, _) = f.app(None);
+    let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7);
+    later.clock = std::sync::Arc::new(balcao_embedded::ManualClock::new(ahead));
+    let timer = Timer::start_window(request_id(&t.id)?, ahead, "America/Sao_Paulo");
+    balcao_app::timers::fire(&later, &timer).await?;
+    Ok(t)
+}
+
+async fn released(f: &Fixture) -> Result<Ticket, Error> {
+    let t = expired(f).await?;
+    call(
+        f,
+        "release-ticket",
+        Who::Citizen,
+        &[("id", &t.id)],
+        "",
+        Some(json!({"k": t.k})),
+    )
+    .await?;
+    Ok(t)
+}
+
+/// Posts `bytes` to an upload slot's form; answers the attachment reference.
+async fn upload(slot: &Value, name: &str, bytes: &[u8]) -> Result<String, Error> {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in slot["upload"]["fields"]
+        .as_object()
+        .ok_or("no upload fields")?
+    {
+        form = form.text(k.clone(), v.as_str().unwrap_or_default().to_owned());
+    }
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+    );
+    let url = slot["upload"]["url"].as_str().ok_or("no upload url")?;
+    let posted = reqwest::Client::new()
+        .post(url)
+        .multipart(form)
+        .send()
+        .await?;
+    if !posted.status().is_success() {
+        return Err(format!("upload: {}", posted.text().await?).into());
+    }
+    Ok(slot["attachment"]
+        .as_str()
+        .ok_or("no attachment")?
+        .to_owned())
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+
+/// A contact request opened with a picture; answers it and the file's id.
+async fn with_file(f: &Fixture) -> Result<(Ticket, String), Error> {
+    let slot = call(
+        f,
+        "new-upload",
+        Who::Citizen,
+        &[("office", OFFICE)],
+        "",
+        Some(json!({"name": "foto.png", "size": PNG.len()})),
+    )
+    .await?;
+    let reference = upload(&slot, "foto.png", PNG).await?;
+    let email = unique_email();
+    let mut body = open_body("contato", &email);
+    body["attachments"] = json!([reference]);
+    let t = open_with(f, body, email).await?;
+    let view = call(
+        f,
+        "get-ticket",
+        Who::Citizen,
+        &[("id", &t.id)],
+        &format!("k={}", t.k),
+        None,
+    )
+    .await?;
+    let file = view["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|h| h["attachments"].as_array().into_iter().flatten())
+        .find_map(|a| a["id"].as_str())
+        .ok_or("no attachment on the ticket")?
+        .to_owned();
+    Ok((t, file))
+}
+
+fn request_id(id: &str) -> Result<balcao_core::RequestId, Error> {
+    balcao_core::RequestId::parse(id).ok_or_else(|| format!("bad request id {id}").into())
+}
+
+/// The secret of the first `<path>?k=` link in `text`.
+fn link_secret(text: &str, path: &str) -> Result<String, Error> {
+    let after = text
+        .split(&format!("{path}?k="))
+        .nth(1)
+        .ok_or("no link in the mail")?;
+    Ok(after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect())
+}
+
+/// What the setup's writes since the last look contained, as sent.
+fn written(f: &Fixture) -> String {
+    f.setup_recorder
+        .take()
+        .into_iter()
+        .filter(|c| c.op.contains("Write") || c.op.ends_with("Item"))
+        .map(|c| String::from_utf8_lossy(&c.body).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Ids of the outbox mail in `bodies` (`MAIL#<ulid>` keys).
+fn mail_ids(bodies: &str) -> Vec<String> {
+    let mut ids: Vec<String> = bodies
+        .match_indices("MAIL#")
+        .filter_map(|(i, _)| bodies.get(i + 5..i + 31))
+        .filter(|id| id.parse::<ulid::Ulid>().is_ok())
+        .map(ToOwned::to_owned)
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// The stream event DynamoDB sends the mailer for new outbox items.
+fn stream_event(mail_ids: &[String]) -> Value {
+    let records: Vec<Value> = mail_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            json!({
+                "eventID": format!("bench-{i}"), "eventName": "INSERT", "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "Keys": { "PK": { "S": format!("MAIL#{id}") }, "SK": { "S": "MAIL" } },
+                    "SequenceNumber": format!("{}", 100 + i), "SizeBytes": 100,
+                    "StreamViewType": "KEYS_ONLY"
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/balcao/stream/2026-11-30T00:00:00.000"
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// Prepares what `function` acts on and answers its event.
+pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let citizen = |params: &[(&str, &str)], query: &str, body: Option<Value>| {
+        Input::Http(http(function, Who::Citizen, params, query, body))
+    };
+    let sp = |params: &[(&str, &str)], query: &str, body: Option<Value>| {
+        Input::Http(http(function, SP, params, query, body))
+    };
+    Ok(match function {
+        "list-offices" => citizen(&[], "uf=SP", None),
+        "get-office" => citizen(&[("office", OFFICE)], "", None),
+        "request-form" => citizen(&[("office", OFFICE)], "service=contato", None),
+        "list-slots" => citizen(&[("office", OFFICE), ("service", "agendamento")], "", None),
+        "new-upload" => citizen(
+            &[("office", OFFICE)],
+            "",
+            Some(json!({"name": "documento.pdf", "size": 20_000})),
+        ),
+        "open-request" => citizen(
+            &[("office", OFFICE)],
+            "",
+            Some(open_body("contato", &unique_email())),
+        ),
+        "get-ticket" => {
+            let t = open(f, "contato").await?;
+            citizen(&[("id", &t.id)], &format!("k={}", t.k), None)
+        }
+        "get-attachment" => {
+            let (t, file) = with_file(f).await?;
+            citizen(
+                &[("id", &t.id), ("file", &file)],
+                &format!("k={}", t.k),
+                None,
+            )
+        }
+        "mark-read" => {
+            let t = open(f, "contato").await?;
+            staff(f, "messages", &t.id, json!({"message": "Traga o RG."})).await?;
+            citizen(&[("id", &t.id)], "", Some(json!({"k": t.k})))
+        }
+        "post-message" | "cancel-ticket" | "close-ticket" => {
+            let t = open(f, "contato").await?;
+            citizen(
+                &[("id", &t.id)],
+                "",
+                Some(json!({"k": t.k, "message": "Posso levar o documento amanhã?"})),
+            )
+        }
+        "ask-my-requests" => {
+            let t = open(f, "contato").await?;
+            citizen(&[], "", Some(json!({"email": t.email})))
+        }
+        "my-requests" => {
+            let t = open(f, "contato").await?;
+            written(f);
+            call(
+                f,
+                "ask-my-requests",
+                Who::Citizen,
+                &[],
+                "",
+                Some(json!({"email": t.email})),
+            )
+            .await?;
+            let k = link_secret(&written(f), "/my-requests")?;
+            citizen(&[], &format!("k={k}"), None)
+        }
+        "protocol-lookup" => {
+            let number = format!("{}/2026", 1000 + n);
+            call(
+                f,
+                "staff-publish-protocol",
+                SP,
+                &[],
+                "",
+                Some(json!({"number": number, "cpf": CPF, "status": "Registrado", "history": ""})),
+            )
+            .await?;
+            citizen(
+                &[("office", OFFICE), ("number", &number)],
+                "",
+                Some(json!({"cpf": CPF})),
+            )
+        }
+        "staff-queue" => sp(&[], "", None),
+        "staff-request" => {
+            let t = open(f, "contato").await?;
+            sp(&[("id", &t.id)], "", None)
+        }
+        "staff-attachment" => {
+            let (t, file) = with_file(f).await?;
+            sp(&[("id", &t.id), ("file", &file)], "", None)
+        }
+        "staff-new-upload" => sp(
+            &[],
+            "",
+            Some(json!({"name": "resposta.pdf", "size": 20_000})),
+        ),
+        "staff-start-analysis" => {
+            let t = open(f, "contato").await?;
+            sp(&[("id", &t.id)], "", Some(json!({})))
+        }
+        "staff-checklist" => {
+            let t = open(f, "contato").await?;
+            staff(f, "analysis", &t.id, json!({})).await?;
+            sp(
+                &[("id", &t.id)],
+                "",
+                Some(json!({"step": 1, "answer": "sim"})),
+            )
+        }
+        "staff-decide" => {
+            let t = open(f, "contato").await?;
+            sp(
+                &[("id", &t.id)],
+                "",
+                Some(json!({"decision": "approve", "attendant": "atendente-1"})),
+            )
+        }
+        "staff-message" => {
+            let t = open(f, "contato").await?;
+            sp(
+                &[("id", &t.id)],
+                "",
+                Some(json!({"message": "Traga o RG original."})),
+            )
+        }
+        "staff-schedule" => {
+            let t = approved(f).await?;
+            sp(&[("id", &t.id)], "", Some(appointment_body()))
+        }
+        "timer" => {
+            let t = scheduled(f).await?;
+            Input::Timer(Timer {
+                id: format!("remind-{}-1", t.id),
+                kind: TimerKind::Reminder,
+                request: request_id(&t.id)?,
+                due: jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1),
+                timezone: "America/Sao_Paulo".into(),
+                sequence: 1,
+            })
+        }
+        "staff-conclude" => {
+            let t = approved(f).await?;
+            sp(&[("id", &t.id)], "", Some(conclusion_body(f).await?))
+        }
+        "rate-ticket" => {
+            let t = concluded(f).await?;
+            citizen(
+                &[("id", &t.id)],
+                "",
+                Some(json!({"k": t.k, "verdict": "approve", "comment": "Atendimento cordial."})),
+            )
+        }
+        "staff-ratings" => sp(&[], "", None),
+        "staff-moderate" => {
+            let t = rated(f).await?;
+            sp(&[("id", &t.id)], "", Some(json!({"decision": "show"})))
+        }
+        "release-ticket" => {
+            let t = expired(f).await?;
+            citizen(&[("id", &t.id)], "", Some(json!({"k": t.k})))
+        }
+        "staff-pool" => Input::Http(http(function, Who::Manager(CAMPINAS), &[], "", None)),
+        "staff-take" => {
+            let t = released(f).await?;
+            Input::Http(http(
+                function,
+                Who::Manager(CAMPINAS),
+                &[("id", &t.id)],
+                "",
+                Some(json!({})),
+            ))
+        }
+        "staff-publish-protocol" => sp(
+            &[],
+            "",
+            Some(
+                json!({"number": "555/2026", "cpf": CPF, "status": "Registrado", "history": "10/11/2026 Título recebido"}),
+            ),
+        ),
+        "staff-import-protocols" => {
+            let csv = "protocolo,cpf,situacao,data,andamento\n777/2026,529.982.247-25,Registrado,10/11/2026,Concluído\n";
+            let mut e = apigw(function, &[], "", Some(csv), "text/csv");
+            crate::events::staff(&mut e, OFFICE);
+            Input::Http(e)
+        }
+        "staff-office-settings" => sp(&[], "", None),
+        "staff-update-office" => {
+            // The JSON API takes the whole settings document, as it answers it.
+            let current = call(f, "staff-office-settings", SP, &[], "", None).await?;
+            sp(&[], "", Some(current))
+        }
+        "mailer" => {
+            written(f);
+            open(f, "contato").await?;
+            let ids = mail_ids(&written(f));
+            if ids.is_empty() {
+                return Err("opening wrote no outbox mail".into());
+            }
+            Input::Stream(stream_event(&ids))
+        }
+        other => return Err(format!("no case for {other}").into()),
+    })
+}
