@@ -63,6 +63,10 @@ impl DynamoStore {
         &self.client
     }
 
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
     pub(crate) fn table(&self) -> &str {
         &self.table
     }

@@ -109,3 +109,45 @@ contract_suite!(
     balcao_embedded::SqliteStore::in_memory().expect("in-memory SQLite")
 );
 contract_suite!(dynamodb, balcao_tests::fresh_dynamo_store().await);
+
+/// Two warm functions on one table: the one that shows the settings page caches
+/// offices for the public pages, yet a manager's change made through the other
+/// is what the editor reads next, so their next save is not refused as stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_a_manager_edits_is_read_fresh_on_dynamodb() {
+    use balcao_app::Store;
+    let shows = balcao_tests::fresh_dynamo_store().await;
+    let saves = balcao_aws::DynamoStore::new(balcao_tests::dynamo_client(), shows.table_name());
+    let office = balcao_local::seed::demo_offices().remove(0);
+    shows.put_office(&office).await.expect("put");
+    let cached = shows
+        .get_office(&office.id)
+        .await
+        .expect("get")
+        .expect("office");
+    let mut changed = cached.clone();
+    changed.version = cached.version + 1;
+    changed.slot_minutes = 45;
+    assert!(
+        saves
+            .replace_office(&changed, cached.version)
+            .await
+            .expect("save")
+    );
+
+    let public = shows
+        .get_office(&office.id)
+        .await
+        .expect("get")
+        .expect("office");
+    assert_eq!(
+        public.version, cached.version,
+        "public pages may be 30 s behind"
+    );
+    let edited = shows
+        .get_office_now(&office.id)
+        .await
+        .expect("get")
+        .expect("office");
+    assert_eq!((edited.version, edited.slot_minutes), (changed.version, 45));
+}
