@@ -103,14 +103,16 @@ pub fn booked(
             mails: vec![OutboxMail {
                 id: mail_id,
                 to: email,
-                subject: format!("nº {number}"),
-                text: "texto com segredo".into(),
-                html: "<p>html com segredo</p>".into(),
-                attachments: vec![MailAttachment {
-                    name: "convite.ics".into(),
-                    content_type: "text/calendar; method=REQUEST".into(),
-                    content: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
-                }],
+                letter: balcao_app::emails::Letter {
+                    attachments: vec![MailAttachment {
+                        name: "convite.ics".into(),
+                        content_type: "text/calendar; method=REQUEST".into(),
+                        content: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+                    }],
+                    ..balcao_app::emails::my_requests(&format!(
+                        "https://balcao.example/my-requests?k=segredo{number}"
+                    ))
+                },
                 request_id: Some(id),
                 created_at: at,
                 attempts: 0,
@@ -332,7 +334,8 @@ pub async fn outbox_lifecycle(store: Shared) {
         .expect("claim");
     let claimed = claimed.expect("free mail can be claimed");
     assert_eq!(claimed.attempts, 1);
-    assert_eq!(claimed.text, "texto com segredo");
+    assert!(claimed.render().text.contains("k=segredo1"));
+    assert_eq!(claimed.letter.attachments.len(), 1);
     assert!(
         store
             .claim_mail(mail_id, t0, t0 + SignedDuration::from_secs(60))
@@ -362,7 +365,7 @@ pub async fn outbox_lifecycle(store: Shared) {
     let again = store.get_mail(mail_id).await.expect("get").expect("exists");
     assert_eq!(again.last_error.as_deref(), Some("caixa fora do ar"));
     assert_eq!(
-        again.attachments.first().map(|a| a.name.as_str()),
+        again.letter.attachments.first().map(|a| a.name.as_str()),
         Some("convite.ics"),
         "files of the email are kept with it"
     );
@@ -383,7 +386,7 @@ pub async fn outbox_lifecycle(store: Shared) {
     assert_eq!(sent.sent_at, Some(t1));
     assert_eq!(sent.provider_id.as_deref(), Some("provider-123"));
     assert!(
-        sent.text.is_empty() && sent.html.is_empty(),
+        !sent.render().text.contains("segredo") && sent.letter.attachments.is_empty(),
         "the body with the ticket secret is dropped once sent"
     );
     assert!(

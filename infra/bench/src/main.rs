@@ -9,6 +9,7 @@ mod fixture;
 mod journey;
 mod local;
 mod measure;
+mod pricing;
 mod recorder;
 mod size;
 mod stats;
@@ -34,6 +35,9 @@ struct Args {
     /// Sections to run (1 cold start, 2–3 calls and latency, 4 local, 5 size, 6 cost).
     #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6")]
     sections: Vec<u8>,
+    /// Only these functions (all when empty), for a quick look at one or two.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Seconds of load per throughput figure.
     #[arg(long, default_value_t = 4)]
     seconds: u64,
@@ -56,7 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cold::print(&cold);
     }
     let rows = if on(2) || on(3) || on(6) {
-        measure::run_all(&fixture, args.iterations).await?
+        measure::run_all(&fixture, args.iterations, &args.only).await?
     } else {
         Vec::new()
     };

@@ -92,8 +92,23 @@ async fn one(f: &Fixture, case: &'static Case, iterations: usize) -> Result<Row,
         run(function, &app, &courier, input).await?;
         handler.push(t.elapsed());
         let calls = f.recorder.take();
+        // The table's units by the pricing rules; DynamoDB Local's for reads and indexes.
+        let table_units = crate::pricing::write_units(&http, &calls).await?;
+        capacity.write += table_units;
         for c in &calls {
-            capacity += c.capacity;
+            capacity += crate::recorder::Capacity {
+                write: 0.0,
+                ..c.capacity
+            };
+            if std::env::var_os("BENCH_TRACE").is_some() {
+                eprintln!(
+                    "{function}: {} {:?} refused={} {} bytes",
+                    c.key(),
+                    c.capacity,
+                    c.refused,
+                    c.body.len()
+                );
+            }
         }
         mails += mails_in(&calls);
         schedules += calls
@@ -130,9 +145,12 @@ async fn one(f: &Fixture, case: &'static Case, iterations: usize) -> Result<Row,
     })
 }
 
-pub async fn run_all(f: &Fixture, iterations: usize) -> Result<Vec<Row>, Error> {
+pub async fn run_all(f: &Fixture, iterations: usize, only: &[String]) -> Result<Vec<Row>, Error> {
     let mut rows = Vec::new();
-    for case in CASES {
+    for case in CASES
+        .iter()
+        .filter(|c| only.is_empty() || only.iter().any(|o| o == c.function))
+    {
         let row = one(f, case, iterations)
             .await
             .map_err(|e| format!("{}: {e}", case.function))?;

@@ -26,6 +26,8 @@ pub struct Call {
     pub body: Vec<u8>,
     /// DynamoDB's consumed capacity, as it reports it (transactions doubled).
     pub capacity: Capacity,
+    /// The write was refused by its condition (DynamoDB still bills it).
+    pub refused: bool,
 }
 
 impl Call {
@@ -173,6 +175,7 @@ impl Intercept for Recorder {
                 .map(<[u8]>::to_vec)
                 .unwrap_or_default(),
             capacity: Capacity::default(),
+            refused: false,
         };
         let mut calls = self.0.lock().expect("recorder");
         cfg.interceptor_state().store_put(CallIndex(calls.len()));
@@ -192,6 +195,15 @@ impl Intercept for Recorder {
         let Some(body) = context.response().body().bytes() else {
             return Ok(());
         };
+        if context.response().status().as_u16() == 400
+            && String::from_utf8_lossy(body).contains("ConditionalCheckFailed")
+        {
+            let mut calls = self.0.lock().expect("recorder");
+            if let Some(call) = calls.get_mut(i) {
+                call.refused = true;
+            }
+            return Ok(());
+        }
         let Ok(json) = serde_json::from_slice::<Value>(body) else {
             return Ok(());
         };

@@ -54,7 +54,7 @@ pub fn cancel_if_ended(app: &App, before: &Request, change: &mut Change, now: Ti
     };
     let citizen = &before.citizen.email;
     if let Some(mail) = change.mails.iter_mut().find(|m| &m.to == citizen) {
-        mail.attachments.push(file);
+        mail.letter.attachments.push(file);
         return;
     }
     // The change emails only the office (the citizen cancelled): tell the citizen too.

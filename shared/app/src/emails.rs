@@ -1,26 +1,109 @@
-//! Emails to citizens, from compiled templates (HTML and text bodies).
+//! Emails, kept as data and rendered from compiled templates (HTML and text)
+//! when they are delivered: the outbox holds what a letter says, not its ~4 KB
+//! of markup, so each outbox item costs one write unit.
 
 use askama::Template;
-use balcao_core::Request;
+use balcao_core::{Citizen, OfficeSnapshot, Request, RequestDetails, Status, TicketNumber};
+use serde::{Deserialize, Serialize};
 
+/// What a letter says about its request, copied when it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    pub number: TicketNumber,
+    pub office: OfficeSnapshot,
+    pub service_name: String,
+    pub status: Status,
+    pub citizen: Citizen,
+    pub details: RequestDetails,
+}
+
+impl Facts {
+    pub fn of(r: &Request) -> Self {
+        Self {
+            number: r.number,
+            office: r.office.clone(),
+            service_name: r.service_name.clone(),
+            status: r.status,
+            citizen: r.citizen.clone(),
+            details: r.details.clone(),
+        }
+    }
+}
+
+/// One email, as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Letter {
+    pub content: Content,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::ports::MailAttachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Content {
+    TicketOpened {
+        r: Facts,
+        link: String,
+        appointment: Option<String>,
+    },
+    OfficeNotice {
+        r: Facts,
+        headline: String,
+        body: String,
+    },
+    MyRequests {
+        link: String,
+    },
+    OfficeReply {
+        r: Facts,
+        link: String,
+        staff: String,
+        body: String,
+    },
+    TicketUpdate {
+        r: Facts,
+        link: String,
+        subject: String,
+        headline: String,
+        paragraphs: Vec<String>,
+        record: Vec<String>,
+    },
+    /// A letter written before letters were kept as data (outbox items from
+    /// before the change are still delivered).
+    Rendered {
+        subject: String,
+        text: String,
+        html: String,
+    },
+}
+
+/// A letter ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
     pub attachments: Vec<crate::ports::MailAttachment>,
 }
 
+fn letter(content: Content) -> Letter {
+    Letter {
+        content,
+        attachments: vec![],
+    }
+}
+
 /// What an email shows of a ticket; personal data already masked.
 pub struct TicketSummary<'a> {
-    pub r: &'a Request,
+    pub r: &'a Facts,
     pub link: &'a str,
     pub document: Option<String>,
     pub mobile: Option<String>,
-    pub appointment: Option<String>,
+    pub appointment: Option<&'a str>,
 }
 
 impl<'a> TicketSummary<'a> {
-    pub fn new(r: &'a Request, link: &'a str) -> Self {
+    fn new(r: &'a Facts, link: &'a str, appointment: Option<&'a str>) -> Self {
         Self {
             r,
             link,
@@ -30,14 +113,7 @@ impl<'a> TicketSummary<'a> {
                 .as_ref()
                 .map(|d| format!("{}: {}", d.kind_label(), d.masked())),
             mobile: r.citizen.mobile.as_ref().map(ToString::to_string),
-            appointment: r.appointment.as_ref().map(|a| {
-                format!(
-                    "{} às {} ({})",
-                    a.date.strftime("%d/%m/%Y"),
-                    a.time.strftime("%H:%M"),
-                    a.mode.label()
-                )
-            }),
+            appointment,
         }
     }
 }
@@ -56,30 +132,24 @@ struct TicketOpenedText<'a> {
 
 /// The confirmation email (SPEC C6): the ticket link first, then ticket, office and citizen.
 pub fn ticket_opened(r: &Request, link: &str) -> Letter {
-    let subject = format!("Solicitação nº {} recebida – {}", r.number, r.office.name);
-    // Rendering only fails on a template bug, caught by the tests below.
-    let html = TicketOpenedHtml {
-        t: TicketSummary::new(r, link),
-    }
-    .render()
-    .unwrap_or_default();
-    let text = TicketOpenedText {
-        t: TicketSummary::new(r, link),
-    }
-    .render()
-    .unwrap_or_default();
-    Letter {
-        subject,
-        text,
-        html,
-        attachments: vec![],
-    }
+    letter(Content::TicketOpened {
+        r: Facts::of(r),
+        link: link.to_owned(),
+        appointment: r.appointment.as_ref().map(|a| {
+            format!(
+                "{} às {} ({})",
+                a.date.strftime("%d/%m/%Y"),
+                a.time.strftime("%H:%M"),
+                a.mode.label()
+            )
+        }),
+    })
 }
 
 #[derive(Template)]
 #[template(path = "emails/office_notice.html")]
 struct OfficeNoticeHtml<'a> {
-    r: &'a Request,
+    r: &'a Facts,
     headline: &'a str,
     body: &'a str,
 }
@@ -87,25 +157,18 @@ struct OfficeNoticeHtml<'a> {
 #[derive(Template)]
 #[template(path = "emails/office_notice.txt")]
 struct OfficeNoticeText<'a> {
-    r: &'a Request,
+    r: &'a Facts,
     headline: &'a str,
     body: &'a str,
 }
 
 /// To the office: something happened on one of its requests (SPEC S10).
 pub fn office_notice(r: &Request, headline: &str, body: &str) -> Letter {
-    let html = OfficeNoticeHtml { r, headline, body }
-        .render()
-        .unwrap_or_default();
-    let text = OfficeNoticeText { r, headline, body }
-        .render()
-        .unwrap_or_default();
-    Letter {
-        subject: format!("{headline} – {}", r.service_name),
-        text,
-        html,
-        attachments: vec![],
-    }
+    letter(Content::OfficeNotice {
+        r: Facts::of(r),
+        headline: headline.to_owned(),
+        body: body.to_owned(),
+    })
 }
 
 #[derive(Template)]
@@ -122,20 +185,15 @@ struct MyRequestsText<'a> {
 
 /// The link to a citizen's requests (SPEC C10).
 pub fn my_requests(link: &str) -> Letter {
-    let html = MyRequestsHtml { link }.render().unwrap_or_default();
-    let text = MyRequestsText { link }.render().unwrap_or_default();
-    Letter {
-        subject: "Suas solicitações no Balcão".into(),
-        text,
-        html,
-        attachments: vec![],
-    }
+    letter(Content::MyRequests {
+        link: link.to_owned(),
+    })
 }
 
 #[derive(Template)]
 #[template(path = "emails/office_reply.html")]
 struct OfficeReplyHtml<'a> {
-    r: &'a Request,
+    r: &'a Facts,
     link: &'a str,
     staff: &'a str,
     body: &'a str,
@@ -144,7 +202,7 @@ struct OfficeReplyHtml<'a> {
 #[derive(Template)]
 #[template(path = "emails/office_reply.txt")]
 struct OfficeReplyText<'a> {
-    r: &'a Request,
+    r: &'a Facts,
     link: &'a str,
     staff: &'a str,
     body: &'a str,
@@ -152,34 +210,18 @@ struct OfficeReplyText<'a> {
 
 /// To the citizen: the office answered (SPEC C9), with the ticket link first.
 pub fn office_reply(r: &Request, link: &str, staff: &str, body: &str) -> Letter {
-    let html = OfficeReplyHtml {
-        r,
-        link,
-        staff,
-        body,
-    }
-    .render()
-    .unwrap_or_default();
-    let text = OfficeReplyText {
-        r,
-        link,
-        staff,
-        body,
-    }
-    .render()
-    .unwrap_or_default();
-    Letter {
-        subject: format!("Resposta do cartório – solicitação nº {}", r.number),
-        text,
-        html,
-        attachments: vec![],
-    }
+    letter(Content::OfficeReply {
+        r: Facts::of(r),
+        link: link.to_owned(),
+        staff: staff.to_owned(),
+        body: body.to_owned(),
+    })
 }
 
 #[derive(Template)]
 #[template(path = "emails/ticket_update.html")]
 struct TicketUpdateHtml<'a> {
-    r: &'a Request,
+    r: &'a Facts,
     link: &'a str,
     headline: &'a str,
     paragraphs: &'a [String],
@@ -189,7 +231,7 @@ struct TicketUpdateHtml<'a> {
 #[derive(Template)]
 #[template(path = "emails/ticket_update.txt")]
 struct TicketUpdateText<'a> {
-    r: &'a Request,
+    r: &'a Facts,
     link: &'a str,
     headline: &'a str,
     paragraphs: &'a [String],
@@ -206,29 +248,118 @@ pub fn ticket_update(
     paragraphs: &[String],
     record: &[String],
 ) -> Letter {
-    let html = TicketUpdateHtml {
-        r,
-        link,
-        headline,
-        paragraphs,
-        record,
-    }
-    .render()
-    .unwrap_or_default();
-    let text = TicketUpdateText {
-        r,
-        link,
-        headline,
-        paragraphs,
-        record,
-    }
-    .render()
-    .unwrap_or_default();
-    Letter {
+    letter(Content::TicketUpdate {
+        r: Facts::of(r),
+        link: link.to_owned(),
         subject,
-        text,
-        html,
-        attachments: vec![],
+        headline: headline.to_owned(),
+        paragraphs: paragraphs.to_vec(),
+        record: record.to_vec(),
+    })
+}
+
+impl Letter {
+    /// What is kept of a sent letter: its subject. The body carries the
+    /// ticket's secret link and the citizen's words.
+    pub fn forget_body(&mut self) {
+        let subject = self.render().subject;
+        self.content = Content::Rendered {
+            subject,
+            text: String::new(),
+            html: String::new(),
+        };
+        self.attachments.clear();
+    }
+
+    /// Subject and bodies. Rendering only fails on a template bug, which the
+    /// tests below would catch; an empty body is then sent rather than nothing.
+    pub fn render(&self) -> Rendered {
+        let (subject, text, html) = match &self.content {
+            Content::TicketOpened {
+                r,
+                link,
+                appointment,
+            } => (
+                format!("Solicitação nº {} recebida – {}", r.number, r.office.name),
+                TicketOpenedText {
+                    t: TicketSummary::new(r, link, appointment.as_deref()),
+                }
+                .render(),
+                TicketOpenedHtml {
+                    t: TicketSummary::new(r, link, appointment.as_deref()),
+                }
+                .render(),
+            ),
+            Content::OfficeNotice { r, headline, body } => (
+                format!("{headline} – {}", r.service_name),
+                OfficeNoticeText { r, headline, body }.render(),
+                OfficeNoticeHtml { r, headline, body }.render(),
+            ),
+            Content::MyRequests { link } => (
+                "Suas solicitações no Balcão".to_owned(),
+                MyRequestsText { link }.render(),
+                MyRequestsHtml { link }.render(),
+            ),
+            Content::OfficeReply {
+                r,
+                link,
+                staff,
+                body,
+            } => (
+                format!("Resposta do cartório – solicitação nº {}", r.number),
+                OfficeReplyText {
+                    r,
+                    link,
+                    staff,
+                    body,
+                }
+                .render(),
+                OfficeReplyHtml {
+                    r,
+                    link,
+                    staff,
+                    body,
+                }
+                .render(),
+            ),
+            Content::TicketUpdate {
+                r,
+                link,
+                subject,
+                headline,
+                paragraphs,
+                record,
+            } => (
+                subject.clone(),
+                TicketUpdateText {
+                    r,
+                    link,
+                    headline,
+                    paragraphs,
+                    record,
+                }
+                .render(),
+                TicketUpdateHtml {
+                    r,
+                    link,
+                    headline,
+                    paragraphs,
+                    record,
+                }
+                .render(),
+            ),
+            Content::Rendered {
+                subject,
+                text,
+                html,
+            } => (subject.clone(), Ok(text.clone()), Ok(html.clone())),
+        };
+        Rendered {
+            subject,
+            text: text.unwrap_or_default(),
+            html: html.unwrap_or_default(),
+            attachments: self.attachments.clone(),
+        }
     }
 }
 
@@ -288,14 +419,14 @@ mod tests {
             slot: None,
             reply_by: None,
         };
-        let l = ticket_opened(&r, "https://x/tickets/1?k=s");
+        let l = ticket_opened(&r, "https://x/tickets/1?k=s").render();
         assert!(
             l.text
                 .starts_with("Acompanhe sua solicitação nº 7:\nhttps://x/tickets/1?k=s")
         );
         assert!(l.html.contains("Cartório &#60;1&#62;") || l.html.contains("Cartório &lt;1&gt;"));
         assert!(l.text.contains("***.982.247-**") && !l.text.contains("529.982.247-25"));
-        let n = office_notice(&r, "Nova mensagem na solicitação nº 7", "<b>oi</b>");
+        let n = office_notice(&r, "Nova mensagem na solicitação nº 7", "<b>oi</b>").render();
         assert!(
             n.text.contains("<b>oi</b>"),
             "text bodies are not HTML-escaped"

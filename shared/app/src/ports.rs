@@ -62,16 +62,13 @@ pub struct MailAttachment {
 }
 
 /// An email waiting in the outbox, written in the same transaction as the change
-/// that caused it.
+/// that caused it. It holds the letter as data; the courier renders it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredMail")]
 pub struct OutboxMail {
     pub id: MailId,
     pub to: Email,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attachments: Vec<MailAttachment>,
+    pub letter: crate::emails::Letter,
     pub request_id: Option<RequestId>,
     pub created_at: Timestamp,
     pub attempts: u32,
@@ -80,6 +77,58 @@ pub struct OutboxMail {
     pub sent_at: Option<Timestamp>,
     pub provider_id: Option<String>,
     pub last_error: Option<String>,
+}
+
+/// An outbox mail as stored: mail written before letters were data has its
+/// subject and bodies instead of a letter.
+#[derive(Deserialize)]
+struct StoredMail {
+    id: MailId,
+    to: Email,
+    #[serde(default)]
+    letter: Option<crate::emails::Letter>,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    html: String,
+    #[serde(default)]
+    attachments: Vec<MailAttachment>,
+    request_id: Option<RequestId>,
+    created_at: Timestamp,
+    attempts: u32,
+    next_attempt_at: Timestamp,
+    leased_until: Option<Timestamp>,
+    sent_at: Option<Timestamp>,
+    provider_id: Option<String>,
+    last_error: Option<String>,
+}
+
+impl From<StoredMail> for OutboxMail {
+    fn from(m: StoredMail) -> Self {
+        let letter = m.letter.unwrap_or(crate::emails::Letter {
+            content: crate::emails::Content::Rendered {
+                subject: m.subject,
+                text: m.text,
+                html: m.html,
+            },
+            attachments: m.attachments,
+        });
+        Self {
+            id: m.id,
+            to: m.to,
+            letter,
+            request_id: m.request_id,
+            created_at: m.created_at,
+            attempts: m.attempts,
+            next_attempt_at: m.next_attempt_at,
+            leased_until: m.leased_until,
+            sent_at: m.sent_at,
+            provider_id: m.provider_id,
+            last_error: m.last_error,
+        }
+    }
 }
 
 impl OutboxMail {
@@ -93,10 +142,7 @@ impl OutboxMail {
         Self {
             id: MailId(Ulid::generate()),
             to,
-            subject: letter.subject,
-            text: letter.text,
-            html: letter.html,
-            attachments: letter.attachments,
+            letter,
             request_id,
             created_at: now,
             attempts: 0,
@@ -106,6 +152,11 @@ impl OutboxMail {
             provider_id: None,
             last_error: None,
         }
+    }
+
+    /// Subject and bodies, as sent.
+    pub fn render(&self) -> crate::emails::Rendered {
+        self.letter.render()
     }
 }
 
@@ -489,5 +540,30 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OutboxMail;
+
+    #[test]
+    fn mail_stored_before_letters_were_data_is_still_delivered() {
+        let old = serde_json::json!({
+            "id": "01JD0000000000000000000000", "to": "ana@example.com",
+            "subject": "Solicitação nº 7 recebida", "text": "Acompanhe: https://x/t?k=s",
+            "html": "<p>Acompanhe</p>", "request_id": null,
+            "created_at": "2026-11-20T12:00:00Z", "attempts": 0,
+            "next_attempt_at": "2026-11-20T12:00:00Z", "leased_until": null,
+            "sent_at": null, "provider_id": null, "last_error": null
+        });
+        let mail: OutboxMail = serde_json::from_value(old).expect("old mail reads");
+        let r = mail.render();
+        assert_eq!(r.subject, "Solicitação nº 7 recebida");
+        assert_eq!(r.text, "Acompanhe: https://x/t?k=s");
+        // And a new one round-trips as data.
+        let again: OutboxMail =
+            serde_json::from_value(serde_json::to_value(&mail).expect("json")).expect("reads");
+        assert_eq!(again, mail);
     }
 }

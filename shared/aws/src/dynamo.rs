@@ -24,6 +24,7 @@ use aws_sdk_dynamodb::types::{
     KeyType, Projection, ProjectionType, Put, PutRequest, ReturnValue, ScalarAttributeType,
     StreamSpecification, StreamViewType, TransactWriteItem, Update, WriteRequest,
 };
+use balcao_app::emails::{Content, Letter};
 use balcao_app::ports::{
     AccessLink, Change, Compose, IdempotencyRecord, MailAttachment, MailId, Opened, OutboxMail,
     PublishedProtocol, Store, StoreError, TakeCompose, Ticket,
@@ -173,10 +174,11 @@ fn mail_item(m: &OutboxMail) -> Result<Item, StoreError> {
         "data".into(),
         to_av(&MailContent {
             to: m.to.clone(),
-            subject: m.subject.clone(),
-            text: m.text.clone(),
-            html: m.html.clone(),
-            attachments: m.attachments.clone(),
+            letter: Some(m.letter.clone()),
+            subject: String::new(),
+            text: String::new(),
+            html: String::new(),
+            attachments: vec![],
             request_id: m.request_id,
             created_at: m.created_at,
         })?,
@@ -204,8 +206,14 @@ fn key(pk: String, sk: &str) -> Item {
 #[derive(Serialize, Deserialize)]
 struct MailContent {
     to: Email,
+    /// The letter as data; mail written before that has its rendered subject and bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    letter: Option<Letter>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     subject: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     html: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     attachments: Vec<MailAttachment>,
@@ -347,13 +355,18 @@ impl DynamoStore {
         let id = mail_id(item)?;
         let c: MailContent = from_av(item, "data")?;
         let opt_ts = |attr| num(item, attr).map(from_millis).transpose();
+        let letter = c.letter.unwrap_or(Letter {
+            content: Content::Rendered {
+                subject: c.subject,
+                text: c.text,
+                html: c.html,
+            },
+            attachments: c.attachments,
+        });
         Ok(OutboxMail {
             id,
             to: c.to,
-            subject: c.subject,
-            text: c.text,
-            html: c.html,
-            attachments: c.attachments,
+            letter,
             request_id: c.request_id,
             created_at: c.created_at,
             attempts: num(item, "attempts").unwrap_or(0) as u32,
@@ -1065,23 +1078,24 @@ impl Store for DynamoStore {
         provider_id: &str,
     ) -> Result<(), StoreError> {
         let expires = at.as_second() + SENT_RETENTION_DAYS * 86_400;
-        // The body carries the ticket secret: drop it once sent.
+        // The letter carries the ticket secret: drop it once sent.
         let update = self
             .client
             .update_item()
             .update_expression(
-                "SET sent_at = :at, provider_id = :pid, #ttl = :ttl, #d.#html = :empty, #d.#text = :empty \
-                 REMOVE lease_until, GSI1PK, GSI1SK, last_error",
+                "SET sent_at = :at, provider_id = :pid, #ttl = :ttl \
+                 REMOVE lease_until, GSI1PK, GSI1SK, last_error, #d.#letter, #d.#html, #d.#text, #d.#files",
             )
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_names("#d", "data")
+            .expression_attribute_names("#letter", "letter")
             .expression_attribute_names("#html", "html")
             .expression_attribute_names("#text", "text")
+            .expression_attribute_names("#files", "attachments")
             .expression_attribute_values(":at", n(millis(at)))
             .expression_attribute_values(":pid", s(provider_id))
-            .expression_attribute_values(":ttl", n(expires))
-            .expression_attribute_values(":empty", s(""));
+            .expression_attribute_values(":ttl", n(expires));
         self.update_mail(id, update).await.map(|_| ())
     }
 

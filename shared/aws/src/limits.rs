@@ -64,7 +64,34 @@ impl Limits for DynamoStore {
         window: SignedDuration,
         now: Timestamp,
     ) -> Result<Admission, StoreError> {
+        // Most members are the first of their window (a citizen's first request
+        // of the hour): starting the window is then the only call.
         for _ in 0..3 {
+            let until = now + window;
+            let mut item = key(limit);
+            item.insert(
+                "members".into(),
+                AttributeValue::Ss(vec![member.to_owned()]),
+            );
+            item.insert("until".into(), n(until.as_millisecond()));
+            item.insert("ttl".into(), n(until.as_second() + 60));
+            let started = self
+                .client()
+                .put_item()
+                .table_name(self.table())
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK) OR #until <= :now")
+                .expression_attribute_names("#until", "until")
+                .expression_attribute_values(":now", n(now.as_millisecond()))
+                .send()
+                .await;
+            match started {
+                Ok(_) => return Ok(Admission::Admitted),
+                // A window is live: join it.
+                Err(SdkError::ServiceError(e))
+                    if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {}
+                Err(e) => return Err(unavailable(e)),
+            }
             let joined = self
                 .client()
                 .update_item()
@@ -87,38 +114,13 @@ impl Limits for DynamoStore {
                     if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => {}
                 Err(e) => return Err(unavailable(e)),
             }
-            // Full, or no live window: which one decides.
+            // Full, or the window ended between the two calls: which one decides.
             if let Some((_, until)) = self
                 .read_limit(limit)
                 .await?
                 .and_then(|item| live(&item, now))
             {
                 return Ok(Admission::Limited { until });
-            }
-            let until = now + window;
-            let mut item = key(limit);
-            item.insert(
-                "members".into(),
-                AttributeValue::Ss(vec![member.to_owned()]),
-            );
-            item.insert("until".into(), n(until.as_millisecond()));
-            item.insert("ttl".into(), n(until.as_second() + 60));
-            let started = self
-                .client()
-                .put_item()
-                .table_name(self.table())
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK) OR #until <= :now")
-                .expression_attribute_names("#until", "until")
-                .expression_attribute_values(":now", n(now.as_millisecond()))
-                .send()
-                .await;
-            match started {
-                Ok(_) => return Ok(Admission::Admitted),
-                // Someone started the window first: join it.
-                Err(SdkError::ServiceError(e))
-                    if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {}
-                Err(e) => return Err(unavailable(e)),
             }
         }
         Err(StoreError::Contention)

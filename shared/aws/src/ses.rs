@@ -37,6 +37,8 @@ fn content(text: &str) -> Result<Content, MailError> {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, mail: &OutboxMail) -> Result<String, MailError> {
+        let to = mail.to.as_str();
+        let mail = mail.render();
         let mut message = Message::builder().subject(content(&mail.subject)?).body(
             Body::builder()
                 .text(content(&mail.text)?)
@@ -59,11 +61,7 @@ impl Mailer for SesMailer {
             .client
             .send_email()
             .from_email_address(&self.from)
-            .destination(
-                Destination::builder()
-                    .to_addresses(mail.to.as_str())
-                    .build(),
-            )
+            .destination(Destination::builder().to_addresses(to).build())
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()

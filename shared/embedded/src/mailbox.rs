@@ -83,7 +83,8 @@ impl Mailer for LocalMailbox {
                 "falha simulada da caixa local".into(),
             ));
         }
-        let m = mail.clone();
+        let m = mail.render();
+        let to = mail.to.clone();
         // A fresh id per delivery, like a real provider: a mail sent twice shows twice.
         let id = ulid::Ulid::generate().to_string();
         let sent_at = self.clock.now().to_string();
@@ -93,7 +94,7 @@ impl Mailer for LocalMailbox {
             .with(move |c| {
                 c.execute(
                     "INSERT INTO mailbox (id, to_addr, subject, text, html, sent_at, attachments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![id, m.to.as_str(), m.subject, m.text, m.html, sent_at, files],
+                    params![id, to.as_str(), m.subject, m.text, m.html, sent_at, files],
                 )
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
                 Ok(id)

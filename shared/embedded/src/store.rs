@@ -772,8 +772,7 @@ impl Store for SqliteStore {
                 m.provider_id = Some(provider_id);
                 m.last_error = None;
                 // The body carries the ticket secret: keep only what shows it was sent.
-                m.html.clear();
-                m.text.clear();
+                m.letter.forget_body();
                 true
             })
             .map(|_| ())

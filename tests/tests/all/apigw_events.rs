@@ -104,7 +104,7 @@ async fn open_request_decodes_a_base64_form_and_redirects_to_the_ticket() {
         }
     }
     assert_eq!(to_citizen.len(), 1);
-    let mail = &to_citizen[0];
+    let mail = to_citizen[0].render();
     assert!(
         mail.text
             .starts_with("Acompanhe sua solicitação nº 1:\nhttps://balcao.example.gov.br/tickets/")

@@ -1,6 +1,7 @@
 //! The SES v2 mailer against moto_server.
 
 use balcao_app::Mailer;
+use balcao_app::emails::{Content, Letter};
 use balcao_app::ports::{MailAttachment, MailId, OutboxMail};
 use balcao_aws::SesMailer;
 use balcao_core::Email;
@@ -12,14 +13,19 @@ fn mail(to: &str) -> OutboxMail {
     OutboxMail {
         id: MailId(ulid::Ulid::generate()),
         to: Email::parse(to).expect("email"),
-        subject: "Solicitação nº 7 recebida".into(),
-        text: "Acompanhe: https://balcao.example/tickets/X?k=Y".into(),
-        html: "<p><a href=\"https://balcao.example/tickets/X?k=Y\">Acompanhe</a></p>".into(),
-        attachments: vec![MailAttachment {
-            name: "atendimento.ics".into(),
-            content_type: "text/calendar; method=REQUEST; charset=UTF-8".into(),
-            content: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".into(),
-        }],
+        letter: Letter {
+            content: Content::Rendered {
+                subject: "Solicitação nº 7 recebida".into(),
+                text: "Acompanhe: https://balcao.example/tickets/X?k=Y".into(),
+                html: "<p><a href=\"https://balcao.example/tickets/X?k=Y\">Acompanhe</a></p>"
+                    .into(),
+            },
+            attachments: vec![MailAttachment {
+                name: "atendimento.ics".into(),
+                content_type: "text/calendar; method=REQUEST; charset=UTF-8".into(),
+                content: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".into(),
+            }],
+        },
         request_id: None,
         created_at: now,
         attempts: 1,
