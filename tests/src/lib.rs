@@ -434,10 +434,16 @@ fn credentials() -> aws_sdk_dynamodb::config::Credentials {
     aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "balcao-tests")
 }
 
+/// The functions' own HTTP client (rustls with ring; plain HTTP to the stand-ins).
+pub fn http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    balcao_aws::lambda::https_client().expect("HTTP client")
+}
+
 /// A client for the DynamoDB Local started by `scripts/test`.
 pub fn dynamo_client() -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .http_client(http_client())
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .endpoint_url(endpoint("BALCAO_TEST_DYNAMODB_ENDPOINT"))
         .credentials_provider(credentials())
@@ -464,6 +470,7 @@ pub fn s3_endpoint() -> String {
 pub fn s3_sdk_config() -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(
@@ -514,6 +521,7 @@ pub fn moto_endpoint() -> String {
 pub fn moto_sdk(region: &str) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
         .region(aws_config::Region::new(region.to_owned()))
         .endpoint_url(moto_endpoint())
         .credentials_provider(

@@ -36,8 +36,11 @@ pub struct Fixture {
 }
 
 fn sdk(moto: &str) -> aws_config::SdkConfig {
+    // The functions' own HTTP client: the SDK's default one is not built in.
+    let http = balcao_aws::lambda::https_client().expect("HTTP client");
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
+        .http_client(http)
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(moto)
         .credentials_provider(

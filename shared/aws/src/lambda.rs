@@ -68,7 +68,7 @@ pub fn https_client() -> Result<SharedHttpClient, Error> {
         .fold(TrustStore::empty(), |s, pem| s.with_pem_certificate(*pem));
     let tls = TlsContext::builder().with_trust_store(store).build()?;
     Ok(aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .tls_context(tls)
         .build_https())
 }
