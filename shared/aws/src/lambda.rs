@@ -234,11 +234,17 @@ async fn app<const NEEDS: u8>(sdk: &aws_config::SdkConfig) -> Result<App, Error>
     })
 }
 
-/// Runs one HTTP operation behind API Gateway.
+/// Runs one HTTP operation behind API Gateway. Only building the app depends
+/// on `NEEDS`; the serving loop is compiled once, here, not in every function.
 pub async fn serve<const NEEDS: u8>(handler: Handler) -> Result<(), Error> {
     init_tracing();
     let sdk = sdk_config().await?;
     let app = app::<NEEDS>(&sdk).await?;
+    run_http(app, handler).await
+}
+
+/// The Lambda loop of an HTTP function over its app.
+pub async fn run_http(app: App, handler: Handler) -> Result<(), Error> {
     let app = &app;
     lambda_http::run(service_fn(move |req| async move {
         let mut res = handler(app, req).await;

@@ -273,62 +273,70 @@ impl Store for SqliteStore {
         office: &OfficeId,
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError> {
-        // Optimistic like the DynamoDB adapter: read the counter, compose, then
-        // write only if the counter has not moved.
-        for _ in 0..50 {
-            let current = self.last_number(office).await?;
-            let number = TicketNumber(u64::try_from(current).unwrap_or(0) + 1);
-            let new = compose(number);
-            let oid = office.clone();
-            let outcome = self
-                .with(move |c| {
-                    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
-                    if let Some(idem) = &new.idempotency {
-                        let existing: Option<(String, i64)> = tx
-                            .query_row(
-                                "SELECT body, expires_at FROM idempotency WHERE key_hash = ?1",
-                                [&idem.key_hash],
-                                |r| Ok((r.get(0)?, r.get(1)?)),
-                            )
-                            .optional()
-                            .map_err(unavailable)?;
-                        if let Some((body, expires)) = existing
-                            && expires > millis(new.request.created_at)
-                        {
-                            return Ok(Some(Opened::Replayed(from_json::<IdempotencyRecord>(&body)?)));
-                        }
-                    }
-                    if let Some(slot) = &new.slot {
-                        let taken: i64 = tx
-                            .query_row(
-                                "SELECT taken FROM slots WHERE office_id = ?1 AND slot = ?2",
-                                params![oid.as_str(), slot.key.to_string()],
-                                |r| r.get(0),
-                            )
-                            .optional()
-                            .map_err(unavailable)?
-                            .unwrap_or(0);
-                        if taken >= i64::from(slot.capacity) {
-                            return Ok(Some(Opened::SlotFull));
-                        }
-                        tx.execute(
-                            "INSERT INTO slots (office_id, slot, taken) VALUES (?1, ?2, 1)
+        // One immediate transaction holds the counter while the ticket is
+        // composed and written: no retries, whatever the concurrency. It runs
+        // in place: a few inserts in WAL mode take less than a thread hand-off.
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let c = &mut *conn;
+        let oid = office.clone();
+        let outcome: Result<Opened, StoreError> = (|| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let current: i64 = tx
+                .query_row(
+                    "SELECT next_number FROM offices WHERE id = ?1",
+                    [oid.as_str()],
+                    |r| r.get(0),
+                )
+                .map_err(unavailable)?;
+            let new = compose(TicketNumber(u64::try_from(current).unwrap_or(0) + 1));
+            if let Some(idem) = &new.idempotency {
+                let existing: Option<(String, i64)> = tx
+                    .query_row(
+                        "SELECT body, expires_at FROM idempotency WHERE key_hash = ?1",
+                        [&idem.key_hash],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(unavailable)?;
+                if let Some((body, expires)) = existing
+                    && expires > millis(new.request.created_at)
+                {
+                    return Ok(Opened::Replayed(from_json::<IdempotencyRecord>(&body)?));
+                }
+            }
+            if let Some(slot) = &new.slot {
+                let taken: i64 = tx
+                    .query_row(
+                        "SELECT taken FROM slots WHERE office_id = ?1 AND slot = ?2",
+                        params![oid.as_str(), slot.key.to_string()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(unavailable)?
+                    .unwrap_or(0);
+                if taken >= i64::from(slot.capacity) {
+                    return Ok(Opened::SlotFull);
+                }
+                tx.execute(
+                    "INSERT INTO slots (office_id, slot, taken) VALUES (?1, ?2, 1)
                              ON CONFLICT (office_id, slot) DO UPDATE SET taken = taken + 1",
-                            params![oid.as_str(), slot.key.to_string()],
-                        )
-                        .map_err(unavailable)?;
-                    }
-                    let moved = tx
-                        .execute(
-                            "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
-                            params![oid.as_str(), current + 1, current],
-                        )
-                        .map_err(unavailable)?;
-                    if moved == 0 {
-                        return Ok(None);
-                    }
-                    let r = &new.request;
-                    tx.execute(
+                    params![oid.as_str(), slot.key.to_string()],
+                )
+                .map_err(unavailable)?;
+            }
+            let moved = tx
+                .execute(
+                    "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
+                    params![oid.as_str(), current + 1, current],
+                )
+                .map_err(unavailable)?;
+            if moved == 0 {
+                return Err(StoreError::Contention);
+            }
+            let r = &new.request;
+            tx.execute(
                         "INSERT INTO requests (id, office_id, number, status, version, created_at, body, citizen)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
@@ -343,26 +351,21 @@ impl Store for SqliteStore {
                         ],
                     )
                     .map_err(unavailable)?;
-                    insert_event(&tx, r.id, &new.event)?;
-                    for m in &new.mails {
-                        insert_mail(&tx, m)?;
-                    }
-                    if let Some(idem) = &new.idempotency {
-                        tx.execute(
+            insert_event(&tx, r.id, &new.event)?;
+            for m in &new.mails {
+                insert_mail(&tx, m)?;
+            }
+            if let Some(idem) = &new.idempotency {
+                tx.execute(
                             "INSERT OR REPLACE INTO idempotency (key_hash, expires_at, body) VALUES (?1, ?2, ?3)",
                             params![idem.key_hash, millis(idem.expires_at), to_json(idem)?],
                         )
                         .map_err(unavailable)?;
-                    }
-                    tx.commit().map_err(unavailable)?;
-                    Ok(Some(Opened::Created(Box::new(new.request))))
-                })
-                .await?;
-            if let Some(opened) = outcome {
-                return Ok(opened);
             }
-        }
-        Err(StoreError::Contention)
+            tx.commit().map_err(unavailable)?;
+            Ok(Opened::Created(Box::new(new.request)))
+        })();
+        outcome
     }
 
     async fn taken_slots(
