@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 const WORKERS: usize = 8;
 
 pub struct Throughput {
+    /// An empty handler over the same loopback HTTP and load: the ceiling.
+    pub http_ceiling: f64,
     pub creates: f64,
     pub reads: f64,
     pub raw_commits: f64,
@@ -103,6 +105,28 @@ pub async fn run(seconds: u64) -> Result<Throughput, Box<dyn std::error::Error>>
         .ok_or("no ticket_url")?
         .to_owned();
     let creates = load(seconds, create, 201).await;
+    let http_ceiling = {
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::post(|| async { (axum::http::StatusCode::CREATED, "{}") }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/", listener.local_addr()?);
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let body = crate::journey::open_body("contato", "teto@example.com");
+        let n = load(
+            seconds,
+            move |c| {
+                c.post(&url)
+                    .header("accept", "application/json")
+                    .json(&body)
+            },
+            201,
+        )
+        .await;
+        server.abort();
+        n
+    };
     let reads = load(
         seconds,
         move |c| c.get(&ticket).header("accept", "application/json"),
@@ -115,6 +139,7 @@ pub async fn run(seconds: u64) -> Result<Throughput, Box<dyn std::error::Error>>
     let (raw_commits, raw_reads) = raw_sqlite(&dir, seconds, &sample)?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Throughput {
+        http_ceiling,
         creates,
         reads,
         raw_commits,
@@ -130,6 +155,12 @@ pub fn print(t: &Throughput) {
         t.creates,
         t.raw_commits,
         t.creates / t.raw_commits
+    );
+    println!(
+        "| an empty handler / s, same HTTP and clients (the ceiling here) | {:.0} | {:.0} | {:.2} |",
+        t.http_ceiling,
+        t.raw_commits,
+        t.http_ceiling / t.raw_commits
     );
     println!(
         "| ticket page reads / s ({WORKERS} clients) vs point reads / s | {:.0} | {:.0} | {:.2} |",

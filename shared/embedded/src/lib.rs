@@ -14,3 +14,14 @@ pub use blobs::{LocalBlobError, LocalBlobs, LocalDownload};
 pub use clock::ManualClock;
 pub use mailbox::{LocalMailbox, MailboxEntry};
 pub use store::SqliteStore;
+
+/// Runs one statement, prepared once per connection and kept: the same few
+/// statements run for every ticket, and preparing them was a measurable share
+/// of each (`./scripts/bench`, section 4).
+pub(crate) fn exec<P: rusqlite::Params>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    c.prepare_cached(sql)?.execute(params)
+}

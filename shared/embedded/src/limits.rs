@@ -2,6 +2,7 @@
 //! its window has ended; each admission is one immediate transaction.
 
 use crate::SqliteStore;
+use crate::exec;
 use async_trait::async_trait;
 use balcao_app::limits::{Admission, Limits};
 use balcao_app::ports::StoreError;
@@ -59,7 +60,8 @@ impl Limits for SqliteStore {
                 }
                 members.push(member);
             }
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT INTO limits (key, until_ms, members) VALUES (?1, ?2, ?3)
                  ON CONFLICT (key) DO UPDATE SET until_ms = ?2, members = ?3",
                 params![
@@ -70,7 +72,8 @@ impl Limits for SqliteStore {
             )
             .map_err(unavailable)?;
             // Ended windows of other keys go as they are met: the table stays small.
-            tx.execute(
+            exec(
+                &tx,
                 "DELETE FROM limits WHERE until_ms <= ?1",
                 [now.as_millisecond()],
             )

@@ -1,6 +1,7 @@
 //! The local mailbox: "sending" stores the email where a person can read it
 //! (`/_dev/mailbox`). It can be told to fail, to exercise the outbox retries.
 
+use crate::exec;
 use crate::store::SqliteStore;
 use async_trait::async_trait;
 use balcao_app::ports::{MailAttachment, MailError, OutboxMail, StoreError};
@@ -92,7 +93,7 @@ impl Mailer for LocalMailbox {
             .map_err(|e| MailError::Rejected(e.to_string()))?;
         self.db
             .with(move |c| {
-                c.execute(
+                exec(c,
                     "INSERT INTO mailbox (id, to_addr, subject, text, html, sent_at, attachments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![id, to.as_str(), m.subject, m.text, m.html, sent_at, files],
                 )

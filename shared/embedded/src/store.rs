@@ -2,6 +2,7 @@
 //! threads; writes run in `BEGIN IMMEDIATE` transactions so that other processes
 //! sharing the file are excluded too.
 
+use crate::exec;
 use crate::schema::{self, SCHEMA};
 use async_trait::async_trait;
 use balcao_app::ports::{
@@ -50,7 +51,8 @@ fn insert_event(
     request: RequestId,
     e: &Event,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO events (id, request_id, seq, body) VALUES (?1, ?2, ?3, ?4)",
         params![
             e.id.to_string(),
@@ -64,7 +66,8 @@ fn insert_event(
 }
 
 fn insert_mail(tx: &rusqlite::Transaction<'_>, m: &OutboxMail) -> Result<(), StoreError> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO outbox (id, next_attempt_at, body) VALUES (?1, ?2, ?3)",
         params![m.id.to_string(), millis(m.next_attempt_at), to_json(m)?],
     )
@@ -126,7 +129,6 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` on the connection on a blocking thread.
     /// The office's last ticket number (its counter).
     async fn last_number(&self, office: &OfficeId) -> Result<i64, StoreError> {
         let oid = office.clone();
@@ -146,13 +148,12 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
-        })
-        .await
-        .map_err(unavailable)?
+        // In place, not on a blocking thread: one connection serialises every
+        // statement anyway, and in WAL mode a statement takes less time than
+        // handing it to another thread and waking this task again (measured:
+        // `./scripts/bench`, section 4).
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
     }
 
     fn update_mail(
@@ -174,7 +175,8 @@ impl SqliteStore {
         if !change(&mut mail) {
             return Ok(None);
         }
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE outbox SET next_attempt_at = ?2, sent_at = ?3, body = ?4 WHERE id = ?1",
             params![
                 id.to_string(),
@@ -195,7 +197,8 @@ impl Store for SqliteStore {
         let o = office.clone();
         let body = to_json(&o)?;
         self.with(move |c| {
-            c.execute(
+            exec(
+                c,
                 "INSERT INTO offices (id, uf, city, name, body) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET uf = ?2, city = ?3, name = ?4, body = ?5",
                 params![o.id.as_str(), o.uf.code(), o.city, o.name, body],
@@ -218,7 +221,8 @@ impl Store for SqliteStore {
             if current.is_none_or(|c| c.version != expected) {
                 return Ok(false);
             }
-            tx.execute(
+            exec(
+                &tx,
                 "UPDATE offices SET uf = ?2, city = ?3, name = ?4, body = ?5 WHERE id = ?1",
                 params![o.id.as_str(), o.uf.code(), o.city, o.name, body],
             )
@@ -319,24 +323,25 @@ impl Store for SqliteStore {
                 if taken >= i64::from(slot.capacity) {
                     return Ok(Opened::SlotFull);
                 }
-                tx.execute(
+                exec(
+                    &tx,
                     "INSERT INTO slots (office_id, slot, taken) VALUES (?1, ?2, 1)
                              ON CONFLICT (office_id, slot) DO UPDATE SET taken = taken + 1",
                     params![oid.as_str(), slot.key.to_string()],
                 )
                 .map_err(unavailable)?;
             }
-            let moved = tx
-                .execute(
-                    "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
-                    params![oid.as_str(), current + 1, current],
-                )
-                .map_err(unavailable)?;
+            let moved = exec(
+                &tx,
+                "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
+                params![oid.as_str(), current + 1, current],
+            )
+            .map_err(unavailable)?;
             if moved == 0 {
                 return Err(StoreError::Contention);
             }
             let r = &new.request;
-            tx.execute(
+            exec(&tx,
                         "INSERT INTO requests (id, office_id, number, status, version, created_at, body, citizen)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
@@ -356,7 +361,7 @@ impl Store for SqliteStore {
                 insert_mail(&tx, m)?;
             }
             if let Some(idem) = &new.idempotency {
-                tx.execute(
+                exec(&tx,
                             "INSERT OR REPLACE INTO idempotency (key_hash, expires_at, body) VALUES (?1, ?2, ?3)",
                             params![idem.key_hash, millis(idem.expires_at), to_json(idem)?],
                         )
@@ -464,12 +469,14 @@ impl Store for SqliteStore {
             if last.is_some_and(|l| l > millis(not_since)) {
                 return Ok(false);
             }
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT OR REPLACE INTO access_throttle (citizen, last_sent_at) VALUES (?1, ?2)",
                 params![link.citizen, millis(mail.created_at)],
             )
             .map_err(unavailable)?;
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT INTO access_links (token_hash, citizen, expires_at) VALUES (?1, ?2, ?3)",
                 params![link.token_hash, link.citizen, millis(link.expires_at)],
             )
@@ -530,12 +537,14 @@ impl Store for SqliteStore {
         let body = review.map(to_json).transpose()?;
         self.with(move |c| {
             match body {
-                Some(b) => c.execute(
+                Some(b) => exec(
+                    c,
                     "INSERT INTO reviews (office_id, request_id, body) VALUES (?1, ?2, ?3)
                      ON CONFLICT (office_id, request_id) DO UPDATE SET body = ?3",
                     params![office.as_str(), request, b],
                 ),
-                None => c.execute(
+                None => exec(
+                    c,
                     "DELETE FROM reviews WHERE office_id = ?1 AND request_id = ?2",
                     params![office.as_str(), request],
                 ),
@@ -575,7 +584,8 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             for (office, key, body) in &rows {
-                tx.execute(
+                exec(
+                    &tx,
                     "INSERT INTO protocols (office_id, key, body) VALUES (?1, ?2, ?3)
                      ON CONFLICT (office_id, key) DO UPDATE SET body = ?3",
                     params![office, key, body],
@@ -639,8 +649,7 @@ impl Store for SqliteStore {
                     let tx = conn
                         .transaction_with_behavior(TransactionBehavior::Immediate)
                         .map_err(unavailable)?;
-                    let counter_moved = tx
-                        .execute(
+                    let counter_moved = exec(&tx,
                             "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
                             params![oid.as_str(), current + 1, current],
                         )
@@ -649,8 +658,7 @@ impl Store for SqliteStore {
                         return Ok(None);
                     }
                     let r = &change.request;
-                    let moved = tx
-                        .execute(
+                    let moved = exec(&tx,
                             "UPDATE requests SET office_id = ?2, number = ?3, status = ?4, version = ?5, body = ?6
                              WHERE id = ?1 AND version = ?7",
                             params![
@@ -687,8 +695,7 @@ impl Store for SqliteStore {
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
             let r = &c.request;
-            let moved = tx
-                .execute(
+            let moved = exec(&tx,
                     "UPDATE requests SET status = ?2, version = ?3, body = ?4 WHERE id = ?1 AND version = ?5",
                     params![r.id.to_string(), r.status.key(), r.version as i64, to_json(r)?, c.expected_version as i64],
                 )
@@ -701,7 +708,7 @@ impl Store for SqliteStore {
                 insert_mail(&tx, m)?;
             }
             if let Some(slot) = &c.give_back {
-                tx.execute(
+                exec(&tx,
                     "UPDATE slots SET taken = max(taken - 1, 0) WHERE office_id = ?1 AND slot = ?2",
                     params![r.office.id.as_str(), slot.to_string()],
                 )

@@ -1,6 +1,7 @@
 //! Timers on one machine: kept in the SQLite database and fired by the local
 //! runtime when due (by the wall clock, or when `/_dev/clock` moves the manual one).
 
+use crate::exec;
 use crate::store::SqliteStore;
 use async_trait::async_trait;
 use balcao_app::ports::{StoreError, Timer, TimerError, Timers};
@@ -39,7 +40,7 @@ impl SqliteStore {
     pub async fn timer_fired(&self, id: &str) -> Result<(), StoreError> {
         let id = id.to_owned();
         self.with(move |c| {
-            c.execute("DELETE FROM timers WHERE id = ?1", params![id])
+            exec(c, "DELETE FROM timers WHERE id = ?1", params![id])
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             Ok(())
         })
@@ -53,7 +54,8 @@ impl Timers for SqliteStore {
         let body = serde_json::to_string(timer).map_err(unavailable)?;
         let (id, due) = (timer.id.clone(), timer.due.as_millisecond());
         self.with(move |c| {
-            c.execute(
+            exec(
+                c,
                 "INSERT INTO timers (id, due_ms, body) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET due_ms = ?2, body = ?3",
                 params![id, due, body],
