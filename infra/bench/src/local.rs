@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 const WORKERS: usize = 8;
 
 pub struct Throughput {
+    /// The same creates through the handler in process: no HTTP, no JSON client.
+    pub creates_in_process: f64,
     /// An empty handler over the same loopback HTTP and load: the ceiling.
     pub http_ceiling: f64,
     pub creates: f64,
@@ -105,6 +107,40 @@ pub async fn run(seconds: u64) -> Result<Throughput, Box<dyn std::error::Error>>
         .ok_or("no ticket_url")?
         .to_owned();
     let creates = load(seconds, create, 201).await;
+    let creates_in_process = {
+        let app = running.local.app.clone();
+        let done = Arc::new(AtomicU64::new(0));
+        let until = Instant::now() + Duration::from_secs(seconds);
+        let tasks: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                let (app, done) = (app.clone(), done.clone());
+                tokio::spawn(async move {
+                    while Instant::now() < until {
+                        let email =
+                            format!("bench-{}@example.com", ulid::Ulid::generate()).to_lowercase();
+                        let body = crate::journey::open_body("contato", &email).to_string();
+                        let event = crate::events::apigw(
+                            "open-request",
+                            &[("office", crate::events::OFFICE)],
+                            "",
+                            Some(&body),
+                            "application/json",
+                        );
+                        let res = balcao_web::Op::OpenRequest
+                            .handle(&app, crate::events::request(&event))
+                            .await;
+                        if res.status().as_u16() == 201 {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+        done.load(Ordering::Relaxed) as f64 / seconds as f64
+    };
     let http_ceiling = {
         let app = axum::Router::new().route(
             "/",
@@ -139,6 +175,7 @@ pub async fn run(seconds: u64) -> Result<Throughput, Box<dyn std::error::Error>>
     let (raw_commits, raw_reads) = raw_sqlite(&dir, seconds, &sample)?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Throughput {
+        creates_in_process,
         http_ceiling,
         creates,
         reads,
@@ -155,6 +192,12 @@ pub fn print(t: &Throughput) {
         t.creates,
         t.raw_commits,
         t.creates / t.raw_commits
+    );
+    println!(
+        "| the same creates / s through the handler in process (no HTTP) | {:.0} | {:.0} | {:.2} |",
+        t.creates_in_process,
+        t.raw_commits,
+        t.creates_in_process / t.raw_commits
     );
     println!(
         "| an empty handler / s, same HTTP and clients (the ceiling here) | {:.0} | {:.0} | {:.2} |",

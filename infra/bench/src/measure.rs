@@ -100,6 +100,7 @@ async fn one(f: &Fixture, case: &'static Case, iterations: usize) -> Result<Row,
                 write: 0.0,
                 ..c.capacity
             };
+            // BENCH_TRACE=1 prints every call with what it consumed.
             if std::env::var_os("BENCH_TRACE").is_some() {
                 eprintln!(
                     "{function}: {} {:?} refused={} {} bytes",

@@ -3,7 +3,7 @@
 //! of markup, so each outbox item costs one write unit.
 
 use askama::Template;
-use balcao_core::{Citizen, OfficeSnapshot, Request, RequestDetails, Status, TicketNumber};
+use balcao_core::{Email, OfficeSnapshot, Request, RequestDetails, Status, TicketNumber};
 use serde::{Deserialize, Serialize};
 
 /// What a letter says about its request, copied when it is written.
@@ -13,18 +13,37 @@ pub struct Facts {
     pub office: OfficeSnapshot,
     pub service_name: String,
     pub status: Status,
-    pub citizen: Citizen,
+    pub citizen: CitizenFacts,
     pub details: RequestDetails,
+}
+
+/// The citizen as letters show them: the document already masked, so the
+/// outbox never holds it whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitizenFacts {
+    pub name: String,
+    pub email: Email,
+    pub document: Option<String>,
+    pub mobile: Option<String>,
 }
 
 impl Facts {
     pub fn of(r: &Request) -> Self {
+        let c = &r.citizen;
         Self {
             number: r.number,
             office: r.office.clone(),
             service_name: r.service_name.clone(),
             status: r.status,
-            citizen: r.citizen.clone(),
+            citizen: CitizenFacts {
+                name: c.name.as_str().to_owned(),
+                email: c.email.clone(),
+                document: c
+                    .document
+                    .as_ref()
+                    .map(|d| format!("{}: {}", d.kind_label(), d.masked())),
+                mobile: c.mobile.as_ref().map(ToString::to_string),
+            },
             details: r.details.clone(),
         }
     }
@@ -97,8 +116,8 @@ fn letter(content: Content) -> Letter {
 pub struct TicketSummary<'a> {
     pub r: &'a Facts,
     pub link: &'a str,
-    pub document: Option<String>,
-    pub mobile: Option<String>,
+    pub document: Option<&'a str>,
+    pub mobile: Option<&'a str>,
     pub appointment: Option<&'a str>,
 }
 
@@ -107,12 +126,8 @@ impl<'a> TicketSummary<'a> {
         Self {
             r,
             link,
-            document: r
-                .citizen
-                .document
-                .as_ref()
-                .map(|d| format!("{}: {}", d.kind_label(), d.masked())),
-            mobile: r.citizen.mobile.as_ref().map(ToString::to_string),
+            document: r.citizen.document.as_deref(),
+            mobile: r.citizen.mobile.as_deref(),
             appointment,
         }
     }
@@ -419,7 +434,13 @@ mod tests {
             slot: None,
             reply_by: None,
         };
-        let l = ticket_opened(&r, "https://x/tickets/1?k=s").render();
+        let letter = ticket_opened(&r, "https://x/tickets/1?k=s");
+        let stored = serde_json::to_string(&letter).expect("letter as data");
+        assert!(
+            !stored.contains("529.982.247-25"),
+            "the outbox holds the document masked: {stored}"
+        );
+        let l = letter.render();
         assert!(
             l.text
                 .starts_with("Acompanhe sua solicitação nº 7:\nhttps://x/tickets/1?k=s")
