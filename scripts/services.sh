@@ -63,7 +63,7 @@ install_tools() {
   export BALCAO_SCHEMATHESIS="$ST_VENV/bin/st"
 
   if [ ! -x "$S3S_FS" ]; then
-    step "Installing s3s-fs $S3S_FS_VERSION (cargo install, about 3 minutes)"
+    step "Installing s3s-fs $S3S_FS_VERSION (cargo install, debug build, about 2 minutes)"
     # A debug build: it is a stand-in for tests, and compiles in about half the time.
     CARGO_TARGET_DIR="$TOOLS/s3s-fs-build" cargo install "s3s-fs@$S3S_FS_VERSION" --locked --debug \
       --features binary --root "$TOOLS/s3s-fs-$S3S_FS_VERSION" --quiet
