@@ -274,6 +274,23 @@ pub fn ticket_update(
 }
 
 impl Letter {
+    /// A letter stored already rendered (outbox mail from before letters were data).
+    pub fn rendered(
+        subject: String,
+        text: String,
+        html: String,
+        attachments: Vec<crate::ports::MailAttachment>,
+    ) -> Self {
+        Self {
+            content: Content::Rendered {
+                subject,
+                text,
+                html,
+            },
+            attachments,
+        }
+    }
+
     /// What is kept of a sent letter: its subject. The body carries the
     /// ticket's secret link and the citizen's words.
     pub fn forget_body(&mut self) {

@@ -107,13 +107,8 @@ struct StoredMail {
 
 impl From<StoredMail> for OutboxMail {
     fn from(m: StoredMail) -> Self {
-        let letter = m.letter.unwrap_or(crate::emails::Letter {
-            content: crate::emails::Content::Rendered {
-                subject: m.subject,
-                text: m.text,
-                html: m.html,
-            },
-            attachments: m.attachments,
+        let letter = m.letter.unwrap_or_else(|| {
+            crate::emails::Letter::rendered(m.subject, m.text, m.html, m.attachments)
         });
         Self {
             id: m.id,

@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::types::{
     KeyType, Projection, ProjectionType, Put, PutRequest, ReturnValue, ScalarAttributeType,
     StreamSpecification, StreamViewType, TransactWriteItem, Update, WriteRequest,
 };
-use balcao_app::emails::{Content, Letter};
+use balcao_app::emails::Letter;
 use balcao_app::ports::{
     AccessLink, Change, Compose, IdempotencyRecord, MailAttachment, MailId, Opened, OutboxMail,
     PublishedProtocol, Store, StoreError, TakeCompose, Ticket,
@@ -355,14 +355,9 @@ impl DynamoStore {
         let id = mail_id(item)?;
         let c: MailContent = from_av(item, "data")?;
         let opt_ts = |attr| num(item, attr).map(from_millis).transpose();
-        let letter = c.letter.unwrap_or(Letter {
-            content: Content::Rendered {
-                subject: c.subject,
-                text: c.text,
-                html: c.html,
-            },
-            attachments: c.attachments,
-        });
+        let letter = c
+            .letter
+            .unwrap_or_else(|| Letter::rendered(c.subject, c.text, c.html, c.attachments));
         Ok(OutboxMail {
             id,
             to: c.to,
