@@ -157,7 +157,7 @@ pub const CASES: &[Case] = &[
     case(
         "staff-take",
         true,
-        "1 Query + 1 TransactWriteItems + 2 UpdateSchedule (the new office's windows)",
+        "1 Query + 1 TransactWriteItems + 2 CreateSchedule (the new office's windows)",
     ),
     case("staff-publish-protocol", false, "1 BatchWriteItem"),
     case("staff-import-protocols", false, "1 BatchWriteItem"),

@@ -58,6 +58,8 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
     }
     let from = r.office.name.clone();
     let status = r.status.apply(Action::Take)?;
+    // What was written, kept to answer with: no second read of the ticket.
+    let written: std::sync::Mutex<Option<(Request, Event)>> = std::sync::Mutex::new(None);
     let compose = |number| {
         let mut n = r.clone();
         n.status = status;
@@ -103,6 +105,7 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
             attachments: vec![],
         };
         let mail = OutboxMail::new(n.citizen.email.clone(), letter, Some(r.id), now);
+        *written.lock().unwrap_or_else(|p| p.into_inner()) = Some((n.clone(), event.clone()));
         Change {
             request: n,
             expected_version: r.version,
@@ -116,5 +119,9 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
             "outro cartório pegou esta solicitação primeiro",
         ));
     }
-    app.store.get_ticket(rid).await?.ok_or(NOT_FOUND)
+    let taken = written.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (request, event) = taken.ok_or(NOT_FOUND)?;
+    let mut events = t.events;
+    events.push(event);
+    Ok(Ticket { request, events })
 }
