@@ -198,7 +198,7 @@ pub async fn run(function: &str, app: &App, courier: &Courier, input: &Input) ->
         }
         Input::Timer(t) => {
             let fired = balcao_app::timers::fire(app, t).await?;
-            if format!("{fired:?}").contains("Ignored") {
+            if fired == balcao_app::timers::Fired::Ignored {
                 return Err(format!("{function}: the timer was ignored").into());
             }
             Ok(())
