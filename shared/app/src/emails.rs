@@ -294,7 +294,7 @@ impl Letter {
     /// What is kept of a sent letter: its subject. The body carries the
     /// ticket's secret link and the citizen's words.
     pub fn forget_body(&mut self) {
-        let subject = self.render().subject;
+        let subject = self.subject();
         self.content = Content::Rendered {
             subject,
             text: String::new(),
@@ -303,16 +303,34 @@ impl Letter {
         self.attachments.clear();
     }
 
+    /// The subject line, without rendering the bodies.
+    pub fn subject(&self) -> String {
+        match &self.content {
+            Content::TicketOpened { r, .. } => {
+                format!("Solicitação nº {} recebida – {}", r.number, r.office.name)
+            }
+            Content::OfficeNotice { r, headline, .. } => {
+                format!("{headline} – {}", r.service_name)
+            }
+            Content::MyRequests { .. } => "Suas solicitações no Balcão".to_owned(),
+            Content::OfficeReply { r, .. } => {
+                format!("Resposta do cartório – solicitação nº {}", r.number)
+            }
+            Content::TicketUpdate { subject, .. } | Content::Rendered { subject, .. } => {
+                subject.clone()
+            }
+        }
+    }
+
     /// Subject and bodies. Rendering only fails on a template bug, which the
     /// tests below would catch; an empty body is then sent rather than nothing.
     pub fn render(&self) -> Rendered {
-        let (subject, text, html) = match &self.content {
+        let (text, html) = match &self.content {
             Content::TicketOpened {
                 r,
                 link,
                 appointment,
             } => (
-                format!("Solicitação nº {} recebida – {}", r.number, r.office.name),
                 TicketOpenedText {
                     t: TicketSummary::new(r, link, appointment.as_deref()),
                 }
@@ -323,12 +341,10 @@ impl Letter {
                 .render(),
             ),
             Content::OfficeNotice { r, headline, body } => (
-                format!("{headline} – {}", r.service_name),
                 OfficeNoticeText { r, headline, body }.render(),
                 OfficeNoticeHtml { r, headline, body }.render(),
             ),
             Content::MyRequests { link } => (
-                "Suas solicitações no Balcão".to_owned(),
                 MyRequestsText { link }.render(),
                 MyRequestsHtml { link }.render(),
             ),
@@ -338,7 +354,6 @@ impl Letter {
                 staff,
                 body,
             } => (
-                format!("Resposta do cartório – solicitação nº {}", r.number),
                 OfficeReplyText {
                     r,
                     link,
@@ -357,12 +372,11 @@ impl Letter {
             Content::TicketUpdate {
                 r,
                 link,
-                subject,
                 headline,
                 paragraphs,
                 record,
+                ..
             } => (
-                subject.clone(),
                 TicketUpdateText {
                     r,
                     link,
@@ -380,14 +394,10 @@ impl Letter {
                 }
                 .render(),
             ),
-            Content::Rendered {
-                subject,
-                text,
-                html,
-            } => (subject.clone(), Ok(text.clone()), Ok(html.clone())),
+            Content::Rendered { text, html, .. } => (Ok(text.clone()), Ok(html.clone())),
         };
         Rendered {
-            subject,
+            subject: self.subject(),
             text: text.unwrap_or_default(),
             html: html.unwrap_or_default(),
             attachments: self.attachments.clone(),
@@ -456,6 +466,13 @@ mod tests {
         assert!(
             !stored.contains("529.982.247-25"),
             "the outbox holds the document masked: {stored}"
+        );
+        let mut sent = letter.clone();
+        sent.forget_body();
+        assert_eq!(sent.render().subject, letter.render().subject);
+        assert!(
+            sent.render().text.is_empty()
+                && !serde_json::to_string(&sent).expect("json").contains("k=s")
         );
         let l = letter.render();
         assert!(
