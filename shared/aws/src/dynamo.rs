@@ -373,6 +373,25 @@ impl DynamoStore {
         })
     }
 
+    /// Reads the office from the table and keeps it for the public pages.
+    async fn read_office(
+        &self,
+        id: &OfficeId,
+        consistent: bool,
+    ) -> Result<Option<Office>, StoreError> {
+        let item = self
+            .get(format!("OFFICE#{id}"), "PROFILE", consistent)
+            .await?;
+        let office: Option<Office> = item.as_ref().map(|i| from_av(i, "data")).transpose()?;
+        if let Some(o) = &office {
+            self.offices
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.clone(), (Instant::now(), o.clone()));
+        }
+        Ok(office)
+    }
+
     /// The office's counter moving from `expected` to the next number.
     fn counter_item(
         &self,
@@ -662,27 +681,11 @@ impl Store for DynamoStore {
         if let Some((_, office)) = cached.filter(|(at, _)| at.elapsed() < OFFICE_CACHE_TTL) {
             return Ok(Some(office));
         }
-        let item = self.get(format!("OFFICE#{id}"), "PROFILE", false).await?;
-        let office: Option<Office> = item.as_ref().map(|i| from_av(i, "data")).transpose()?;
-        if let Some(o) = &office {
-            self.offices
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(id.clone(), (Instant::now(), o.clone()));
-        }
-        Ok(office)
+        self.read_office(id, false).await
     }
 
     async fn get_office_now(&self, id: &OfficeId) -> Result<Option<Office>, StoreError> {
-        let item = self.get(format!("OFFICE#{id}"), "PROFILE", true).await?;
-        let office: Option<Office> = item.as_ref().map(|i| from_av(i, "data")).transpose()?;
-        if let Some(o) = &office {
-            self.offices
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(id.clone(), (Instant::now(), o.clone()));
-        }
-        Ok(office)
+        self.read_office(id, true).await
     }
 
     async fn list_offices(&self, uf: Uf) -> Result<Vec<Office>, StoreError> {
