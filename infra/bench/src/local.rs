@@ -21,23 +21,21 @@ pub struct Throughput {
     pub raw_reads: f64,
 }
 
-async fn load(
-    seconds: u64,
-    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
-    ok: u16,
-) -> f64 {
-    let client = reqwest::Client::new();
-    let make = Arc::new(make);
+/// Successes per second of `attempt`, run by `WORKERS` tasks for `seconds`.
+async fn rate<F, Fut>(seconds: u64, attempt: F) -> f64
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let attempt = Arc::new(attempt);
     let done = Arc::new(AtomicU64::new(0));
     let until = Instant::now() + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..WORKERS)
         .map(|_| {
-            let (client, make, done) = (client.clone(), make.clone(), done.clone());
+            let (attempt, done) = (attempt.clone(), done.clone());
             tokio::spawn(async move {
                 while Instant::now() < until {
-                    if let Ok(r) = make(&client).send().await
-                        && r.status().as_u16() == ok
-                    {
+                    if attempt().await {
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -48,6 +46,21 @@ async fn load(
         let _ = t.await;
     }
     done.load(Ordering::Relaxed) as f64 / seconds as f64
+}
+
+/// Requests per second answered `ok` over one shared HTTP client.
+async fn load(
+    seconds: u64,
+    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    ok: u16,
+) -> f64 {
+    let client = reqwest::Client::new();
+    let make = Arc::new(make);
+    rate(seconds, move || {
+        let request = make(&client);
+        async move { matches!(request.send().await, Ok(r) if r.status().as_u16() == ok) }
+    })
+    .await
 }
 
 fn raw_sqlite(
@@ -109,37 +122,25 @@ pub async fn run(seconds: u64) -> Result<Throughput, Box<dyn std::error::Error>>
     let creates = load(seconds, create, 201).await;
     let creates_in_process = {
         let app = running.local.app.clone();
-        let done = Arc::new(AtomicU64::new(0));
-        let until = Instant::now() + Duration::from_secs(seconds);
-        let tasks: Vec<_> = (0..WORKERS)
-            .map(|_| {
-                let (app, done) = (app.clone(), done.clone());
-                tokio::spawn(async move {
-                    while Instant::now() < until {
-                        let email =
-                            format!("bench-{}@example.com", ulid::Ulid::generate()).to_lowercase();
-                        let body = crate::journey::open_body("contato", &email).to_string();
-                        let event = crate::events::apigw(
-                            "open-request",
-                            &[("office", crate::events::OFFICE)],
-                            "",
-                            Some(&body),
-                            "application/json",
-                        );
-                        let res = balcao_web::Op::OpenRequest
-                            .handle(&app, crate::events::request(&event))
-                            .await;
-                        if res.status().as_u16() == 201 {
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            let _ = t.await;
-        }
-        done.load(Ordering::Relaxed) as f64 / seconds as f64
+        rate(seconds, move || {
+            let app = app.clone();
+            async move {
+                let email = format!("bench-{}@example.com", ulid::Ulid::generate()).to_lowercase();
+                let body = crate::journey::open_body("contato", &email).to_string();
+                let event = crate::events::apigw(
+                    "open-request",
+                    &[("office", crate::events::OFFICE)],
+                    "",
+                    Some(&body),
+                    "application/json",
+                );
+                let res = balcao_web::Op::OpenRequest
+                    .handle(&app, crate::events::request(&event))
+                    .await;
+                res.status().as_u16() == 201
+            }
+        })
+        .await
     };
     let http_ceiling = {
         let app = axum::Router::new().route(
