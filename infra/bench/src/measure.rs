@@ -53,13 +53,12 @@ fn mails_in(calls: &[Call]) -> usize {
 async fn replay(http: &reqwest::Client, calls: &[Call]) -> Result<Duration, Error> {
     let t = Instant::now();
     for c in calls {
-        let mut r = http.request(c.method.parse()?, &c.uri);
-        for (k, v) in &c.headers {
-            if !k.eq_ignore_ascii_case("content-length") {
-                r = r.header(k, v);
-            }
-        }
-        r.body(c.body.clone()).send().await?.bytes().await?;
+        c.resend(http, &[])?
+            .body(c.body.clone())
+            .send()
+            .await?
+            .bytes()
+            .await?;
     }
     Ok(t.elapsed())
 }

@@ -59,15 +59,9 @@ async fn item_now(
     table: &Value,
     key: &Value,
 ) -> Result<Value, Error> {
-    let mut r = http.post(&like.uri);
-    for (k, v) in &like.headers {
-        if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("x-amz-target") {
-            continue;
-        }
-        r = r.header(k, v);
-    }
     let body = json!({ "TableName": table, "Key": key, "ConsistentRead": true });
-    let out: Value = r
+    let out: Value = like
+        .resend(http, &["x-amz-target"])?
         .header("x-amz-target", "DynamoDB_20120810.GetItem")
         .body(body.to_string())
         .send()

@@ -34,6 +34,25 @@ impl Call {
     pub fn key(&self) -> String {
         format!("{}.{}", self.service, self.op)
     }
+
+    /// A request like this one (address, signed headers) with no body yet; the
+    /// headers in `skip` are left out, and the length, which the new body sets.
+    /// The stand-ins do not check signatures, so it can be sent again.
+    pub fn resend(
+        &self,
+        http: &reqwest::Client,
+        skip: &[&str],
+    ) -> Result<reqwest::RequestBuilder, Box<dyn std::error::Error>> {
+        let mut r = http.request(self.method.parse()?, &self.uri);
+        for (k, v) in &self.headers {
+            let skipped = k.eq_ignore_ascii_case("content-length")
+                || skip.iter().any(|s| k.eq_ignore_ascii_case(s));
+            if !skipped {
+                r = r.header(k, v);
+            }
+        }
+        Ok(r)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
