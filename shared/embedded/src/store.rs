@@ -145,8 +145,7 @@ impl SqliteStore {
 
     pub(crate) async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError>,
     {
         // In place, not on a blocking thread: one connection serialises every
         // statement anyway, and in WAL mode a statement takes less time than
@@ -278,19 +277,15 @@ impl Store for SqliteStore {
         compose: &Compose<'_>,
     ) -> Result<Opened, StoreError> {
         // One immediate transaction holds the counter while the ticket is
-        // composed and written: no retries, whatever the concurrency. It runs
-        // in place: a few inserts in WAL mode take less than a thread hand-off.
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let c = &mut *conn;
-        let oid = office.clone();
-        let outcome: Result<Opened, StoreError> = (|| {
+        // composed and written: no retries, whatever the concurrency.
+        self.with(|c| {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(unavailable)?;
             let current: i64 = tx
                 .query_row(
                     "SELECT next_number FROM offices WHERE id = ?1",
-                    [oid.as_str()],
+                    [office.as_str()],
                     |r| r.get(0),
                 )
                 .map_err(unavailable)?;
@@ -314,7 +309,7 @@ impl Store for SqliteStore {
                 let taken: i64 = tx
                     .query_row(
                         "SELECT taken FROM slots WHERE office_id = ?1 AND slot = ?2",
-                        params![oid.as_str(), slot.key.to_string()],
+                        params![office.as_str(), slot.key.to_string()],
                         |r| r.get(0),
                     )
                     .optional()
@@ -327,14 +322,14 @@ impl Store for SqliteStore {
                     &tx,
                     "INSERT INTO slots (office_id, slot, taken) VALUES (?1, ?2, 1)
                              ON CONFLICT (office_id, slot) DO UPDATE SET taken = taken + 1",
-                    params![oid.as_str(), slot.key.to_string()],
+                    params![office.as_str(), slot.key.to_string()],
                 )
                 .map_err(unavailable)?;
             }
             let moved = exec(
                 &tx,
                 "UPDATE offices SET next_number = ?2 WHERE id = ?1 AND next_number = ?3",
-                params![oid.as_str(), current + 1, current],
+                params![office.as_str(), current + 1, current],
             )
             .map_err(unavailable)?;
             if moved == 0 {
@@ -346,7 +341,7 @@ impl Store for SqliteStore {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
                             r.id.to_string(),
-                            oid.as_str(),
+                            office.as_str(),
                             current + 1,
                             r.status.key(),
                             r.version as i64,
@@ -369,8 +364,8 @@ impl Store for SqliteStore {
             }
             tx.commit().map_err(unavailable)?;
             Ok(Opened::Created(Box::new(new.request)))
-        })();
-        outcome
+        })
+        .await
     }
 
     async fn taken_slots(
