@@ -50,7 +50,10 @@ pub fn temp_timers() -> std::sync::Arc<balcao_embedded::SqliteStore> {
 /// a fresh hash key, the system clock.
 pub fn app_over(store: std::sync::Arc<dyn balcao_app::Store>) -> balcao_app::App {
     balcao_app::App {
-        store,
+        offices: store.clone(),
+        tickets: store.clone(),
+        links: store.clone(),
+        publications: store,
         blobs: temp_blobs(),
         timers: temp_timers(),
         limits: temp_timers(),

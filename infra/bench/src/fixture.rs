@@ -60,7 +60,7 @@ impl Fixture {
         DynamoStore::create_table(&client, &table).await?;
         let store = DynamoStore::new(client.clone(), &table);
         for o in balcao_local::seed::demo_offices() {
-            balcao_app::Store::put_office(&store, &o).await?;
+            balcao_app::Offices::put_office(&store, &o).await?;
         }
         aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&sdk)
@@ -121,14 +121,14 @@ impl Fixture {
         )
     }
 
-    /// The mailer as the function builds it, over `app`'s store.
-    pub fn courier(&self, app: &App, recorder: Option<&Recorder>) -> Courier {
+    /// The mailer as the function builds it, over the table's outbox.
+    pub fn courier(&self, outbox: Arc<DynamoStore>, recorder: Option<&Recorder>) -> Courier {
         let mut ses = aws_sdk_sesv2::config::Builder::from(&self.sdk);
         if let Some(r) = recorder {
             ses = ses.interceptor(r.clone());
         }
         Courier {
-            store: app.store.clone(),
+            outbox,
             mailer: Arc::new(SesMailer::new(
                 aws_sdk_sesv2::Client::from_conf(ses.build()),
                 SENDER,
@@ -163,7 +163,10 @@ fn build_app(
     ));
     let upload_origin = blobs.upload_origin().to_owned();
     let app = App {
-        store: store.clone(),
+        offices: store.clone(),
+        tickets: store.clone(),
+        links: store.clone(),
+        publications: store.clone(),
         blobs: Arc::new(blobs),
         timers: Arc::new(SchedulerTimers::new(
             aws_sdk_scheduler::Client::from_conf(scheduler.build()),

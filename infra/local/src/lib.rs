@@ -13,7 +13,7 @@ use axum::routing::on;
 use balcao_app::courier::{Courier, RetryPolicy};
 use balcao_app::keys::Keys;
 use balcao_app::ports::StoreError;
-use balcao_app::{App, Clock, Config, Store, SystemClock};
+use balcao_app::{App, Clock, Config, Offices, SystemClock};
 use balcao_embedded::{LocalBlobs, LocalMailbox, ManualClock, SqliteStore};
 use balcao_web::Op;
 use lambda_http::RequestExt;
@@ -157,10 +157,13 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         ),
         None => Keys::random(),
     };
-    let shared_store: Arc<dyn Store> = Arc::new(store.clone());
+    let shared = Arc::new(store.clone());
     let app = App {
         keys,
-        store: shared_store.clone(),
+        offices: shared.clone(),
+        tickets: shared.clone(),
+        links: shared.clone(),
+        publications: shared.clone(),
         blobs: blobs.clone(),
         timers: Arc::new(store.clone()),
         limits: Arc::new(store.clone()),
@@ -169,7 +172,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     };
     let mailbox = LocalMailbox::new(store.clone(), clock.clone());
     let courier = Courier {
-        store: shared_store,
+        outbox: shared,
         mailer: Arc::new(mailbox.clone()),
         clock,
         policy: opts.retry,

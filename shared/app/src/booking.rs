@@ -54,7 +54,7 @@ pub async fn open_slots(
     let to = from
         .checked_add(i32::from(days - 1).days())
         .map_err(|_| AppError::invalid("from", "data fora do calendário"))?;
-    let taken = app.store.taken_slots(&office.id, from, to).await?;
+    let taken = app.tickets.taken_slots(&office.id, from, to).await?;
     let booking = Booking::for_office(office);
     Ok(SlotList {
         from,

@@ -82,7 +82,7 @@ pub async fn act(
         return Ok(current);
     }
     // The office may switch off emails for citizen messages (SPEC S10); it always hears of cancel and close.
-    let office = app.store.get_office(&current.request.office.id).await?;
+    let office = app.offices.get_office(&current.request.office.id).await?;
     let files = match (&what, &office) {
         (CitizenAction::Message { files, .. }, _) if files.is_empty() => vec![],
         (CitizenAction::Message { files, .. }, Some(office)) => {

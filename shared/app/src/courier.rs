@@ -2,7 +2,7 @@
 //! At least once: a mail is only re-sent if the process dies between the
 //! provider accepting it and the store recording it.
 
-use crate::ports::{Clock, MailId, Mailer, Store, StoreError};
+use crate::ports::{Clock, MailId, Mailer, Outbox, StoreError};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
@@ -53,7 +53,7 @@ pub struct DrainReport {
 
 #[derive(Clone)]
 pub struct Courier {
-    pub store: Arc<dyn Store>,
+    pub outbox: Arc<dyn Outbox>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub policy: RetryPolicy,
@@ -63,7 +63,7 @@ impl Courier {
     pub async fn deliver(&self, id: MailId) -> Result<Delivery, StoreError> {
         let now = self.clock.now();
         let Some(mail) = self
-            .store
+            .outbox
             .claim_mail(id, now, now + self.policy.lease)
             .await?
         else {
@@ -71,7 +71,7 @@ impl Courier {
         };
         match self.mailer.send(&mail).await {
             Ok(provider_id) => {
-                self.store
+                self.outbox
                     .mail_sent(id, self.clock.now(), &provider_id)
                     .await?;
                 tracing::info!(mail = %id, to = %mail.to.masked(), "mail sent");
@@ -82,7 +82,7 @@ impl Courier {
                 tracing::warn!(mail = %id, attempts = mail.attempts, error = %e, "mail failed; will retry");
                 // The provider's message is kept short: it is for an operator, not an archive.
                 let error: String = e.to_string().chars().take(MAX_ERROR_CHARS).collect();
-                self.store.mail_failed(id, next, &error).await?;
+                self.outbox.mail_failed(id, next, &error).await?;
                 Ok(Delivery::Failed(e.to_string()))
             }
         }
@@ -91,7 +91,7 @@ impl Courier {
     /// Delivers every due mail, up to `limit`.
     pub async fn drain(&self, limit: usize) -> Result<DrainReport, StoreError> {
         let mut report = DrainReport::default();
-        for id in self.store.due_mail(self.clock.now(), limit).await? {
+        for id in self.outbox.due_mail(self.clock.now(), limit).await? {
             match self.deliver(id).await? {
                 Delivery::Sent => report.sent += 1,
                 Delivery::Failed(_) => report.failed += 1,

@@ -25,7 +25,10 @@ pub mod ticket;
 pub mod timers;
 
 pub use error::AppError;
-pub use ports::{Blobs, Clock, Mailer, Store, SystemClock, Timers};
+pub use ports::{
+    AccessLinks, Blobs, Clock, Mailer, Offices, Outbox, Publications, Store, SystemClock, Tickets,
+    Timers,
+};
 
 use std::sync::Arc;
 
@@ -56,7 +59,10 @@ impl Config {
 /// What every citizen and staff operation needs; built once per process.
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn Store>,
+    pub offices: Arc<dyn Offices>,
+    pub tickets: Arc<dyn Tickets>,
+    pub links: Arc<dyn AccessLinks>,
+    pub publications: Arc<dyn Publications>,
     pub blobs: Arc<dyn Blobs>,
     pub timers: Arc<dyn Timers>,
     pub limits: Arc<dyn limits::Limits>,

@@ -18,7 +18,7 @@ const THROTTLE: SignedDuration = SignedDuration::from_mins(2);
 pub async fn request_link(app: &App, email: &str) -> Result<(), AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", &e.to_string()))?;
     let citizen = citizen_key(app.keys.get().await?, &email).0;
-    if app.store.citizen_requests(&citizen, 1).await?.is_empty() {
+    if app.tickets.citizen_requests(&citizen, 1).await?.is_empty() {
         return Ok(());
     }
     let now = app.clock.now();
@@ -35,7 +35,7 @@ pub async fn request_link(app: &App, email: &str) -> Result<(), AppError> {
     );
     let mail = OutboxMail::new(email, emails::my_requests(&url), None, now);
     // Throttled means a link went out moments ago: the same silent answer.
-    app.store
+    app.links
         .put_access_link(&link, &mail, now - THROTTLE)
         .await?;
     Ok(())
@@ -47,7 +47,7 @@ pub async fn citizen_for(app: &App, token: &str) -> Result<Option<String>, AppEr
     let Some(hash) = TicketSecret::decode(token).map(|s| s.hash()) else {
         return Ok(None);
     };
-    let link = app.store.get_access_link(&hash).await?;
+    let link = app.links.get_access_link(&hash).await?;
     Ok(link
         .filter(|l| l.expires_at > app.clock.now())
         .map(|l| l.citizen))
@@ -58,5 +58,5 @@ pub async fn list(app: &App, token: Option<&str>) -> Result<Vec<Request>, AppErr
     let citizen = citizen_for(app, token.ok_or(NOT_FOUND)?)
         .await?
         .ok_or(NOT_FOUND)?;
-    Ok(app.store.citizen_requests(&citizen, LIST_SIZE).await?)
+    Ok(app.tickets.citizen_requests(&citizen, LIST_SIZE).await?)
 }

@@ -5,7 +5,7 @@ use crate::{App, AppError};
 use balcao_core::{Office, OfficeSettings, Role, StaffMember};
 
 async fn own_office(app: &App, staff: &StaffMember) -> Result<Office, AppError> {
-    app.store
+    app.offices
         .get_office_now(&staff.office)
         .await?
         .ok_or(AppError::NotFound("serventia"))
@@ -43,7 +43,7 @@ pub async fn update(
         return Err(AppError::Conflict);
     }
     let updated = next.apply(&office);
-    if !app.store.replace_office(&updated, expected).await? {
+    if !app.offices.replace_office(&updated, expected).await? {
         return Err(AppError::Conflict);
     }
     tracing::info!(office = %office.id, version = updated.version, by = %staff.email, "office settings changed");

@@ -86,7 +86,7 @@ pub async fn open(
     // earlier submission, and the limit below does not count it twice.
     let key_hash = key.as_ref().map(|k| k.hash(office_key));
     let earlier = async |app: &App| match &key_hash {
-        Some(h) => app.store.idempotency(h, now).await,
+        Some(h) => app.tickets.idempotency(h, now).await,
         None => Ok(None),
     };
     if !files.is_empty()
@@ -249,7 +249,7 @@ pub async fn open(
         }
     };
 
-    let opened = app.store.open_request(&office.id, &compose).await;
+    let opened = app.tickets.open_request(&office.id, &compose).await;
     if !matches!(opened, Ok(Opened::Created(_))) {
         // Nothing names the copies kept for a ticket that was not written.
         attachments::discard(app, id, &files).await?;

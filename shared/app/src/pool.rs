@@ -2,7 +2,7 @@
 //! caller's UF, and taking one. Several offices may try at once; one atomic
 //! write decides, and the winner gives it its own next number.
 
-use crate::ports::{Change, OutboxMail, Ticket};
+use crate::ports::{Change, OutboxMail, Page, PageRequest, Ticket};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, emails, open_request};
 use balcao_core::{
@@ -14,22 +14,23 @@ use ulid::Ulid;
 const NOT_FOUND: AppError = AppError::NotFound("solicitação disponível");
 
 async fn own_office(app: &App, staff: &StaffMember) -> Result<Office, AppError> {
-    app.store
+    app.offices
         .get_office(&staff.office)
         .await?
         .ok_or(AppError::NotFound("serventia"))
 }
 
-/// Released requests of the caller's UF from other offices, oldest first.
-pub async fn list(app: &App, staff: &StaffMember) -> Result<Vec<Request>, AppError> {
+/// One page of the released requests of the caller's UF, oldest first; the
+/// caller's own are left out (a page may then hold fewer than asked).
+pub async fn list(
+    app: &App,
+    staff: &StaffMember,
+    page: &PageRequest,
+) -> Result<Page<Request>, AppError> {
     let office = own_office(app, staff).await?;
-    Ok(app
-        .store
-        .pool(office.uf)
-        .await?
-        .into_iter()
-        .filter(|r| r.office.id != office.id)
-        .collect())
+    let mut found = app.tickets.pool(office.uf, page).await?;
+    found.items.retain(|r| r.office.id != office.id);
+    Ok(found)
 }
 
 /// "Pegar solicitação": moves it to the caller's office as a new received
@@ -37,7 +38,7 @@ pub async fn list(app: &App, staff: &StaffMember) -> Result<Vec<Request>, AppErr
 pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result<Ticket, AppError> {
     let office = own_office(app, staff).await?;
     let rid = RequestId::parse(id).ok_or(NOT_FOUND)?;
-    let t = app.store.get_ticket(rid).await?.ok_or(NOT_FOUND)?;
+    let t = app.tickets.get_ticket(rid).await?.ok_or(NOT_FOUND)?;
     if t.events.iter().any(|e| e.id == key) && t.request.office.id == office.id {
         return Ok(t);
     }
@@ -114,7 +115,7 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
             give_back: None,
         }
     };
-    if !app.store.take_request(&office.id, &compose).await? {
+    if !app.tickets.take_request(&office.id, &compose).await? {
         return Err(AppError::Refused(
             "outro cartório pegou esta solicitação primeiro",
         ));

@@ -49,7 +49,9 @@ pub async fn publish(
     let update = ProtocolUpdate::parse(number, cpf, status, history)
         .map_err(|(field, message)| AppError::invalid(field, &message))?;
     let p = published(app, app.keys.get().await?, staff, update);
-    app.store.put_protocols(std::slice::from_ref(&p)).await?;
+    app.publications
+        .put_protocols(std::slice::from_ref(&p))
+        .await?;
     Ok(p)
 }
 
@@ -74,7 +76,7 @@ pub async fn import(app: &App, staff: &StaffMember, csv: &str) -> Result<usize, 
         .into_iter()
         .map(|u| published(app, secret, staff, u))
         .collect();
-    app.store.put_protocols(&protocols).await?;
+    app.publications.put_protocols(&protocols).await?;
     Ok(protocols.len())
 }
 
@@ -109,7 +111,7 @@ pub async fn lookup(
     {
         return Err(locked(until));
     }
-    let found = app.store.get_protocol(&office, &key).await?;
+    let found = app.publications.get_protocol(&office, &key).await?;
     let presented = cpf_hash(app.keys.get().await?, &office, &key, &cpf);
     if let Some(p) = found
         && bool::from(presented.as_bytes().ct_eq(p.cpf_hash.as_bytes()))

@@ -2,7 +2,7 @@
 //! rejects the service, once, with a comment; staff show or hide each comment
 //! before it appears on the office card.
 
-use crate::ports::{Change, Ticket};
+use crate::ports::{Change, Page, PageRequest, Ticket};
 use crate::staff_requests::view;
 use crate::{App, AppError, ticket};
 use balcao_core::{
@@ -87,17 +87,13 @@ pub async fn rate(
     .await
 }
 
-/// The office's rated requests, newest rating first.
-pub async fn office_ratings(app: &App, staff: &StaffMember) -> Result<Vec<Request>, AppError> {
-    let mut rated: Vec<Request> = app
-        .store
-        .office_requests(&staff.office)
-        .await?
-        .into_iter()
-        .filter(|r| r.rating.is_some())
-        .collect();
-    rated.sort_by_key(|r| std::cmp::Reverse(r.rating.as_ref().map(|x| x.at)));
-    Ok(rated)
+/// One page of the office's rated requests, newest rating first.
+pub async fn office_ratings(
+    app: &App,
+    staff: &StaffMember,
+    page: &PageRequest,
+) -> Result<Page<Request>, AppError> {
+    Ok(app.tickets.office_ratings(&staff.office, page).await?)
 }
 
 /// Shows or hides a comment; the office card follows. Safe to repeat: the card
@@ -180,7 +176,7 @@ pub async fn moderate(
         .rating
         .as_ref()
         .and_then(|x| PublicReview::of(t.request.id, x));
-    app.store
+    app.publications
         .set_review(&t.request.office.id, t.request.id, review.as_ref())
         .await?;
     Ok(t)
@@ -188,5 +184,8 @@ pub async fn moderate(
 
 /// What the office card shows.
 pub async fn reviews(app: &App, office: &OfficeId) -> Result<Vec<PublicReview>, AppError> {
-    Ok(app.store.office_reviews(office, CARD_REVIEWS).await?)
+    Ok(app
+        .publications
+        .office_reviews(office, CARD_REVIEWS)
+        .await?)
 }

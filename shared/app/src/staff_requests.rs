@@ -2,7 +2,8 @@
 //! replies. Every function is scoped to the signed-in member's office.
 
 use crate::attachments::FileOwner;
-use crate::ports::{Change, OutboxMail, Ticket};
+use crate::ports::order::Shelf;
+use crate::ports::{Change, OutboxMail, Page, PageRequest, QueueQuery, Ticket};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, open_request, ticket};
 use crate::{attachments, emails};
@@ -12,10 +13,12 @@ use balcao_core::{
 use jiff::civil::Date;
 use ulid::Ulid;
 
-/// The queue's filters; `None` lets everything through.
+/// The queue's filters; `None` lets everything through. Without a status the
+/// queue shows the open shelf, or the closed one when `closed` is set.
 #[derive(Debug, Default, Clone)]
 pub struct QueueFilter {
     pub status: Option<Status>,
+    pub closed: bool,
     pub service: Option<String>,
     pub sector: Option<String>,
     /// Day the request was opened, in the office's time zone.
@@ -23,45 +26,48 @@ pub struct QueueFilter {
     pub priority: Option<bool>,
 }
 
-impl QueueFilter {
-    fn keeps(&self, r: &Request) -> bool {
-        let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        self.status.is_none_or(|s| r.status == s)
-            && self
-                .service
-                .as_deref()
-                .is_none_or(|s| r.service_id.as_str() == s)
-            && self
-                .sector
-                .as_deref()
-                .is_none_or(|s| r.details.sector.as_deref() == Some(s))
-            && self
-                .date
-                .is_none_or(|d| r.created_at.to_zoned(tz).date() == d)
-            && self.priority.is_none_or(|p| r.details.priority == p)
-    }
-}
-
-/// Legal priority first, then oldest (SPEC S2).
+/// One page of the queue: legal priority first, then oldest (SPEC S2).
 pub async fn queue(
     app: &App,
     staff: &StaffMember,
     filter: &QueueFilter,
-) -> Result<Vec<Request>, AppError> {
-    let mut items: Vec<Request> = app
-        .store
-        .office_requests(&staff.office)
-        .await?
-        .into_iter()
-        .filter(|r| filter.keeps(r))
-        .collect();
-    items.sort_by(|a, b| {
-        b.details
-            .priority
-            .cmp(&a.details.priority)
-            .then(a.created_at.cmp(&b.created_at))
-    });
-    Ok(items)
+    page: &PageRequest,
+) -> Result<Page<Request>, AppError> {
+    let opened = match filter.date {
+        None => None,
+        Some(day) => {
+            let office = app
+                .offices
+                .get_office(&staff.office)
+                .await?
+                .ok_or(AppError::NotFound("serventia"))?;
+            let tz = jiff::tz::TimeZone::get(&office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let start = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp());
+            let from = start(day).map_err(|_| AppError::invalid("date", "data inválida"))?;
+            let to = day
+                .tomorrow()
+                .and_then(start)
+                .map_err(|_| AppError::invalid("date", "data inválida"))?;
+            Some((from, to))
+        }
+    };
+    let shelf = match filter.status {
+        Some(s) => Shelf::of(s),
+        None if filter.closed => Shelf::Closed,
+        None => Shelf::Open,
+    };
+    let query = QueueQuery {
+        shelf,
+        status: filter.status,
+        service: filter.service.clone(),
+        sector: filter.sector.clone(),
+        opened,
+        priority: filter.priority,
+    };
+    Ok(app
+        .tickets
+        .office_queue(&staff.office, &query, page)
+        .await?)
 }
 
 /// Another office's request answers exactly like one that does not exist.
@@ -76,7 +82,7 @@ pub(crate) fn own(staff: &StaffMember, t: &Ticket) -> Result<(), AppError> {
 pub async fn view(app: &App, staff: &StaffMember, id: &str) -> Result<Ticket, AppError> {
     let id = RequestId::parse(id).ok_or(AppError::NotFound("solicitação"))?;
     let t = app
-        .store
+        .tickets
         .get_ticket(id)
         .await?
         .ok_or(AppError::NotFound("solicitação"))?;
@@ -92,7 +98,7 @@ pub async fn workbench(
     id: &str,
 ) -> Result<(Ticket, Option<balcao_core::Office>), AppError> {
     let t = view(app, staff, id).await?;
-    let office = app.store.get_office(&t.request.office.id).await?;
+    let office = app.offices.get_office(&t.request.office.id).await?;
     Ok((t, office))
 }
 
@@ -104,7 +110,7 @@ pub async fn upload_slot(
     size: u64,
 ) -> Result<attachments::UploadSlot, AppError> {
     let office = app
-        .store
+        .offices
         .get_office(&staff.office)
         .await?
         .ok_or(AppError::NotFound("serventia"))?;
@@ -132,7 +138,7 @@ pub async fn reply(
         vec![]
     } else {
         let office = app
-            .store
+            .offices
             .get_office(&staff.office)
             .await?
             .ok_or(AppError::NotFound("serventia"))?;

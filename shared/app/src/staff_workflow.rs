@@ -48,7 +48,7 @@ fn invalid(field: &str, e: impl ToString) -> AppError {
 /// The office and the request's service, as staff see them now.
 async fn office_and_service(app: &App, t: &Ticket) -> Result<(Office, Service), AppError> {
     let office = app
-        .store
+        .offices
         .get_office(&t.request.office.id)
         .await?
         .ok_or(AppError::NotFound("serventia"))?;

@@ -18,7 +18,7 @@ const ATTEMPTS: usize = 3;
 pub async fn read(app: &App, id: &str, token: Option<&str>) -> Result<Ticket, AppError> {
     let id = RequestId::parse(id).ok_or(NOT_FOUND)?;
     let token = token.ok_or(NOT_FOUND)?;
-    let ticket = app.store.get_ticket(id).await?.ok_or(NOT_FOUND)?;
+    let ticket = app.tickets.get_ticket(id).await?.ok_or(NOT_FOUND)?;
     // Check every hash, so timing does not tell which secret matched.
     let matched = ticket
         .request
@@ -69,7 +69,7 @@ pub async fn change(
     for _ in 0..ATTEMPTS {
         let t = match first.take() {
             Some(t) => t,
-            None => app.store.get_ticket(id).await?.ok_or(NOT_FOUND)?,
+            None => app.tickets.get_ticket(id).await?.ok_or(NOT_FOUND)?,
         };
         allowed(&t)?;
         if t.events.iter().any(|e| e.id == key) {
@@ -79,7 +79,7 @@ pub async fn change(
         let mut change = build(&t, now)?;
         crate::calendar_mail::cancel_if_ended(app, &t.request, &mut change, now);
         change.give_back = change.request.settle().or(change.give_back);
-        if app.store.apply_change(&change).await? {
+        if app.tickets.apply_change(&change).await? {
             follow_reply_window(app, &t.request, &change.request).await;
             // The uploads are spent; what failed to delete expires with the bucket's lifecycle.
             if let Err(e) = crate::attachments::consume(app, &change.event.attachments).await {

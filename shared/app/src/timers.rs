@@ -42,7 +42,7 @@ fn unnoticed(t: &Ticket) -> Vec<&Event> {
 /// One notice for the messages held back by the coalescing window, while the
 /// office has not answered them.
 async fn notify_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
-    let Some(current) = app.store.get_ticket(timer.request).await? else {
+    let Some(current) = app.tickets.get_ticket(timer.request).await? else {
         return Ok(Fired::Ignored);
     };
     let key = key_of(timer);
@@ -50,7 +50,7 @@ async fn notify_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
     if !applies(&current) || app.clock.now() < timer.due || ticket::done_before(&current, key) {
         return Ok(Fired::Ignored);
     }
-    let office = app.store.get_office(&current.request.office.id).await?;
+    let office = app.offices.get_office(&current.request.office.id).await?;
     if office.is_some_and(|o| !o.notifications.citizen_message) {
         return Ok(Fired::Ignored);
     }
@@ -216,7 +216,7 @@ impl Window {
 
 /// The office is told a window is about to end, once, while it still applies.
 async fn warn_office(app: &App, timer: &Timer, window: Window) -> Result<Fired, AppError> {
-    let Some(current) = app.store.get_ticket(timer.request).await? else {
+    let Some(current) = app.tickets.get_ticket(timer.request).await? else {
         return Ok(Fired::Ignored);
     };
     let key = key_of(timer);
@@ -258,7 +258,7 @@ fn key_of(timer: &Timer) -> Ulid {
 
 /// The day before the appointment, once, if it is still the same appointment.
 async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
-    let Some(current) = app.store.get_ticket(timer.request).await? else {
+    let Some(current) = app.tickets.get_ticket(timer.request).await? else {
         return Ok(Fired::Ignored);
     };
     // A reminder delivered after the appointment began would only confuse.
@@ -344,7 +344,7 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
 /// The office did not start in time: the request expires and the citizen may
 /// release it to the other offices of the UF.
 async fn expire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
-    let Some(current) = app.store.get_ticket(timer.request).await? else {
+    let Some(current) = app.tickets.get_ticket(timer.request).await? else {
         return Ok(Fired::Ignored);
     };
     let applies = |r: &balcao_core::Request| r.status == Status::Received && r.decided_at.is_none();

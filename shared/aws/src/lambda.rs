@@ -14,7 +14,7 @@ use balcao_app::keys::{KeyError, KeySource, Keys};
 use balcao_app::ports::{
     BlobError, BlobHead, DownloadLink, Timer, TimerError, UploadForm, UploadPolicy,
 };
-use balcao_app::{App, Blobs, Config, Store, SystemClock, Timers};
+use balcao_app::{App, Blobs, Config, SystemClock, Timers};
 use jiff::Timestamp;
 use lambda_http::service_fn;
 use std::future::Future;
@@ -185,13 +185,19 @@ impl KeySource for NotConfigured {
     }
 }
 
-/// The application as a function with `NEEDS` sees it.
-async fn app<const NEEDS: u8>(sdk: &aws_config::SdkConfig) -> Result<App, Error> {
-    let dynamo = Arc::new(DynamoStore::new(
+/// The table, as every function reaches it.
+fn table(sdk: &aws_config::SdkConfig) -> Result<Arc<DynamoStore>, Error> {
+    Ok(Arc::new(DynamoStore::new(
         aws_sdk_dynamodb::Client::new(sdk),
         &var("TABLE_NAME")?,
-    ));
-    let store: Arc<dyn Store> = dynamo.clone();
+    )))
+}
+
+/// The application as a function with `NEEDS` sees it.
+async fn app<const NEEDS: u8>(
+    sdk: &aws_config::SdkConfig,
+    dynamo: &Arc<DynamoStore>,
+) -> Result<App, Error> {
     let blobs: Arc<dyn Blobs> = if NEEDS & FILES != 0 {
         // Set only for a local stand-in, which wants path-style addresses.
         let stand_in = std::env::var("AWS_ENDPOINT_URL_S3").ok();
@@ -224,10 +230,13 @@ async fn app<const NEEDS: u8>(sdk: &aws_config::SdkConfig) -> Result<App, Error>
     // Pages allow browsers to post files there (CSP); the template derives it from the bucket.
     let upload_origin = std::env::var("UPLOAD_ORIGIN").unwrap_or_else(|_| public_base_url.clone());
     Ok(App {
-        store,
+        offices: dynamo.clone(),
+        tickets: dynamo.clone(),
+        links: dynamo.clone(),
+        publications: dynamo.clone(),
         blobs,
         timers,
-        limits: dynamo,
+        limits: dynamo.clone(),
         clock: Arc::new(SystemClock),
         keys: Keys::new(keys),
         config: Config::new(&public_base_url).with_upload_origin(&upload_origin),
@@ -239,7 +248,7 @@ async fn app<const NEEDS: u8>(sdk: &aws_config::SdkConfig) -> Result<App, Error>
 pub async fn serve<const NEEDS: u8>(handler: Handler) -> Result<(), Error> {
     init_tracing();
     let sdk = sdk_config().await?;
-    let app = app::<NEEDS>(&sdk).await?;
+    let app = app::<NEEDS>(&sdk, &table(&sdk)?).await?;
     run_http(app, handler).await
 }
 
@@ -267,9 +276,10 @@ pub async fn serve_mailer() -> Result<(), Error> {
     let configuration_set = std::env::var("SES_CONFIGURATION_SET")
         .ok()
         .filter(|s| !s.is_empty());
-    let app = app::<{ crate::needs::MAILER_FUNCTION }>(&sdk).await?;
+    let dynamo = table(&sdk)?;
+    let app = app::<{ crate::needs::MAILER_FUNCTION }>(&sdk, &dynamo).await?;
     let courier = Courier {
-        store: app.store.clone(),
+        outbox: dynamo,
         mailer: Arc::new(SesMailer::new(
             aws_sdk_sesv2::Client::new(&sdk),
             from,
@@ -289,7 +299,7 @@ pub async fn serve_mailer() -> Result<(), Error> {
 pub async fn serve_timer() -> Result<(), Error> {
     init_tracing();
     let sdk = sdk_config().await?;
-    let app = app::<{ crate::needs::TIMER_FUNCTION }>(&sdk).await?;
+    let app = app::<{ crate::needs::TIMER_FUNCTION }>(&sdk, &table(&sdk)?).await?;
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<balcao_app::ports::Timer>| async move {

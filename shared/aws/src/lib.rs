@@ -3,7 +3,6 @@
 
 pub mod dynamo;
 pub mod lambda;
-mod limits;
 pub mod mailer_fn;
 pub mod needs;
 pub mod s3;

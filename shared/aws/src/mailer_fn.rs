@@ -22,7 +22,9 @@ pub async fn handle(
         return Ok(serde_json::json!({ "sent": report.sent, "failed": report.failed }));
     }
     let stream: StreamEvent = serde_json::from_value(payload)?;
-    let mut response = DynamoDbEventResponse::default();
+    // Each record's mail is sent at once beside the others: one slow send does
+    // not hold back the batch (the stream's order does not matter for mail).
+    let mut sends = tokio::task::JoinSet::new();
     for record in stream.records {
         let id = record
             .change
@@ -36,12 +38,19 @@ pub async fn handle(
             })
             .map(MailId);
         let Some(id) = id else { continue };
+        let courier = courier.clone();
+        let sequence = record.change.sequence_number.clone();
+        sends.spawn(async move { (id, sequence, courier.deliver(id).await) });
+    }
+    let mut response = DynamoDbEventResponse::default();
+    while let Some(sent) = sends.join_next().await {
+        let (id, sequence, outcome) = sent?;
         // A failed send is retried by the sweep on its backoff; only a store
         // failure asks the stream to deliver the record again.
-        if let Err(e) = courier.deliver(id).await {
+        if let Err(e) = outcome {
             tracing::error!(mail = %id, error = %e, "could not deliver");
             let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = record.change.sequence_number.clone();
+            failure.item_identifier = sequence;
             response.batch_item_failures.push(failure);
         }
     }

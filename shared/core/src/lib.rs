@@ -26,7 +26,7 @@ pub use document::{Cnpj, Cpf, Document};
 pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};
 pub use office::{
     Attendant, Closure, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId,
-    OpeningHours, PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
+    OfficeListing, OpeningHours, PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
 };
 pub use protocol::{ProtocolError, ProtocolStep, ProtocolUpdate, protocol_key};
 pub use rating::{Moderation, PublicReview, Rating, Verdict};
@@ -37,5 +37,5 @@ pub use request::{
 pub use settings::OfficeSettings;
 pub use staff::{Role, StaffMember};
 pub use status::{Action, Status, TransitionError};
-pub use text::{FreeText, PersonName, ProtocolNumber};
+pub use text::{FreeText, PersonName, ProtocolNumber, fold};
 pub use workflow::{AppointmentPlan, ChecklistAnswer, Decision, Meeting, WorkflowError};

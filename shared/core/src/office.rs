@@ -448,6 +448,25 @@ pub fn parse_cep(input: &str) -> Result<String, OfficeError> {
     }
 }
 
+/// What the office directory shows of an office (SPEC C1): a few hundred bytes,
+/// without its services, staff or privacy text, so a city's list stays small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeListing {
+    pub id: OfficeId,
+    pub name: String,
+    pub uf: Uf,
+    pub city: String,
+    pub cns: String,
+    pub officer: String,
+    pub address: String,
+    pub cep: String,
+    pub phone: String,
+    pub email: Email,
+    /// The `wa.me` link, when the office has WhatsApp.
+    pub whatsapp: Option<String>,
+    pub timezone: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Office {
     pub id: OfficeId,
@@ -544,6 +563,24 @@ impl Office {
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
         // The name was checked when the office was built; UTC only if the bundle changed.
         jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// What the directory lists of this office.
+    pub fn listing(&self) -> OfficeListing {
+        OfficeListing {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            uf: self.uf,
+            city: self.city.clone(),
+            cns: self.cns.clone(),
+            officer: self.officer.clone(),
+            address: self.address.clone(),
+            cep: self.cep.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            whatsapp: self.whatsapp_link(),
+            timezone: self.timezone.clone(),
+        }
     }
 
     pub fn whatsapp_link(&self) -> Option<String> {

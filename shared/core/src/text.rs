@@ -252,3 +252,28 @@ mod tests {
         }
     }
 }
+
+/// A word as people type it, compared without case or accents: "São Paulo"
+/// and "sao paulo" fold to the same key. Runs of spaces become one.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let folded: String = s
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::fold;
+
+    #[test]
+    fn case_accents_and_spaces_do_not_matter() {
+        assert_eq!(fold("  São   Paulo "), "sao paulo");
+        assert_eq!(fold("JOÃO Conceição"), "joao conceicao");
+        assert_eq!(fold("Itaú"), fold("itau"));
+    }
+}

@@ -1,8 +1,9 @@
-//! Tables: each aggregate as JSON beside the columns queries need.
+//! Tables as of schema version 8: each aggregate as JSON beside the columns
+//! queries need. Never edited: changes are migrations.
 
-/// Bumped whenever the tables change; a database of another version is refused
-/// with a clear message rather than misread.
-pub const VERSION: i64 = 8;
+/// The version [`SCHEMA`] creates; later ones come from the store's
+/// numbered migrations (`store/migrations.rs`).
+pub const BASE_VERSION: i64 = 8;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS offices (

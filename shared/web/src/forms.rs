@@ -2,6 +2,8 @@
 //! three encodings the contract allows, into one flat map of fields.
 
 use crate::respond::Failure;
+use balcao_app::AppError;
+use balcao_app::ports::{PageRequest, PageSize, Position};
 use lambda_http::{Request, RequestExt};
 use std::collections::BTreeMap;
 
@@ -62,6 +64,45 @@ pub fn query(req: &Request) -> Fields {
         fields.push(k, v);
     }
     fields
+}
+
+/// The page a list request asks for: `limit` (1 to 100, 50 when absent) and
+/// the `cursor` a previous page gave as `next`.
+pub fn page_request(req: &Request) -> Result<PageRequest, AppError> {
+    let q = query(req);
+    let given = |k: &str| q.get(k).map(str::trim).filter(|v| !v.is_empty());
+    let size = match given("limit") {
+        None => PageSize::DEFAULT,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .and_then(PageSize::new)
+            .ok_or_else(|| AppError::invalid("limit", "use um número de 1 a 100"))?,
+    };
+    let after = match given("cursor") {
+        None => None,
+        Some(c) => Some(Position::decode(c).ok_or_else(|| {
+            AppError::invalid(
+                "cursor",
+                "cursor inválido: use o valor de next da página anterior",
+            )
+        })?),
+    };
+    Ok(PageRequest { size, after })
+}
+
+/// This request's address with `cursor` set to the next page; `None` on the last.
+pub fn next_page_href(req: &Request, next: Option<&Position>) -> Option<String> {
+    let next = next?;
+    let mut pairs: Vec<(String, String)> = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    pairs.retain(|(k, _)| k != "cursor");
+    pairs.push(("cursor".to_owned(), next.encode()));
+    let query = serde_urlencoded::to_string(pairs).ok()?;
+    Some(format!("{}?{query}", req.uri().path()))
 }
 
 /// The body's text fields. File parts of multipart bodies are not read here

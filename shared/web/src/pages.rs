@@ -18,6 +18,8 @@ pub struct OfficesPage {
     pub cities: Vec<String>,
     pub city: String,
     pub offices: Vec<OfficeView>,
+    /// The next page's address, when there is one.
+    pub next: Option<String>,
 }
 
 pub struct ServiceLink {
@@ -275,6 +277,7 @@ pub struct StaffQueuePage {
     pub statuses: Vec<(&'static str, &'static str)>,
     pub status: &'static str,
     pub items: Vec<QueueLine>,
+    pub next: Option<String>,
 }
 
 #[derive(Template)]
@@ -333,6 +336,7 @@ pub struct RatingLine {
 pub struct StaffRatingsPage {
     pub staff_name: String,
     pub items: Vec<RatingLine>,
+    pub next: Option<String>,
 }
 
 #[derive(Template)]
@@ -392,4 +396,5 @@ pub struct PoolLine {
 pub struct StaffPoolPage {
     pub staff_name: String,
     pub items: Vec<PoolLine>,
+    pub next: Option<String>,
 }

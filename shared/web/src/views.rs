@@ -2,13 +2,31 @@
 
 use balcao_app::ports::Ticket;
 use balcao_core::office::weekday_label;
-use balcao_core::{FieldRule, Office, Request};
+use balcao_core::{FieldRule, Office, OfficeListing, Request};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Serialize)]
 pub struct List<T> {
     pub items: Vec<T>,
+    /// The `cursor` of the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+impl<T> List<T> {
+    /// A whole list.
+    pub fn of(items: Vec<T>) -> Self {
+        Self { items, next: None }
+    }
+
+    /// One page of a longer list.
+    pub fn page(items: Vec<T>, next: Option<&balcao_app::ports::Position>) -> Self {
+        Self {
+            items,
+            next: next.map(balcao_app::ports::Position::encode),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -29,6 +47,12 @@ pub struct OfficeView {
 
 impl From<&Office> for OfficeView {
     fn from(o: &Office) -> Self {
+        Self::from(&o.listing())
+    }
+}
+
+impl From<&OfficeListing> for OfficeView {
+    fn from(o: &OfficeListing) -> Self {
         Self {
             id: o.id.to_string(),
             name: o.name.clone(),
@@ -40,7 +64,7 @@ impl From<&Office> for OfficeView {
             cep: o.cep.clone(),
             phone: o.phone.clone(),
             email: o.email.to_string(),
-            whatsapp: o.whatsapp_link(),
+            whatsapp: o.whatsapp.clone(),
             timezone: o.timezone.clone(),
         }
     }

@@ -1,7 +1,7 @@
 //! The Lambda handlers fed with API Gateway HTTP API (payload 2.0) events, as
 //! `lambda_http` decodes them on AWS, over a seeded SQLite store.
 
-use balcao_app::{App, Store};
+use balcao_app::{App, Offices, Outbox};
 use balcao_embedded::SqliteStore;
 use balcao_web::Op;
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! The AWS path of an email: ticket opened in DynamoDB Local, the stream record
 //! handed to the mailer function, the mail sent through SES on moto_server.
 
-use balcao_app::Store;
 use balcao_app::courier::{Courier, RetryPolicy};
+use balcao_app::{Offices, Outbox};
 use balcao_app::{SystemClock, open_request};
 use balcao_aws::{SesMailer, mailer_fn};
 use balcao_core::RawRequestForm;
@@ -101,7 +101,7 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
         .await
         .expect("identity");
     let courier = Courier {
-        store: store.clone(),
+        outbox: store.clone(),
         mailer: Arc::new(SesMailer::new(ses, "balcao@example.com", None)),
         clock: Arc::new(SystemClock),
         policy: RetryPolicy::default(),

@@ -183,7 +183,7 @@ async fn reading_the_page_never_changes_anything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_office_can_switch_off_emails_for_new_requests_and_messages() {
-    use balcao_app::Store;
+    use balcao_app::Offices;
     let app = TestApp::spawn().await;
     let mut office = balcao_local::seed::demo_offices().remove(0);
     office.notifications = balcao_core::Notifications {

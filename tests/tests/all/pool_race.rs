@@ -98,9 +98,10 @@ async fn race(store: Arc<dyn Store>) {
     assert_eq!(t.events.len(), 3, "opened, released, taken once");
     assert!(
         store
-            .pool(base.uf)
+            .pool(base.uf, &balcao_app::ports::PageRequest::default())
             .await
             .expect("pool")
+            .items
             .iter()
             .all(|r| r.id != opened.id)
     );

@@ -216,7 +216,7 @@ async fn a_csv_publishes_all_or_names_every_bad_row() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stored_cpf_is_a_keyed_hash_that_the_table_alone_cannot_check() {
-    use balcao_app::Store;
+    use balcao_app::Publications;
     use sha2::Digest;
     let app = TestApp::spawn().await;
     let token = app.staff_login(ATTENDANT).await;

@@ -11,61 +11,69 @@ macro_rules! contract_suite {
                 std::sync::Arc::new($make)
             }
 
-            async fn limits() -> contract::SharedLimits {
+            async fn limits() -> contract::limits::SharedLimits {
                 std::sync::Arc::new($make)
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn limits_admit_distinct_members_up_to_the_max_per_window() {
-                contract::limits_admit_distinct_members_up_to_the_max_per_window(limits().await)
-                    .await;
+                contract::limits::limits_admit_distinct_members_up_to_the_max_per_window(
+                    limits().await,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn concurrent_admissions_never_exceed_the_limit() {
-                contract::concurrent_admissions_never_exceed_the_limit(limits().await).await;
+                contract::limits::concurrent_admissions_never_exceed_the_limit(limits().await)
+                    .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn offices_round_trip() {
-                contract::offices_round_trip(store().await).await;
+                contract::offices::offices_round_trip(store().await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn numbers_are_sequential_per_office_and_tickets_read_back() {
-                contract::numbers_are_sequential_per_office_and_tickets_read_back(store().await)
-                    .await;
+                contract::tickets::numbers_are_sequential_per_office_and_tickets_read_back(
+                    store().await,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_reused_key_replays_the_first_ticket() {
-                contract::a_reused_key_replays_the_first_ticket(store().await).await;
+                contract::tickets::a_reused_key_replays_the_first_ticket(store().await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn concurrent_opens_get_distinct_numbers() {
-                contract::concurrent_opens_get_distinct_numbers(store().await).await;
+                contract::tickets::concurrent_opens_get_distinct_numbers(store().await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn concurrent_opens_with_one_key_open_one_ticket() {
-                contract::concurrent_opens_with_one_key_open_one_ticket(store().await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn outbox_lifecycle() {
-                contract::outbox_lifecycle(store().await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn a_change_applies_once_and_a_stale_one_changes_nothing() {
-                contract::a_change_applies_once_and_a_stale_one_changes_nothing(store().await)
+                contract::tickets::concurrent_opens_with_one_key_open_one_ticket(store().await)
                     .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn outbox_lifecycle() {
+                contract::outbox::outbox_lifecycle(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_change_applies_once_and_a_stale_one_changes_nothing() {
+                contract::tickets::a_change_applies_once_and_a_stale_one_changes_nothing(
+                    store().await,
+                )
+                .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_citizen_s_requests_newest_first_and_access_links_throttled() {
-                contract::a_citizen_s_requests_newest_first_and_access_links_throttled(
+                contract::access::a_citizen_s_requests_newest_first_and_access_links_throttled(
                     store().await,
                 )
                 .await;
@@ -73,32 +81,51 @@ macro_rules! contract_suite {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn reviews_are_published_per_office_and_withdrawn() {
-                contract::reviews_are_published_per_office_and_withdrawn(store().await).await;
+                contract::publications::reviews_are_published_per_office_and_withdrawn(
+                    store().await,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn protocols_are_published_in_batches_and_replaced() {
-                contract::protocols_are_published_in_batches_and_replaced(store().await).await;
+                contract::publications::protocols_are_published_in_batches_and_replaced(
+                    store().await,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn office_changes_are_conditional_on_the_version() {
-                contract::office_changes_are_conditional_on_the_version(store().await).await;
+                contract::offices::office_changes_are_conditional_on_the_version(store().await)
+                    .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_slot_holds_its_capacity_and_is_given_back() {
-                contract::a_slot_holds_its_capacity_and_is_given_back(store().await).await;
+                contract::tickets::a_slot_holds_its_capacity_and_is_given_back(store().await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn two_hundred_bookings_of_a_capacity_three_slot_give_three() {
-                contract::concurrent_bookings_never_exceed_capacity(store().await, 200).await;
+                contract::tickets::concurrent_bookings_never_exceed_capacity(store().await, 200)
+                    .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_directory_lists_a_city_a_page_at_a_time() {
+                contract::offices::the_directory_lists_a_city_a_page_at_a_time(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_queue_ratings_and_pool_read_a_page_at_a_time() {
+                contract::tickets::the_queue_ratings_and_pool_read_a_page_at_a_time(store().await)
+                    .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
-                contract::an_expired_lease_can_be_taken_over(store().await).await;
+                contract::outbox::an_expired_lease_can_be_taken_over(store().await).await;
             }
         }
     };
@@ -115,7 +142,7 @@ contract_suite!(dynamodb, balcao_tests::fresh_dynamo_store().await);
 /// is what the editor reads next, so their next save is not refused as stale.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_a_manager_edits_is_read_fresh_on_dynamodb() {
-    use balcao_app::Store;
+    use balcao_app::Offices;
     let shows = balcao_tests::fresh_dynamo_store().await;
     let saves = balcao_aws::DynamoStore::new(balcao_tests::dynamo_client(), shows.table_name());
     let office = balcao_local::seed::demo_offices().remove(0);

@@ -60,7 +60,7 @@ async fn race(store: Arc<dyn Store>) {
     }
     assert_eq!(wins, 1, "exactly one decision wins");
     let t = app
-        .store
+        .tickets
         .get_ticket(opened.id)
         .await
         .expect("read")

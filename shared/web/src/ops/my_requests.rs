@@ -63,7 +63,7 @@ pub async fn list(app: &App, req: Request) -> Response {
             })
             .collect();
         Ok::<_, Failure>(match format {
-            Format::Json => json(StatusCode::OK, &List { items }),
+            Format::Json => json(StatusCode::OK, &List::of(items)),
             Format::Html => html(
                 StatusCode::OK,
                 &MyRequestsPage {

@@ -1,7 +1,7 @@
 //! `GET /`, `GET /offices`, `GET /offices/{office}` (SPEC C1, C2).
 
 use crate::Response;
-use crate::forms::{path_param, query};
+use crate::forms::{next_page_href, page_request, path_param, query};
 use crate::pages::{HomePage, OfficePage, OfficesPage, ServiceLink};
 use crate::respond::{Failure, Format, finish, html, json, negotiate};
 use crate::views::{List, OfficeCardView, OfficeView, ReviewView, hours};
@@ -31,29 +31,22 @@ pub async fn list(app: &App, req: Request) -> Response {
     };
     let result = async {
         let uf = uf.map_err(|e| AppError::invalid("uf", &e.to_string()))?;
-        let all = offices::list(app, uf, None).await?;
         let city = q.get("city").unwrap_or("").trim().to_owned();
-        let cities = offices::cities(&all);
-        let chosen: Vec<_> = if city.is_empty() {
-            all
-        } else {
-            let wanted = city.to_lowercase();
-            all.into_iter()
-                .filter(|o| o.city.to_lowercase() == wanted)
-                .collect()
-        };
-        let views: Vec<OfficeView> = chosen.iter().map(OfficeView::from).collect();
+        let page = page_request(&req)?;
+        let found = offices::list(app, uf, Some(&city), &page).await?;
+        let views: Vec<OfficeView> = found.items.iter().map(OfficeView::from).collect();
         Ok::<_, Failure>(match format {
-            Format::Json => json(StatusCode::OK, &List { items: views }),
+            Format::Json => json(StatusCode::OK, &List::page(views, found.next.as_ref())),
             Format::Html => html(
                 StatusCode::OK,
                 &OfficesPage {
                     ufs: uf_options(),
                     uf: uf.code(),
                     uf_name: uf.name(),
-                    cities,
+                    cities: offices::cities(app, uf).await?,
                     city,
                     offices: views,
+                    next: next_page_href(&req, found.next.as_ref()),
                 },
             ),
         })

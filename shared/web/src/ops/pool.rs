@@ -2,7 +2,7 @@
 //! requests of the caller's UF, showing only what is needed to decide.
 
 use crate::Response;
-use crate::forms::{body, path_param};
+use crate::forms::{body, next_page_href, page_request, path_param};
 use crate::pages::{PoolLine, StaffPoolPage};
 use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
 use crate::staff::staff;
@@ -16,8 +16,10 @@ pub async fn list(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let me = staff(&req)?;
-        let lines: Vec<PoolLine> = pool::list(app, &me)
-            .await?
+        let found = pool::list(app, &me, &page_request(&req)?).await?;
+        let next = next_page_href(&req, found.next.as_ref());
+        let lines: Vec<PoolLine> = found
+            .items
             .iter()
             .map(|r| PoolLine {
                 id: r.id.to_string(),
@@ -31,12 +33,11 @@ pub async fn list(app: &App, req: Request) -> Response {
         Ok::<_, Failure>(negotiate(
             format,
             StatusCode::OK,
-            || List {
-                items: lines.clone(),
-            },
+            || List::page(lines.clone(), found.next.as_ref()),
             || StaffPoolPage {
                 staff_name: me.name.clone(),
                 items: lines.clone(),
+                next: next.clone(),
             },
         ))
     }

@@ -2,7 +2,7 @@
 //! `GET /staff/ratings` and `POST /staff/ratings/{id}` (SPEC S7).
 
 use crate::Response;
-use crate::forms::{body, path_param, query};
+use crate::forms::{body, next_page_href, page_request, path_param, query};
 use crate::pages::{RatingLine, StaffRatingsPage};
 use crate::respond::{Failure, Format, finish, json, negotiate, see_other, ticket_location};
 use crate::staff::staff;
@@ -48,8 +48,10 @@ pub async fn list(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let me = staff(&req)?;
-        let rated = ratings::office_ratings(app, &me).await?;
+        let rated = ratings::office_ratings(app, &me, &page_request(&req)?).await?;
+        let next = next_page_href(&req, rated.next.as_ref());
         let lines: Vec<RatingLine> = rated
+            .items
             .iter()
             .filter_map(|r| {
                 let x = r.rating.as_ref()?;
@@ -72,12 +74,11 @@ pub async fn list(app: &App, req: Request) -> Response {
         Ok::<_, Failure>(negotiate(
             format,
             StatusCode::OK,
-            || List {
-                items: lines.clone(),
-            },
+            || List::page(lines.clone(), rated.next.as_ref()),
             || StaffRatingsPage {
                 staff_name: me.name.clone(),
                 items: lines.clone(),
+                next: next.clone(),
             },
         ))
     }

@@ -2,7 +2,7 @@
 //! `POST /staff/requests/{id}/messages` (SPEC S2, S4): scoped to the caller's office.
 
 use crate::Response;
-use crate::forms::{body, message_text, path_param, query};
+use crate::forms::{body, message_text, next_page_href, page_request, path_param, query};
 use crate::pages::{
     AppointmentDraft, AttachWidget, DecisionChoices, HistoryLine, QueueLine, StaffQueuePage,
     StaffRequestPage, WorkPanel,
@@ -25,8 +25,10 @@ fn filter(req: &Request) -> Result<QueueFilter, AppError> {
             .filter(|v| !v.is_empty())
             .map(ToOwned::to_owned)
     };
+    let shelf = nonempty("status");
     Ok(QueueFilter {
-        status: match nonempty("status") {
+        closed: shelf.as_deref() == Some("closed"),
+        status: match shelf.filter(|s| s != "closed" && s != "open") {
             None => None,
             Some(s) => Some(
                 Status::parse(&s)
@@ -86,20 +88,26 @@ pub async fn queue(app: &App, req: Request) -> Response {
     let result = async {
         let me = staff(&req)?;
         let filter = filter(&req)?;
-        let items: Vec<QueueLine> = staff_requests::queue(app, &me, &filter)
-            .await?
+        let found = staff_requests::queue(app, &me, &filter, &page_request(&req)?).await?;
+        let items: Vec<QueueLine> = found
+            .items
             .iter()
             .map(|r| line(r, app.clock.now()))
             .collect();
         Ok::<_, Failure>(match format {
-            Format::Json => json(StatusCode::OK, &List { items }),
+            Format::Json => json(StatusCode::OK, &List::page(items, found.next.as_ref())),
             Format::Html => crate::respond::html(
                 StatusCode::OK,
                 &StaffQueuePage {
                     staff_name: me.name.clone(),
                     statuses: Status::ALL.iter().map(|s| (s.key(), s.label())).collect(),
-                    status: filter.status.map(|s| s.key()).unwrap_or(""),
+                    status: match filter.status {
+                        Some(s) => s.key(),
+                        None if filter.closed => "closed",
+                        None => "",
+                    },
                     items,
+                    next: next_page_href(&req, found.next.as_ref()),
                 },
             ),
         })

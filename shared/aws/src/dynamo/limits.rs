@@ -44,7 +44,7 @@ impl DynamoStore {
         let out = self
             .client()
             .get_item()
-            .table_name(self.table())
+            .table_name(self.table_name())
             .set_key(Some(key(limit)))
             .consistent_read(true)
             .send()
@@ -78,7 +78,7 @@ impl Limits for DynamoStore {
             let started = self
                 .client()
                 .put_item()
-                .table_name(self.table())
+                .table_name(self.table_name())
                 .set_item(Some(item))
                 .condition_expression("attribute_not_exists(PK) OR #until <= :now")
                 .expression_attribute_names("#until", "until")
@@ -95,7 +95,7 @@ impl Limits for DynamoStore {
             let joined = self
                 .client()
                 .update_item()
-                .table_name(self.table())
+                .table_name(self.table_name())
                 .set_key(Some(key(limit)))
                 .update_expression("ADD members :m")
                 .condition_expression(

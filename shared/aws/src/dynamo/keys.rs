@@ -1,0 +1,103 @@
+//! Every key of the table in one place: partition keys, sort keys and the
+//! index keys written beside them. The sort keys of lists come from
+//! [`balcao_app::ports::order`], shared with the SQLite store.
+//!
+//! | item | PK / SK | index keys |
+//! |---|---|---|
+//! | office | `OFFICE#<id>` / `PROFILE` | GSI1 `OFFICES#<uf>` / `<city>#<name>#<id>` (projects `listing` only) |
+//! | UF's cities | `OFFICES#<uf>` / `CITIES` | |
+//! | ticket counter, slot, review, protocol | `OFFICE#<id>` / `COUNTER`, `SLOT#<when>`, `REVIEW#<request>`, `PROTOCOL#<key>` | |
+//! | request | `REQ#<ulid>` / `META` | GSI2 `QUEUE#<office>#<open\|closed>` / queue key; GSI3 `CIT#<citizen>` / `<created>#<id>`; GSI4 `POOL#<uf>` while released, `RATED#<office>` once rated |
+//! | history event | `REQ#<ulid>` / `EV#<seq>` | |
+//! | idempotency record | `IDEM#<key hash>` / `IDEM` | (TTL) |
+//! | outbox mail | `MAIL#<ulid>` / `MAIL` | GSI1 `OUTBOX#<shard>` / `<due ms>#<id>` while unsent (keys only) |
+//! | access link, throttle | `ACCESS#<hash>` / `ACCESS`, `CIT#<citizen>` / `THROTTLE` | (TTL) |
+//! | abuse limit | `LIMIT#<key>` / `LIMIT` | (TTL) |
+
+use super::Item;
+use aws_sdk_dynamodb::types::AttributeValue;
+use balcao_app::ports::MailId;
+use balcao_app::ports::order::Shelf;
+use balcao_core::{OfficeId, RequestId, Uf};
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+/// The office directory and the outbox's retry index: items project only
+/// the small `listing` attribute (mail items none), so the index stays tiny.
+pub const DIRECTORY_AND_OUTBOX: &str = "GSI1";
+pub const QUEUE: &str = "GSI2";
+pub const CITIZEN: &str = "GSI3";
+/// Sparse: the UF's pool and each office's rated requests.
+pub const LISTS: &str = "GSI4";
+
+/// The outbox index is spread over this many partitions so that no one key
+/// takes every mail's writes (issue 12: ~640 index writes a second at the
+/// national peak, ~20 per shard).
+pub const OUTBOX_SHARDS: u32 = 32;
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+pub fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub fn office(id: &OfficeId) -> String {
+    format!("OFFICE#{id}")
+}
+
+pub fn request(id: RequestId) -> String {
+    format!("REQ#{id}")
+}
+
+pub fn mail(id: MailId) -> String {
+    format!("MAIL#{id}")
+}
+
+pub fn directory(uf: Uf) -> String {
+    format!("OFFICES#{uf}")
+}
+
+pub fn queue(office: &OfficeId, shelf: Shelf) -> String {
+    format!("QUEUE#{office}#{}", shelf.key())
+}
+
+pub fn pool(uf: Uf) -> String {
+    format!("POOL#{uf}")
+}
+
+pub fn rated(office: &OfficeId) -> String {
+    format!("RATED#{office}")
+}
+
+pub fn citizen(citizen: &str) -> String {
+    format!("CIT#{citizen}")
+}
+
+/// The mail's shard, from the random part of its id.
+pub fn outbox_shard(id: MailId) -> String {
+    outbox_partition((id.0.random() % u128::from(OUTBOX_SHARDS)) as u32)
+}
+
+pub fn outbox_partition(shard: u32) -> String {
+    format!("OUTBOX#{shard:02}")
+}
+
+/// Outbox sort key: zero-padded so string order is time order.
+pub fn due(at: Timestamp, id: MailId) -> String {
+    format!("{:015}#{id}", millis(at).max(0))
+}
+
+/// Everything due by `now` sorts before this.
+pub fn due_by(now: Timestamp) -> String {
+    format!("{:015}~", millis(now).max(0))
+}

@@ -1,0 +1,435 @@
+//! [`Tickets`]: numbers, slots, the ticket, its changes and the staff lists.
+
+use super::keys::{self, key, millis, n, s};
+use super::{
+    DynamoStore, Filter, IndexPage, Item, back_off, from_av, items, num, text, to_av, unavailable,
+};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use balcao_app::ports::{
+    Change, Compose, IdempotencyRecord, NewTicket, Opened, Page, PageRequest, Position, QueueQuery,
+    StoreError, TakeCompose, Ticket, Tickets,
+};
+use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, TicketNumber, Uf};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use std::collections::HashMap;
+
+/// How often a write that lost a race is tried again before giving up.
+const MAX_ATTEMPTS: usize = 25;
+
+fn request_key(p: &Position) -> Item {
+    key(format!("REQ#{}", p.id()), "META")
+}
+
+fn requests(found: &[Item]) -> Result<Vec<Request>, StoreError> {
+    found.iter().map(|i| from_av(i, "data")).collect()
+}
+
+/// The queue's filters besides shelf and priority, as a filter expression.
+fn queue_filter(q: &QueueQuery) -> Option<Filter> {
+    let mut parts = Vec::new();
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    if let Some(st) = q.status {
+        parts.push("#st = :st");
+        names.push(("#st".to_owned(), "status".to_owned()));
+        values.push((":st".to_owned(), s(st.key())));
+    }
+    if let Some(sv) = &q.service {
+        parts.push("#sv = :sv");
+        names.push(("#sv".to_owned(), "service".to_owned()));
+        values.push((":sv".to_owned(), s(sv.clone())));
+    }
+    if let Some(sc) = &q.sector {
+        parts.push("#sc = :sc");
+        names.push(("#sc".to_owned(), "sector".to_owned()));
+        values.push((":sc".to_owned(), s(sc.clone())));
+    }
+    if let Some((from, to)) = q.opened {
+        parts.push("#cr >= :from AND #cr < :to");
+        names.push(("#cr".to_owned(), "created".to_owned()));
+        values.push((":from".to_owned(), n(millis(from))));
+        values.push((":to".to_owned(), n(millis(to))));
+    }
+    (!parts.is_empty()).then(|| (parts.join(" AND "), names, values))
+}
+
+impl DynamoStore {
+    async fn read_counter(&self, office: &OfficeId) -> Result<u64, StoreError> {
+        let item = self.get(keys::office(office), "COUNTER", true).await?;
+        Ok(item.as_ref().and_then(|i| num(i, "n")).unwrap_or(0) as u64)
+    }
+
+    async fn read_idempotency(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let item = self.get(format!("IDEM#{key_hash}"), "IDEM", true).await?;
+        item.as_ref().map(|i| from_av(i, "data")).transpose()
+    }
+
+    /// The office's counter moving from `expected` to the next number.
+    fn counter_item(
+        &self,
+        office: &OfficeId,
+        expected: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let cond = if expected == 0 {
+            "attribute_not_exists(n)"
+        } else {
+            "n = :expected"
+        };
+        let mut counter = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::office(office), "COUNTER")))
+            .update_expression("SET n = :next")
+            .condition_expression(cond)
+            .expression_attribute_values(":next", n(expected + 1));
+        if expected > 0 {
+            counter = counter.expression_attribute_values(":expected", n(expected));
+        }
+        Ok(TransactWriteItem::builder()
+            .update(counter.build().map_err(unavailable)?)
+            .build())
+    }
+
+    async fn counter_now(&self, office: &OfficeId) -> Result<u64, StoreError> {
+        let cached = self
+            .counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(office)
+            .copied();
+        match cached {
+            Some(c) => Ok(c),
+            None => self.read_counter(office).await,
+        }
+    }
+
+    fn remember_counter(&self, office: &OfficeId, value: u64) {
+        self.counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(office.clone(), value);
+    }
+
+    /// Counts a slot up (guarded by its capacity) or down.
+    fn slot_item(
+        &self,
+        office: &OfficeId,
+        slot: SlotKey,
+        by: i64,
+        capacity: Option<u32>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::office(office), &format!("SLOT#{slot}"))))
+            .update_expression("ADD taken :by")
+            .expression_attribute_values(":by", n(by));
+        if let Some(cap) = capacity {
+            update = update
+                .condition_expression("attribute_not_exists(taken) OR taken < :cap")
+                .expression_attribute_values(":cap", n(cap));
+        }
+        Ok(TransactWriteItem::builder()
+            .update(update.build().map_err(unavailable)?)
+            .build())
+    }
+
+    /// A change's items: the request guarded by its version first, then its
+    /// history entry and emails.
+    fn change_items(&self, change: &Change) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let r = &change.request;
+        let guard = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(items::request(r)?))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(change.expected_version))
+            .build()
+            .map_err(unavailable)?;
+        let mut items = vec![TransactWriteItem::builder().put(guard).build()];
+        items.push(self.put(
+            items::event(r.id, &change.event)?,
+            Some("attribute_not_exists(PK)"),
+        )?);
+        for m in &change.mails {
+            items.push(self.put(items::mail(m)?, None)?);
+        }
+        if let Some(slot) = change.give_back {
+            items.push(self.slot_item(&r.office.id, slot, -1, None)?);
+        }
+        Ok(items)
+    }
+
+    fn ticket_items(
+        &self,
+        new: &NewTicket,
+        expected: u64,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let r = &new.request;
+        let mut items = vec![self.counter_item(&r.office.id, expected)?];
+        if let Some(slot) = &new.slot {
+            items.push(self.slot_item(&r.office.id, slot.key, 1, Some(slot.capacity))?);
+        }
+
+        items.push(self.put(items::request(r)?, Some("attribute_not_exists(PK)"))?);
+        items.push(self.put(items::event(r.id, &new.event)?, None)?);
+        for m in &new.mails {
+            items.push(self.put(items::mail(m)?, None)?);
+        }
+
+        if let Some(idem) = &new.idempotency {
+            let mut it = key(format!("IDEM#{}", idem.key_hash), "IDEM");
+            it.insert("data".into(), to_av(idem)?);
+            it.insert("ttl".into(), n(idem.expires_at.as_second()));
+            // An expired record not yet removed by TTL no longer counts.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(it))
+                .condition_expression("attribute_not_exists(PK) OR #ttl < :now")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":now", n(r.created_at.as_second()))
+                .build()
+                .map_err(unavailable)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        Ok(items)
+    }
+}
+
+#[async_trait]
+impl Tickets for DynamoStore {
+    async fn idempotency(
+        &self,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(self
+            .read_idempotency(key_hash)
+            .await?
+            .filter(|r| r.expires_at > now))
+    }
+
+    async fn open_request(
+        &self,
+        office: &OfficeId,
+        compose: &Compose<'_>,
+    ) -> Result<Opened, StoreError> {
+        let mut expected = self.counter_now(office).await?;
+        for attempt in 0..MAX_ATTEMPTS {
+            let new = compose(TicketNumber(expected + 1));
+            let items = self.ticket_items(&new, expected)?;
+            match self.transact(items).await? {
+                Ok(()) => {
+                    self.remember_counter(office, expected + 1);
+                    return Ok(Opened::Created(Box::new(new.request)));
+                }
+                Err(codes) => {
+                    let failed =
+                        |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                    // The idempotency record is the last item, when there is one.
+                    let idem_at = codes.len().saturating_sub(1);
+                    if let Some(idem) = new.idempotency.as_ref().filter(|_| failed(idem_at))
+                        && let Some(record) = self.read_idempotency(&idem.key_hash).await?
+                    {
+                        return Ok(Opened::Replayed(record));
+                    }
+                    // The slot's guard is the second item, when there is one.
+                    if new.slot.is_some() && failed(1) {
+                        return Ok(Opened::SlotFull);
+                    }
+                    if failed(0) {
+                        expected = self.read_counter(office).await?;
+                    } else {
+                        back_off(attempt, new.request.id).await;
+                    }
+                }
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn taken_slots(
+        &self,
+        office: &OfficeId,
+        from: Date,
+        to: Date,
+    ) -> Result<HashMap<SlotKey, u32>, StoreError> {
+        // `~` sorts after every time of the last day.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::office(office)))
+            .expression_attribute_values(":from", s(format!("SLOT#{from}")))
+            .expression_attribute_values(":to", s(format!("SLOT#{to}~")))
+            .consistent_read(true);
+        let mut taken = HashMap::new();
+        for item in Self::every_page(query).await? {
+            let sk = text(&item, "SK").unwrap_or_default();
+            let key = sk
+                .strip_prefix("SLOT#")
+                .and_then(SlotKey::parse)
+                .ok_or_else(|| StoreError::Corrupt(format!("slot {sk}")))?;
+            let count = num(&item, "taken").unwrap_or(0);
+            if count > 0 {
+                taken.insert(key, u32::try_from(count).unwrap_or(u32::MAX));
+            }
+        }
+        Ok(taken)
+    }
+
+    async fn get_ticket(&self, id: RequestId) -> Result<Option<Ticket>, StoreError> {
+        let mut request: Option<Request> = None;
+        let mut events: Vec<Event> = Vec::new();
+        // Sorted by key: the EV#<seq> entries in order, then META.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(keys::request(id)))
+            .consistent_read(true);
+        for item in Self::every_page(query).await? {
+            match text(&item, "SK").as_deref() {
+                Some("META") => request = Some(from_av(&item, "data")?),
+                Some(sk) if sk.starts_with("EV#") => events.push(from_av(&item, "data")?),
+                _ => {}
+            }
+        }
+        Ok(request.map(|request| Ticket { request, events }))
+    }
+
+    async fn citizen_requests(
+        &self,
+        citizen: &str,
+        limit: usize,
+    ) -> Result<Vec<Request>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::CITIZEN)
+            .key_condition_expression("GSI3PK = :c")
+            .expression_attribute_values(":c", s(keys::citizen(citizen)))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items().iter().map(|i| from_av(i, "data")).collect()
+    }
+
+    async fn take_request(
+        &self,
+        office: &OfficeId,
+        compose: &TakeCompose<'_>,
+    ) -> Result<bool, StoreError> {
+        let mut expected = self.counter_now(office).await?;
+        for attempt in 0..MAX_ATTEMPTS {
+            let change = compose(TicketNumber(expected + 1));
+            let mut items = vec![self.counter_item(office, expected)?];
+            items.extend(self.change_items(&change)?);
+            match self.transact(items).await? {
+                Ok(()) => {
+                    self.remember_counter(office, expected + 1);
+                    return Ok(true);
+                }
+                Err(codes) => {
+                    let failed =
+                        |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                    if failed(1) {
+                        // The request moved on: another office took it.
+                        return Ok(false);
+                    }
+                    if failed(0) {
+                        expected = self.read_counter(office).await?;
+                    } else {
+                        back_off(attempt, change.request.id).await;
+                    }
+                }
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn apply_change(&self, change: &Change) -> Result<bool, StoreError> {
+        let items = self.change_items(change)?;
+        // Cancelled means it moved on since it was read, or raced another writer: the caller re-reads.
+        Ok(self.transact(items).await?.is_ok())
+    }
+
+    async fn office_queue(
+        &self,
+        office: &OfficeId,
+        query: &QueueQuery,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError> {
+        let (found, next) = self
+            .index_page(IndexPage {
+                index: keys::QUEUE,
+                pk_attr: "GSI2PK",
+                sk_attr: "GSI2SK",
+                pk: keys::queue(office, query.shelf),
+                // Priority is the sort key's first part.
+                prefix: query
+                    .priority
+                    .map(|p| if p { "0#" } else { "1#" }.to_owned()),
+                forward: true,
+                page,
+                table_key: request_key,
+                filter: queue_filter(query),
+            })
+            .await?;
+        Ok(Page {
+            items: requests(&found)?,
+            next,
+        })
+    }
+
+    async fn office_ratings(
+        &self,
+        office: &OfficeId,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError> {
+        let (found, next) = self
+            .index_page(IndexPage {
+                index: keys::LISTS,
+                pk_attr: "GSI4PK",
+                sk_attr: "GSI4SK",
+                pk: keys::rated(office),
+                prefix: None,
+                forward: false,
+                page,
+                table_key: request_key,
+                filter: None,
+            })
+            .await?;
+        Ok(Page {
+            items: requests(&found)?,
+            next,
+        })
+    }
+
+    async fn pool(&self, uf: Uf, page: &PageRequest) -> Result<Page<Request>, StoreError> {
+        let (found, next) = self
+            .index_page(IndexPage {
+                index: keys::LISTS,
+                pk_attr: "GSI4PK",
+                sk_attr: "GSI4SK",
+                pk: keys::pool(uf),
+                prefix: None,
+                forward: true,
+                page,
+                table_key: request_key,
+                filter: None,
+            })
+            .await?;
+        Ok(Page {
+            items: requests(&found)?,
+            next,
+        })
+    }
+}

@@ -1,0 +1,102 @@
+//! The schema's history: [`crate::schema::SCHEMA`] creates version 8, and each
+//! migration here brings a database one version forward, in one transaction,
+//! data included. A `data/` folder of any version from 8 on opens and is
+//! brought up to date; an older or newer one is refused with a clear message.
+
+use super::rows::{from_json, index_office, index_request, unavailable};
+use crate::schema::{BASE_VERSION, SCHEMA};
+use balcao_app::ports::StoreError;
+use balcao_core::{Office, Request};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+struct Migration {
+    /// The version this migration brings the database to.
+    to: i64,
+    run: fn(&Transaction<'_>) -> Result<(), StoreError>,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    to: 9,
+    run: lists_by_key,
+}];
+
+/// The newest version this build knows.
+pub const VERSION: i64 = BASE_VERSION + MIGRATIONS.len() as i64;
+
+fn version(c: &Connection) -> Result<i64, StoreError> {
+    c.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(unavailable)
+}
+
+pub(super) fn bring_up_to_date(conn: &mut Connection) -> Result<(), StoreError> {
+    let has_tables: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(unavailable)?;
+    if !has_tables {
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        conn.pragma_update(None, "user_version", BASE_VERSION)
+            .map_err(unavailable)?;
+    }
+    let found = version(conn)?;
+    if !(BASE_VERSION..=VERSION).contains(&found) {
+        return Err(StoreError::Unavailable(format!(
+            "banco de dados de uma versão do Balcão que esta não sabe abrir (esquema {found}; \
+             esta abre de {BASE_VERSION} a {VERSION}): apague a pasta de dados para recomeçar \
+             com os dados de demonstração"
+        )));
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.to > found) {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(unavailable)?;
+        // Another process may have migrated while this one waited for the lock.
+        if version(&tx)? >= m.to {
+            continue;
+        }
+        (m.run)(&tx)?;
+        tx.pragma_update(None, "user_version", m.to)
+            .map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
+        tracing::info!(version = m.to, "database migrated");
+    }
+    Ok(())
+}
+
+/// 9: every list is read a page at a time by a sort key kept beside the row
+/// (issue 12), instead of whole and filtered in memory.
+fn lists_by_key(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "ALTER TABLE requests ADD COLUMN shelf TEXT;
+         ALTER TABLE requests ADD COLUMN queue_key TEXT;
+         ALTER TABLE requests ADD COLUMN rated_key TEXT;
+         ALTER TABLE requests ADD COLUMN pool_uf TEXT;
+         ALTER TABLE requests ADD COLUMN pool_key TEXT;
+         ALTER TABLE requests ADD COLUMN created_ms INTEGER;
+         CREATE INDEX requests_queue ON requests (office_id, shelf, queue_key);
+         CREATE INDEX requests_rated ON requests (office_id, rated_key) WHERE rated_key IS NOT NULL;
+         CREATE INDEX requests_pool ON requests (pool_uf, pool_key) WHERE pool_uf IS NOT NULL;
+         ALTER TABLE offices ADD COLUMN listing_key TEXT;
+         ALTER TABLE offices ADD COLUMN listing TEXT;
+         DROP INDEX IF EXISTS offices_by_uf;
+         CREATE INDEX offices_listing ON offices (uf, listing_key);",
+    )
+    .map_err(unavailable)?;
+    let bodies = |sql: &str| -> Result<Vec<String>, StoreError> {
+        let mut stmt = tx.prepare(sql).map_err(unavailable)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(unavailable)?;
+        rows.map(|r| r.map_err(unavailable)).collect()
+    };
+    for body in bodies("SELECT body FROM requests")? {
+        index_request(tx, &from_json::<Request>(&body)?)?;
+    }
+    for body in bodies("SELECT body FROM offices")? {
+        index_office(tx, &from_json::<Office>(&body)?)?;
+    }
+    Ok(())
+}
