@@ -1,0 +1,109 @@
+//! A `data/` folder written by an earlier Balcão opens and is brought forward
+//! by the numbered migrations, its data kept and its lists readable.
+
+use balcao_app::ports::{PageRequest, QueueQuery};
+use balcao_app::{Offices, Tickets, open_request};
+use balcao_core::{RawRequestForm, Uf};
+use balcao_embedded::SqliteStore;
+use std::sync::Arc;
+
+fn temp_db() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("balcao-migration-{}", ulid::Ulid::generate()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    dir.join("balcao.db")
+}
+
+fn version(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version")
+}
+
+/// Takes the database back to the tables of version 8 (before lists were read
+/// by key): what a data folder of that release holds.
+fn back_to_version_8(path: &std::path::Path) {
+    let c = rusqlite::Connection::open(path).expect("open");
+    c.execute_batch(
+        "DROP INDEX requests_queue; DROP INDEX requests_rated; DROP INDEX requests_pool;
+         DROP INDEX offices_listing;
+         ALTER TABLE requests DROP COLUMN shelf; ALTER TABLE requests DROP COLUMN queue_key;
+         ALTER TABLE requests DROP COLUMN rated_key; ALTER TABLE requests DROP COLUMN pool_uf;
+         ALTER TABLE requests DROP COLUMN pool_key; ALTER TABLE requests DROP COLUMN created_ms;
+         ALTER TABLE offices DROP COLUMN listing_key; ALTER TABLE offices DROP COLUMN listing;
+         CREATE INDEX offices_by_uf ON offices (uf, city, name);
+         PRAGMA user_version = 8;",
+    )
+    .expect("version 8 tables");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_8_data_folder_is_migrated_with_its_requests() {
+    let path = temp_db();
+    let office = balcao_local::seed::demo_offices().remove(0);
+    let mut opened = Vec::new();
+    {
+        let store = Arc::new(SqliteStore::open(&path).expect("new database"));
+        store.put_office(&office).await.expect("office");
+        let app = balcao_tests::app_over(store.clone());
+        for i in 0..3 {
+            let raw = RawRequestForm {
+                service: Some("contato".into()),
+                name: Some("Antiga Versão".into()),
+                email: Some(format!("antiga{i}@example.com")),
+                message: Some("Aberta antes da migração.".into()),
+                consent: Some("true".into()),
+                ..Default::default()
+            };
+            let t = open_request::open(&app, office.id.as_str(), &raw, &[], None)
+                .await
+                .expect("open");
+            opened.push(t.id);
+        }
+    }
+    back_to_version_8(&path);
+    assert_eq!(version(&path), 8);
+
+    let store = SqliteStore::open(&path).expect("a version 8 folder opens");
+    assert!(version(&path) > 8, "and is brought forward");
+    let queue = store
+        .office_queue(&office.id, &QueueQuery::default(), &PageRequest::default())
+        .await
+        .expect("queue");
+    assert_eq!(
+        queue.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        opened,
+        "its requests are in the queue, oldest first"
+    );
+    let listed = store
+        .list_offices(Uf::SP, Some(&office.city), &PageRequest::default())
+        .await
+        .expect("directory");
+    assert!(listed.items.iter().any(|o| o.id == office.id));
+    // Opening again changes nothing.
+    drop(store);
+    let again = SqliteStore::open(&path).expect("reopens");
+    assert_eq!(
+        again
+            .get_ticket(opened[0])
+            .await
+            .expect("read")
+            .map(|t| t.request.id),
+        Some(opened[0])
+    );
+}
+
+#[test]
+fn a_folder_of_an_unknown_version_is_refused_with_a_reason() {
+    for v in [5, 999] {
+        let path = temp_db();
+        drop(SqliteStore::open(&path).expect("new database"));
+        rusqlite::Connection::open(&path)
+            .expect("open")
+            .pragma_update(None, "user_version", v)
+            .expect("set version");
+        let refused = SqliteStore::open(&path).err().expect("refused").to_string();
+        assert!(refused.contains(&format!("esquema {v}")), "{refused}");
+        assert_eq!(version(&path), v, "left as it was");
+    }
+}
