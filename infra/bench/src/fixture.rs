@@ -109,6 +109,11 @@ impl Fixture {
         })
     }
 
+    /// The table's client, for loading data in bulk.
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.dynamodb
+    }
+
     /// A fresh process's view (nothing cached), through the functions' own
     /// adapters; with `recorder`, every call is recorded.
     pub fn app(&self, recorder: Option<&Recorder>) -> (App, Arc<DynamoStore>) {

@@ -7,10 +7,12 @@ mod env;
 mod events;
 mod fixture;
 mod journey;
+mod keyload;
 mod local;
 mod measure;
 mod pricing;
 mod recorder;
+mod scale;
 mod size;
 mod stats;
 
@@ -32,8 +34,9 @@ struct Args {
     /// Warm iterations per function.
     #[arg(long, default_value_t = 100)]
     iterations: usize,
-    /// Sections to run (1 cold start, 2–3 calls and latency, 4 local, 5 size, 6 cost).
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6")]
+    /// Sections to run (1 cold start, 2–3 calls and latency, 4 local, 5 size, 6 cost,
+    /// 7 national scale).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7")]
     sections: Vec<u8>,
     /// Only these functions (all when empty), for a quick look at one or two.
     #[arg(long, value_delimiter = ',')]
@@ -41,6 +44,15 @@ struct Args {
     /// Seconds of load per throughput figure.
     #[arg(long, default_value_t = 4)]
     seconds: u64,
+    /// Stored requests at which section 7 times the operations.
+    #[arg(long, value_delimiter = ',', default_value = "1000,100000,1000000")]
+    scale_sizes: Vec<usize>,
+    /// Calls per operation and size in section 7.
+    #[arg(long, default_value_t = 30)]
+    scale_iterations: usize,
+    /// Simulated seconds of the national peak in section 7.
+    #[arg(long, default_value_t = 3)]
+    peak_seconds: usize,
 }
 
 #[tokio::main]
@@ -87,6 +99,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if on(6) {
         println!("\n## 6. Cost per 10,000 tickets\n");
         cost::print(&rows);
+    }
+    if on(7) {
+        println!(
+            "\n## 7. National scale (issue 12): history size and the national peak, per partition key\n"
+        );
+        let report = scale::run(
+            &fixture,
+            &args.scale_sizes,
+            args.scale_iterations,
+            args.peak_seconds,
+        )
+        .await?;
+        scale::print(&report);
     }
     Ok(())
 }

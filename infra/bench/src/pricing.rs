@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 type Error = Box<dyn std::error::Error>;
 
 /// Size of an attribute value in DynamoDB's wire JSON.
-fn value_size(v: &Value) -> f64 {
+pub fn value_size(v: &Value) -> f64 {
     let Some((ty, inner)) = v.as_object().and_then(|m| m.iter().next()) else {
         return 0.0;
     };
@@ -43,12 +43,15 @@ fn value_size(v: &Value) -> f64 {
     }
 }
 
-fn item_units(item: &Value) -> f64 {
-    let size: f64 = item
-        .as_object()
+/// Bytes of an item, by DynamoDB's rules (names plus values).
+pub fn item_size(item: &Value) -> f64 {
+    item.as_object()
         .map(|m| m.iter().map(|(k, v)| k.len() as f64 + value_size(v)).sum())
-        .unwrap_or(0.0);
-    (size / 1024.0).ceil().max(1.0)
+        .unwrap_or(0.0)
+}
+
+fn item_units(item: &Value) -> f64 {
+    (item_size(item) / 1024.0).ceil().max(1.0)
 }
 
 /// The item under `key` as it is now (after the write), by a GetItem sent

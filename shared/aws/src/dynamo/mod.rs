@@ -5,7 +5,7 @@
 //! every list is read a page at a time by key, never filtered whole.
 
 mod access;
-mod items;
+pub mod items;
 pub mod keys;
 mod limits;
 mod offices;

@@ -17,6 +17,11 @@ fn uf_options() -> Vec<(&'static str, &'static str)> {
 pub async fn list(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let q = query(&req);
+    // Bad paging is refused before anything else, the chooser page included.
+    let page = match page_request(&req) {
+        Ok(p) => p,
+        Err(e) => return finish(format, Err(e.into())),
+    };
     let uf = match q.get("uf").filter(|s| !s.is_empty()) {
         None if format == Format::Html => {
             return html(StatusCode::OK, &HomePage { ufs: uf_options() });
@@ -32,7 +37,6 @@ pub async fn list(app: &App, req: Request) -> Response {
     let result = async {
         let uf = uf.map_err(|e| AppError::invalid("uf", &e.to_string()))?;
         let city = q.get("city").unwrap_or("").trim().to_owned();
-        let page = page_request(&req)?;
         let found = offices::list(app, uf, Some(&city), &page).await?;
         let views: Vec<OfficeView> = found.items.iter().map(OfficeView::from).collect();
         Ok::<_, Failure>(match format {
