@@ -71,7 +71,8 @@ pub fn query(req: &Request) -> Fields {
 pub fn page_request(req: &Request) -> Result<PageRequest, AppError> {
     let q = query(req);
     let given = |k: &str| q.get(k).map(str::trim).filter(|v| !v.is_empty());
-    let size = match given("limit") {
+    // An empty `limit` is a mistake, not a request for the default.
+    let size = match q.get("limit") {
         None => PageSize::DEFAULT,
         Some(v) => v
             .parse::<u32>()

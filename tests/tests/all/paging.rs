@@ -307,7 +307,13 @@ async fn journey(store: Arc<dyn Store>) {
     assert_eq!(second, in_order[32..42].to_vec());
 
     // Bad paging answers clearly and reads nothing.
-    for q in ["limit=0", "limit=101", "limit=dez", "cursor=%25%25"] {
+    for q in [
+        "limit=0",
+        "limit=101",
+        "limit=dez",
+        "limit=",
+        "cursor=%25%25",
+    ] {
         let r = Op::StaffQueue
             .handle(
                 &app,

@@ -24,7 +24,7 @@ impl AccessLinks for DynamoStore {
             .expression_attribute_values(":cutoff", n(millis(not_since)))
             .build()
             .map_err(unavailable)?;
-        let mut access = key(format!("ACCESS#{}", link.token_hash), "ACCESS");
+        let mut access = key(keys::access_link(&link.token_hash), "ACCESS");
         access.insert("citizen".into(), s(&link.citizen));
         access.insert("expires_at".into(), n(millis(link.expires_at)));
         access.insert("ttl".into(), n(link.expires_at.as_second()));
@@ -42,7 +42,7 @@ impl AccessLinks for DynamoStore {
 
     async fn get_access_link(&self, token_hash: &str) -> Result<Option<AccessLink>, StoreError> {
         let item = self
-            .get(format!("ACCESS#{token_hash}"), "ACCESS", true)
+            .get(keys::access_link(token_hash), "ACCESS", true)
             .await?;
         let Some(item) = item else { return Ok(None) };
         let citizen =

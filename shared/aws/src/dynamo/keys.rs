@@ -83,6 +83,31 @@ pub fn citizen(citizen: &str) -> String {
     format!("CIT#{citizen}")
 }
 
+pub fn idempotency(key_hash: &str) -> String {
+    format!("IDEM#{key_hash}")
+}
+
+pub fn access_link(token_hash: &str) -> String {
+    format!("ACCESS#{token_hash}")
+}
+
+pub fn limit(key: &str) -> String {
+    format!("LIMIT#{key}")
+}
+
+/// Sort keys under `OFFICE#<id>`: a booked slot, a review, a protocol.
+pub fn slot(when: impl std::fmt::Display) -> String {
+    format!("SLOT#{when}")
+}
+
+pub fn review(request: RequestId) -> String {
+    format!("REVIEW#{request}")
+}
+
+pub fn protocol(key: &str) -> String {
+    format!("PROTOCOL#{key}")
+}
+
 /// The mail's shard, from the random part of its id.
 pub fn outbox_shard(id: MailId) -> String {
     outbox_partition((id.0.random() % u128::from(OUTBOX_SHARDS)) as u32)

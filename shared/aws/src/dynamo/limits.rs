@@ -22,7 +22,10 @@ fn unavailable(e: impl std::error::Error) -> StoreError {
 
 fn key(limit: &str) -> Item {
     HashMap::from([
-        ("PK".to_owned(), AttributeValue::S(format!("LIMIT#{limit}"))),
+        (
+            "PK".to_owned(),
+            AttributeValue::S(super::keys::limit(limit)),
+        ),
         ("SK".to_owned(), AttributeValue::S("LIMIT".to_owned())),
     ])
 }

@@ -16,7 +16,7 @@ impl Publications for DynamoStore {
         review: Option<&PublicReview>,
     ) -> Result<(), StoreError> {
         let pk = keys::office(office);
-        let sk = format!("REVIEW#{request}");
+        let sk = keys::review(request);
         match review {
             Some(r) => {
                 let mut item = key(pk, &sk);
@@ -68,7 +68,7 @@ impl Publications for DynamoStore {
             let mut requests = chunk
                 .iter()
                 .map(|p| {
-                    let mut item = key(keys::office(&p.office), &format!("PROTOCOL#{}", p.key));
+                    let mut item = key(keys::office(&p.office), &keys::protocol(&p.key));
                     item.insert("data".into(), to_av(p)?);
                     let put = PutRequest::builder()
                         .set_item(Some(item))
@@ -109,7 +109,7 @@ impl Publications for DynamoStore {
         key: &str,
     ) -> Result<Option<PublishedProtocol>, StoreError> {
         let item = self
-            .get(keys::office(office), &format!("PROTOCOL#{key}"), false)
+            .get(keys::office(office), &keys::protocol(key), false)
             .await?;
         item.as_ref().map(|i| from_av(i, "data")).transpose()
     }

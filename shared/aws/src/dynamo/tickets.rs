@@ -65,7 +65,7 @@ impl DynamoStore {
         &self,
         key_hash: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let item = self.get(format!("IDEM#{key_hash}"), "IDEM", true).await?;
+        let item = self.get(keys::idempotency(key_hash), "IDEM", true).await?;
         item.as_ref().map(|i| from_av(i, "data")).transpose()
     }
 
@@ -124,7 +124,7 @@ impl DynamoStore {
     ) -> Result<TransactWriteItem, StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(keys::office(office), &format!("SLOT#{slot}"))))
+            .set_key(Some(key(keys::office(office), &keys::slot(slot))))
             .update_expression("ADD taken :by")
             .expression_attribute_values(":by", n(by));
         if let Some(cap) = capacity {
@@ -180,7 +180,7 @@ impl DynamoStore {
         }
 
         if let Some(idem) = &new.idempotency {
-            let mut it = key(format!("IDEM#{}", idem.key_hash), "IDEM");
+            let mut it = key(keys::idempotency(&idem.key_hash), "IDEM");
             it.insert("data".into(), to_av(idem)?);
             it.insert("ttl".into(), n(idem.expires_at.as_second()));
             // An expired record not yet removed by TTL no longer counts.
@@ -263,8 +263,8 @@ impl Tickets for DynamoStore {
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
             .expression_attribute_values(":pk", s(keys::office(office)))
-            .expression_attribute_values(":from", s(format!("SLOT#{from}")))
-            .expression_attribute_values(":to", s(format!("SLOT#{to}~")))
+            .expression_attribute_values(":from", s(keys::slot(from)))
+            .expression_attribute_values(":to", s(format!("{}~", keys::slot(to))))
             .consistent_read(true);
         let mut taken = HashMap::new();
         for item in Self::every_page(query).await? {
