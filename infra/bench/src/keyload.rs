@@ -10,6 +10,7 @@
 //! `UpdateItem` is charged what DynamoDB Local reported on the table, and a
 //! mail's retry-index entry 1 unit when removed, 2 when moved.
 
+use crate::pricing::{item_size, value_size};
 use crate::recorder::Call;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -22,10 +23,6 @@ pub struct Load {
 
 fn s(v: &Value) -> Option<&str> {
     v.get("S").and_then(Value::as_str)
-}
-
-fn item_size(item: &Value) -> f64 {
-    crate::pricing::item_size(item)
 }
 
 fn units(bytes: f64) -> f64 {
@@ -46,22 +43,18 @@ fn index_writes(item: &Value) -> Vec<(String, f64)> {
             format!("GSI{n}SK"),
         ]
         .iter()
-        .filter_map(|k| item.get(k).map(|v| k.len() as f64 + item_size_of(v)))
+        .filter_map(|k| item.get(k).map(|v| k.len() as f64 + value_size(v)))
         .sum::<f64>();
         let projected = if n == 1 {
             keys + item
                 .get("listing")
-                .map_or(0.0, |v| "listing".len() as f64 + item_size_of(v))
+                .map_or(0.0, |v| "listing".len() as f64 + value_size(v))
         } else {
             item_size(item)
         };
         out.push((format!("GSI{n} {pk}"), units(projected)));
     }
     out
-}
-
-fn item_size_of(v: &Value) -> f64 {
-    crate::pricing::value_size(v)
 }
 
 /// `table <PK>` or `<index> <partition key value>` of a query.

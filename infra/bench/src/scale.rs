@@ -423,6 +423,7 @@ async fn time_operations(
             let t = Instant::now();
             courier.deliver(mail).await?;
             mails.push(t.elapsed());
+            read_units[3] += recorder.take().iter().map(|c| c.capacity.read).sum::<f64>();
         }
     }
     let per = |u: f64| u / iterations as f64;
@@ -501,54 +502,26 @@ async fn peak(
             tickets.push(done?.map_err(|e| e.to_string())?);
             operations += 1;
         }
-        let mut jobs = tokio::task::JoinSet::new();
-        let mut spawn = |job: std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(), String>> + Send>,
-        >| {
-            jobs.spawn(job);
-        };
+        // This second's other calls, all at once.
+        let mut events: Vec<(Op, Value)> = Vec::new();
         // Each reply goes to a different live request: over its life a request
         // has about ten changes, not ten in one second.
         for n in 0..CHANGES_PER_SECOND {
             let (office, id, _) =
-                tickets[(base / 10_000 * CHANGES_PER_SECOND + n) % tickets.len()].clone();
-            let app = app.clone();
-            spawn(Box::pin(async move {
-                let e = staff_event(
-                    Op::StaffMessage,
-                    &office,
-                    &[("id", &id)],
-                    "",
-                    Some(json!({"message": "Segue a resposta."})),
-                );
-                handle(&app, Op::StaffMessage, &e)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }));
+                &tickets[(base / 10_000 * CHANGES_PER_SECOND + n) % tickets.len()];
+            let body = json!({"message": "Segue a resposta."});
+            let e = staff_event(Op::StaffMessage, office, &[("id", id)], "", Some(body));
+            events.push((Op::StaffMessage, e));
         }
         for n in 0..TICKET_VIEWS_PER_SECOND {
-            let (_, id, k) =
-                tickets[rand_bits((base + n + 77) as u128) as usize % tickets.len()].clone();
-            let app = app.clone();
-            spawn(Box::pin(async move {
-                let e = citizen_event(Op::GetTicket, &[("id", &id)], &format!("k={k}"), None);
-                handle(&app, Op::GetTicket, &e)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }));
+            let (_, id, k) = &tickets[rand_bits((base + n + 77) as u128) as usize % tickets.len()];
+            let e = citizen_event(Op::GetTicket, &[("id", id)], &format!("k={k}"), None);
+            events.push((Op::GetTicket, e));
         }
         for n in 0..QUEUE_VIEWS_PER_SECOND {
             let office = pick(base + n + 5_000).id.to_string();
-            let app = app.clone();
-            spawn(Box::pin(async move {
-                let e = staff_event(Op::StaffQueue, &office, &[], "", None);
-                handle(&app, Op::StaffQueue, &e)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }));
+            let e = staff_event(Op::StaffQueue, &office, &[], "", None);
+            events.push((Op::StaffQueue, e));
         }
         for n in 0..DIRECTORY_VIEWS_PER_SECOND {
             let o = pick(base + n + 6_000);
@@ -560,25 +533,25 @@ async fn peak(
                     .replace('(', "%28")
                     .replace(')', "%29")
             );
-            let app = app.clone();
-            spawn(Box::pin(async move {
-                let e = citizen_event(Op::ListOffices, &[], &query, None);
-                handle(&app, Op::ListOffices, &e)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }));
+            events.push((
+                Op::ListOffices,
+                citizen_event(Op::ListOffices, &[], &query, None),
+            ));
         }
         for n in 0..CARD_VIEWS_PER_SECOND {
             let office = pick(base + n + 7_000).id.to_string();
+            let e = citizen_event(Op::GetOffice, &[("office", &office)], "", None);
+            events.push((Op::GetOffice, e));
+        }
+        let mut jobs = tokio::task::JoinSet::new();
+        for (op, e) in events {
             let app = app.clone();
-            spawn(Box::pin(async move {
-                let e = citizen_event(Op::GetOffice, &[("office", &office)], "", None);
-                handle(&app, Op::GetOffice, &e)
+            jobs.spawn(async move {
+                handle(&app, op, &e)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string())
-            }));
+            });
         }
         operations += CHANGES_PER_SECOND
             + TICKET_VIEWS_PER_SECOND

@@ -365,7 +365,7 @@ pub async fn concurrent_bookings_never_exceed_capacity(store: Shared, attempts: 
 }
 
 /// Moves `r` to `status` (rated when `rated`) in one change, as a use case would.
-async fn move_to(store: &Shared, r: &Request, status: Status, rated: bool) -> Request {
+pub async fn move_to(store: &Shared, r: &Request, status: Status, rated: bool) -> Request {
     let at = r.created_at + SignedDuration::from_hours(1);
     let mut next = r.clone();
     next.status = status;

@@ -4,17 +4,13 @@
 //! (API Gateway events) on SQLite and on DynamoDB Local. Every item is seen
 //! once, in order, and the pages' links lead to the same pages.
 
-use balcao_app::ports::Change;
 use balcao_app::{App, Store, open_request};
-use balcao_core::{
-    Author, Event, EventKind, Moderation, Office, OfficeId, Rating, RawRequestForm, Request,
-    Status, Verdict,
-};
+use balcao_core::{Office, OfficeId, RawRequestForm, Status};
+use balcao_tests::contract::tickets::move_to;
 use balcao_web::{Op, Response};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::Arc;
-use ulid::Ulid;
 
 const OPENED: usize = 120;
 
@@ -91,41 +87,6 @@ fn once(ids: &[String]) -> HashSet<String> {
     let set: HashSet<String> = ids.iter().cloned().collect();
     assert_eq!(set.len(), ids.len(), "no page repeats an item");
     set
-}
-
-/// Moves a request on (concluded and rated, or released) in one change.
-async fn move_to(store: &Arc<dyn Store>, r: &Request, status: Status, rated: bool) {
-    let at = r.created_at + jiff::SignedDuration::from_hours(1);
-    let mut next = r.clone();
-    next.status = status;
-    next.version = r.version + 1;
-    next.updated_at = at;
-    if rated {
-        next.rating = Some(Rating {
-            verdict: Verdict::Approved,
-            comment: None,
-            at,
-            moderation: Moderation::Pending,
-            moderated_by: None,
-        });
-    }
-    let change = Change {
-        request: next,
-        expected_version: r.version,
-        event: Event {
-            id: Ulid::generate(),
-            seq: r.version + 1,
-            at,
-            kind: EventKind::StatusChanged,
-            author: Author::Citizen,
-            text: "mudou".into(),
-            status: Some(status),
-            attachments: vec![],
-        },
-        mails: vec![],
-        give_back: None,
-    };
-    assert!(store.apply_change(&change).await.expect("change"));
 }
 
 async fn journey(store: Arc<dyn Store>) {

@@ -92,15 +92,6 @@ pub struct Page<T> {
     pub next: Option<Position>,
 }
 
-impl<T> Page<T> {
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next: self.next,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

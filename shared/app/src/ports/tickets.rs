@@ -80,7 +80,7 @@ pub type TakeCompose<'a> = dyn Fn(TicketNumber) -> Change + Send + Sync + 'a;
 pub type Compose<'a> = dyn Fn(TicketNumber) -> NewTicket + Send + Sync + 'a;
 
 /// Which of an office's requests the queue shows. The shelf is read by key;
-/// the other filters are applied to what the page reads.
+/// the other filters are applied by the store to what the page reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueQuery {
     pub shelf: Shelf,
@@ -90,25 +90,6 @@ pub struct QueueQuery {
     /// Opened in `[from, to)`.
     pub opened: Option<(Timestamp, Timestamp)>,
     pub priority: Option<bool>,
-}
-
-impl QueueQuery {
-    /// Whether `r` passes the filters besides the shelf.
-    pub fn keeps(&self, r: &Request) -> bool {
-        self.status.is_none_or(|s| r.status == s)
-            && self
-                .service
-                .as_deref()
-                .is_none_or(|s| r.service_id.as_str() == s)
-            && self
-                .sector
-                .as_deref()
-                .is_none_or(|s| r.details.sector.as_deref() == Some(s))
-            && self
-                .opened
-                .is_none_or(|(from, to)| from <= r.created_at && r.created_at < to)
-            && self.priority.is_none_or(|p| r.details.priority == p)
-    }
 }
 
 #[async_trait]

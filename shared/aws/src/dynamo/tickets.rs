@@ -22,10 +22,6 @@ fn request_key(p: &Position) -> Item {
     key(format!("REQ#{}", p.id()), "META")
 }
 
-fn requests(found: &[Item]) -> Result<Vec<Request>, StoreError> {
-    found.iter().map(|i| from_av(i, "data")).collect()
-}
-
 /// The queue's filters besides shelf and priority, as a filter expression.
 fn queue_filter(q: &QueueQuery) -> Option<Filter> {
     let mut parts = Vec::new();
@@ -56,6 +52,16 @@ fn queue_filter(q: &QueueQuery) -> Option<Filter> {
 }
 
 impl DynamoStore {
+    /// One page of requests from one of the request lists.
+    async fn request_page(&self, q: IndexPage<'_>) -> Result<Page<Request>, StoreError> {
+        let (found, next) = self.index_page(q).await?;
+        let items = found
+            .iter()
+            .map(|i| from_av(i, "data"))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next })
+    }
+
     async fn read_counter(&self, office: &OfficeId) -> Result<u64, StoreError> {
         let item = self.get(keys::office(office), "COUNTER", true).await?;
         Ok(item.as_ref().and_then(|i| num(i, "n")).unwrap_or(0) as u64)
@@ -367,26 +373,21 @@ impl Tickets for DynamoStore {
         query: &QueueQuery,
         page: &PageRequest,
     ) -> Result<Page<Request>, StoreError> {
-        let (found, next) = self
-            .index_page(IndexPage {
-                index: keys::QUEUE,
-                pk_attr: "GSI2PK",
-                sk_attr: "GSI2SK",
-                pk: keys::queue(office, query.shelf),
-                // Priority is the sort key's first part.
-                prefix: query
-                    .priority
-                    .map(|p| if p { "0#" } else { "1#" }.to_owned()),
-                forward: true,
-                page,
-                table_key: request_key,
-                filter: queue_filter(query),
-            })
-            .await?;
-        Ok(Page {
-            items: requests(&found)?,
-            next,
+        self.request_page(IndexPage {
+            index: keys::QUEUE,
+            pk_attr: "GSI2PK",
+            sk_attr: "GSI2SK",
+            pk: keys::queue(office, query.shelf),
+            // Priority is the sort key's first part.
+            prefix: query
+                .priority
+                .map(|p| if p { "0#" } else { "1#" }.to_owned()),
+            forward: true,
+            page,
+            table_key: request_key,
+            filter: queue_filter(query),
         })
+        .await
     }
 
     async fn office_ratings(
@@ -394,42 +395,32 @@ impl Tickets for DynamoStore {
         office: &OfficeId,
         page: &PageRequest,
     ) -> Result<Page<Request>, StoreError> {
-        let (found, next) = self
-            .index_page(IndexPage {
-                index: keys::LISTS,
-                pk_attr: "GSI4PK",
-                sk_attr: "GSI4SK",
-                pk: keys::rated(office),
-                prefix: None,
-                forward: false,
-                page,
-                table_key: request_key,
-                filter: None,
-            })
-            .await?;
-        Ok(Page {
-            items: requests(&found)?,
-            next,
+        self.request_page(IndexPage {
+            index: keys::LISTS,
+            pk_attr: "GSI4PK",
+            sk_attr: "GSI4SK",
+            pk: keys::rated(office),
+            prefix: None,
+            forward: false,
+            page,
+            table_key: request_key,
+            filter: None,
         })
+        .await
     }
 
     async fn pool(&self, uf: Uf, page: &PageRequest) -> Result<Page<Request>, StoreError> {
-        let (found, next) = self
-            .index_page(IndexPage {
-                index: keys::LISTS,
-                pk_attr: "GSI4PK",
-                sk_attr: "GSI4SK",
-                pk: keys::pool(uf),
-                prefix: None,
-                forward: true,
-                page,
-                table_key: request_key,
-                filter: None,
-            })
-            .await?;
-        Ok(Page {
-            items: requests(&found)?,
-            next,
+        self.request_page(IndexPage {
+            index: keys::LISTS,
+            pk_attr: "GSI4PK",
+            sk_attr: "GSI4SK",
+            pk: keys::pool(uf),
+            prefix: None,
+            forward: true,
+            page,
+            table_key: request_key,
+            filter: None,
         })
+        .await
     }
 }

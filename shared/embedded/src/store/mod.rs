@@ -10,9 +10,11 @@ mod publications;
 mod rows;
 mod tickets;
 
-use balcao_app::ports::StoreError;
-use rows::unavailable;
-use rusqlite::Connection;
+use balcao_app::ports::{Page, PageRequest, Position, StoreError};
+use rows::{from_json, unavailable};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -53,5 +55,43 @@ impl SqliteStore {
         // `./scripts/bench`, section 4).
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
+    }
+
+    /// One page of a list: `sql` selects `<JSON>, <sort key>` in order, with
+    /// `?1` bound to the page size plus one (to know whether more follow) and
+    /// `args` to `?2` on.
+    async fn json_page<T: DeserializeOwned>(
+        &self,
+        sql: String,
+        mut args: Vec<Value>,
+        page: &PageRequest,
+    ) -> Result<Page<T>, StoreError> {
+        let size = page.size.get();
+        args.insert(0, Value::Integer(size as i64 + 1));
+        let mut found: Vec<(T, String)> = self
+            .with(move |c| {
+                let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
+                let rows = stmt
+                    .query_map(params_from_iter(args), |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(unavailable)?;
+                rows.map(|row| {
+                    let (json, key) = row.map_err(unavailable)?;
+                    Ok((from_json(&json)?, key))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .await?;
+        let next = if found.len() > size {
+            found.truncate(size);
+            found.last().map(|(_, k)| Position::new(k.clone()))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: found.into_iter().map(|(item, _)| item).collect(),
+            next,
+        })
     }
 }

@@ -1,14 +1,14 @@
 //! [`Offices`] over SQLite.
 
 use super::SqliteStore;
-use super::rows::{body_by_id, from_json, index_office, to_json, unavailable};
+use super::rows::{body_by_id, index_office, to_json, unavailable};
 use crate::exec;
 use async_trait::async_trait;
 use balcao_app::ports::order::city_key;
-use balcao_app::ports::{Offices, Page, PageRequest, Position, StoreError};
+use balcao_app::ports::{Offices, Page, PageRequest, StoreError};
 use balcao_core::{Office, OfficeId, OfficeListing, Uf};
 use rusqlite::types::Value;
-use rusqlite::{TransactionBehavior, params, params_from_iter};
+use rusqlite::{TransactionBehavior, params};
 
 #[async_trait]
 impl Offices for SqliteStore {
@@ -67,7 +67,6 @@ impl Offices for SqliteStore {
         city: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<OfficeListing>, StoreError> {
-        let size = page.size.get();
         // A city's keys run from `<city>#` up to `<city>$` (`$` follows `#`).
         let (from, until) = match city {
             Some(c) => (
@@ -83,41 +82,16 @@ impl Offices for SqliteStore {
         let strict = page.after.is_some();
         let sql = format!(
             "SELECT listing, listing_key FROM offices
-             WHERE uf = ?1 AND listing_key {} ?2 AND (?3 IS NULL OR listing_key < ?3)
-             ORDER BY listing_key LIMIT ?4",
+             WHERE uf = ?2 AND listing_key {} ?3 AND (?4 IS NULL OR listing_key < ?4)
+             ORDER BY listing_key LIMIT ?1",
             if strict { ">" } else { ">=" }
         );
         let args = vec![
             Value::Text(uf.code().to_owned()),
             Value::Text(from),
             until.map_or(Value::Null, Value::Text),
-            Value::Integer(size as i64 + 1),
         ];
-        let mut found: Vec<(OfficeListing, String)> = self
-            .with(move |c| {
-                let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
-                let rows = stmt
-                    .query_map(params_from_iter(args), |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .map_err(unavailable)?;
-                rows.map(|row| {
-                    let (listing, key) = row.map_err(unavailable)?;
-                    Ok((from_json(&listing)?, key))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
-            })
-            .await?;
-        let next = if found.len() > size {
-            found.truncate(size);
-            found.last().map(|(_, k)| Position::new(k.clone()))
-        } else {
-            None
-        };
-        Ok(Page {
-            items: found.into_iter().map(|(o, _)| o).collect(),
-            next,
-        })
+        self.json_page(sql, args, page).await
     }
 
     async fn office_cities(&self, uf: Uf) -> Result<Vec<String>, StoreError> {

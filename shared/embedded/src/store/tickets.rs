@@ -8,14 +8,14 @@ use super::rows::{
 use crate::exec;
 use async_trait::async_trait;
 use balcao_app::ports::{
-    Change, Compose, IdempotencyRecord, Opened, Page, PageRequest, Position, QueueQuery,
-    StoreError, TakeCompose, Ticket, Tickets,
+    Change, Compose, IdempotencyRecord, Opened, Page, PageRequest, QueueQuery, StoreError,
+    TakeCompose, Ticket, Tickets,
 };
 use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, TicketNumber, Uf};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, TransactionBehavior, params, params_from_iter};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::collections::HashMap;
 
 impl SqliteStore {
@@ -31,43 +31,6 @@ impl SqliteStore {
             .map_err(unavailable)
         })
         .await
-    }
-
-    /// One page of requests: `sql` selects `body, <sort key>` in order, with
-    /// `?1` bound to the page size plus one (to know whether more follow).
-    async fn request_page(
-        &self,
-        sql: String,
-        mut args: Vec<Value>,
-        page: &PageRequest,
-    ) -> Result<Page<Request>, StoreError> {
-        let size = page.size.get();
-        args.insert(0, Value::Integer(size as i64 + 1));
-        let mut found: Vec<(Request, String)> = self
-            .with(move |c| {
-                let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
-                let rows = stmt
-                    .query_map(params_from_iter(args), |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .map_err(unavailable)?;
-                rows.map(|row| {
-                    let (body, key) = row.map_err(unavailable)?;
-                    Ok((from_json(&body)?, key))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
-            })
-            .await?;
-        let next = if found.len() > size {
-            found.truncate(size);
-            found.last().map(|(_, k)| Position::new(k.clone()))
-        } else {
-            None
-        };
-        Ok(Page {
-            items: found.into_iter().map(|(r, _)| r).collect(),
-            next,
-        })
     }
 }
 
@@ -410,7 +373,7 @@ impl Tickets for SqliteStore {
             and(" AND created_ms < ?", Value::Integer(millis(to)), &mut args);
         }
         sql.push_str(" ORDER BY queue_key LIMIT ?1");
-        self.request_page(sql, args, page).await
+        self.json_page(sql, args, page).await
     }
 
     async fn office_ratings(
@@ -426,7 +389,7 @@ impl Tickets for SqliteStore {
             Value::Text(office.to_string()),
             after.map_or(Value::Null, Value::Text),
         ];
-        self.request_page(sql.to_owned(), args, page).await
+        self.json_page(sql.to_owned(), args, page).await
     }
 
     async fn pool(&self, uf: Uf, page: &PageRequest) -> Result<Page<Request>, StoreError> {
@@ -438,6 +401,6 @@ impl Tickets for SqliteStore {
             Value::Text(uf.code().to_owned()),
             after.map_or(Value::Null, Value::Text),
         ];
-        self.request_page(sql.to_owned(), args, page).await
+        self.json_page(sql.to_owned(), args, page).await
     }
 }
