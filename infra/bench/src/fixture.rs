@@ -32,7 +32,16 @@ pub struct Fixture {
     pub setup: App,
     pub setup_recorder: Recorder,
     sdk: aws_config::SdkConfig,
+    s3: S3,
     dynamodb: aws_sdk_dynamodb::Client,
+}
+
+/// Where the bucket lives: moto_server by default; the permission test uses
+/// `s3s-fs`, which checks signatures and keys as S3 does.
+#[derive(Clone)]
+pub struct S3 {
+    pub endpoint: String,
+    pub sdk: aws_config::SdkConfig,
 }
 
 fn sdk(moto: &str) -> aws_config::SdkConfig {
@@ -53,6 +62,15 @@ fn sdk(moto: &str) -> aws_config::SdkConfig {
 
 impl Fixture {
     pub async fn new(dynamodb: &str, moto: &str) -> Result<Self, Error> {
+        let s3 = S3 {
+            endpoint: moto.to_owned(),
+            sdk: sdk(moto),
+        };
+        Self::with_s3(dynamodb, moto, s3).await
+    }
+
+    /// The fixture with its bucket on another S3 stand-in.
+    pub async fn with_s3(dynamodb: &str, moto: &str, s3: S3) -> Result<Self, Error> {
         let sdk = sdk(moto);
         let ddb_config = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(dynamodb);
         let client = aws_sdk_dynamodb::Client::from_conf(ddb_config.build());
@@ -62,15 +80,21 @@ impl Fixture {
         for o in balcao_local::seed::demo_offices() {
             balcao_app::Offices::put_office(&store, &o).await?;
         }
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk)
+        let created = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&s3.sdk)
+                .endpoint_url(&s3.endpoint)
                 .force_path_style(true)
                 .build(),
         )
         .create_bucket()
         .bucket(BUCKET)
         .send()
-        .await?;
+        .await;
+        if let Err(e) = created
+            && !format!("{e:?}").contains("BucketAlready")
+        {
+            return Err(e.into());
+        }
         let scheduler = aws_sdk_scheduler::Client::new(&sdk);
         let group = scheduler.create_schedule_group().name(GROUP).send().await;
         if let Err(e) = group
@@ -96,7 +120,7 @@ impl Fixture {
             .send()
             .await?;
         let setup_recorder = Recorder::default();
-        let (setup, _) = build_app(&sdk, &client, &table, moto, Some(&setup_recorder));
+        let (setup, _) = build_app(&sdk, &s3, &client, &table, Some(&setup_recorder));
         Ok(Self {
             dynamodb_endpoint: dynamodb.to_owned(),
             moto_endpoint: moto.to_owned(),
@@ -105,6 +129,7 @@ impl Fixture {
             setup,
             setup_recorder,
             sdk,
+            s3,
             dynamodb: client,
         })
     }
@@ -117,13 +142,7 @@ impl Fixture {
     /// A fresh process's view (nothing cached), through the functions' own
     /// adapters; with `recorder`, every call is recorded.
     pub fn app(&self, recorder: Option<&Recorder>) -> (App, Arc<DynamoStore>) {
-        build_app(
-            &self.sdk,
-            &self.dynamodb,
-            &self.table,
-            &self.moto_endpoint,
-            recorder,
-        )
+        build_app(&self.sdk, &self.s3, &self.dynamodb, &self.table, recorder)
     }
 
     /// The mailer as the function builds it, over the table's outbox.
@@ -147,15 +166,15 @@ impl Fixture {
 
 fn build_app(
     sdk: &aws_config::SdkConfig,
+    s3: &S3,
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
-    moto: &str,
     recorder: Option<&Recorder>,
 ) -> (App, Arc<DynamoStore>) {
     let mut ddb = dynamodb.config().to_builder();
     let mut scheduler = aws_sdk_scheduler::config::Builder::from(sdk);
     let mut secrets = aws_sdk_secretsmanager::config::Builder::from(sdk);
-    let mut blobs = S3Blobs::new(sdk, BUCKET, Some(moto));
+    let mut blobs = S3Blobs::new(&s3.sdk, BUCKET, Some(&s3.endpoint));
     if let Some(r) = recorder {
         ddb = ddb.interceptor(r.clone());
         scheduler = scheduler.interceptor(r.clone());

@@ -755,3 +755,395 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
         other => return Err(format!("no case for {other}").into()),
     })
 }
+
+/// A file the citizen posted for `office`'s form: answers the reference.
+async fn citizen_upload(
+    f: &Fixture,
+    ticket: Option<&Ticket>,
+    name: &str,
+    bytes: &[u8],
+    post: bool,
+) -> Result<String, Error> {
+    let mut body = json!({"name": name, "size": bytes.len()});
+    if let Some(t) = ticket {
+        // A message's file belongs to its ticket.
+        body["ticket"] = json!(t.id);
+        body["k"] = json!(t.k);
+    }
+    let slot = call(
+        f,
+        "new-upload",
+        Who::Citizen,
+        &[("office", OFFICE)],
+        "",
+        Some(body),
+    )
+    .await?;
+    if post {
+        upload(&slot, name, bytes).await
+    } else {
+        Ok(slot["attachment"]
+            .as_str()
+            .ok_or("no attachment")?
+            .to_owned())
+    }
+}
+
+/// A Windows program, named as a picture: its kept copy fails the check.
+const LYING_PNG: &[u8] = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0";
+
+/// A booking of the in-person service `days` ahead at 10:00.
+fn booking_body(email: &str, days: i64) -> Value {
+    let mut body = open_body("agendamento", email);
+    body["date"] = json!(days_ahead(days));
+    body["time"] = json!("10:00");
+    body["mode"] = json!("in_person");
+    body
+}
+
+async fn booked(f: &Fixture) -> Result<Ticket, Error> {
+    let email = unique_email();
+    open_with(f, booking_body(&email, 15), email).await
+}
+
+/// A request with both a start and a reply window open: no demo service has
+/// both, so an office of its own is set up whose contact service does.
+async fn with_both_windows(f: &Fixture) -> Result<Ticket, Error> {
+    let office_id = "cartorio-duas-janelas";
+    let mut office = f
+        .setup
+        .offices
+        .get_office(&balcao_core::OfficeId::parse(OFFICE)?)
+        .await?
+        .ok_or("no demo office")?;
+    office.id = balcao_core::OfficeId::parse(office_id)?;
+    office.name = "Cartório de Duas Janelas".into();
+    for s in &mut office.services {
+        if s.id.as_str() == "contato" {
+            s.start_window_minutes = Some(15);
+        }
+    }
+    f.setup.offices.put_office(&office).await?;
+    let email = unique_email();
+    let v = call(
+        f,
+        "open-request",
+        Who::Citizen,
+        &[("office", office_id)],
+        "",
+        Some(open_body("contato", &email)),
+    )
+    .await?;
+    let url = v["ticket_url"].as_str().ok_or("no ticket_url")?;
+    let (path, k) = url.split_once("?k=").ok_or("no secret")?;
+    Ok(Ticket {
+        id: path.rsplit('/').next().ok_or("no id")?.to_owned(),
+        k: k.to_owned(),
+        email,
+    })
+}
+
+/// Paths of a function other than its measured case, which the permission test
+/// (`tests/tests/all/permissions.rs`) also runs: every grant of a function's
+/// policy must be used on one of them.
+pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, Input)>, Error> {
+    let citizen = |params: &[(&str, &str)], query: &str, body: Option<Value>| {
+        Input::Http(http(function, Who::Citizen, params, query, body))
+    };
+    let sp = |params: &[(&str, &str)], query: &str, body: Option<Value>| {
+        Input::Http(http(function, SP, params, query, body))
+    };
+    let with_files = |mut body: Value, refs: Vec<String>| {
+        body["attachments"] = json!(refs);
+        body
+    };
+    Ok(match function {
+        "request-form" => {
+            // The page (not the JSON) offers the free times.
+            let mut e = http(
+                function,
+                Who::Citizen,
+                &[("office", OFFICE)],
+                "service=agendamento",
+                None,
+            );
+            e["headers"]["accept"] = json!("text/html");
+            vec![("the booking form lists free times", Input::Http(e))]
+        }
+        "open-request" => {
+            let ok = citizen_upload(f, None, "foto.png", PNG, true).await?;
+            let lying = citizen_upload(f, None, "foto.png", LYING_PNG, true).await?;
+            let missing = citizen_upload(f, None, "foto.png", PNG, false).await?;
+            let body = |refs| with_files(open_body("contato", &unique_email()), refs);
+            vec![
+                (
+                    "a file kept",
+                    citizen(&[("office", OFFICE)], "", Some(body(vec![ok]))),
+                ),
+                (
+                    "a file refused after the copy",
+                    citizen(&[("office", OFFICE)], "", Some(body(vec![lying]))),
+                ),
+                (
+                    "a file never uploaded",
+                    citizen(&[("office", OFFICE)], "", Some(body(vec![missing]))),
+                ),
+                (
+                    "a booking",
+                    citizen(
+                        &[("office", OFFICE)],
+                        "",
+                        Some(booking_body(&unique_email(), 16)),
+                    ),
+                ),
+            ]
+        }
+        "get-ticket" | "get-attachment" => {
+            // The "my requests" link's secret opens each of the citizen's tickets.
+            let (t, file) = with_file(f).await?;
+            written(f);
+            call(
+                f,
+                "ask-my-requests",
+                Who::Citizen,
+                &[],
+                "",
+                Some(json!({"email": t.email})),
+            )
+            .await?;
+            let k = link_secret(&written(f), "/my-requests")?;
+            let mut params = vec![("id", t.id.as_str())];
+            if function == "get-attachment" {
+                params.push(("file", file.as_str()));
+            }
+            vec![(
+                "with the my-requests link",
+                citizen(&params, &format!("k={k}"), None),
+            )]
+        }
+        "post-message" => {
+            let t = open(f, "contato").await?;
+            let file = citizen_upload(f, Some(&t), "foto.png", PNG, true).await?;
+            let lying = citizen_upload(f, Some(&t), "foto.png", LYING_PNG, true).await?;
+            let missing = citizen_upload(f, Some(&t), "foto.png", PNG, false).await?;
+            let body =
+                |r: String| json!({"k": t.k, "message": "Segue o documento.", "attachments": [r]});
+            vec![
+                (
+                    "a file kept",
+                    citizen(&[("id", &t.id)], "", Some(body(file))),
+                ),
+                (
+                    "a file refused after the copy",
+                    citizen(&[("id", &t.id)], "", Some(body(lying))),
+                ),
+                (
+                    "a file never uploaded",
+                    citizen(&[("id", &t.id)], "", Some(body(missing))),
+                ),
+            ]
+        }
+        "cancel-ticket" | "close-ticket" => {
+            let t = booked(f).await?;
+            vec![(
+                "a booking gives its place back",
+                citizen(&[("id", &t.id)], "", Some(json!({"k": t.k}))),
+            )]
+        }
+        "protocol-lookup" => {
+            // The first miss starts the number's window; the next is added to it.
+            let number = format!("404-{}/2026", SEQ.fetch_add(1, Ordering::Relaxed));
+            let miss = || {
+                citizen(
+                    &[("office", OFFICE), ("number", &number)],
+                    "",
+                    Some(json!({"cpf": "111.444.777-35"})),
+                )
+            };
+            vec![("a wrong CPF", miss()), ("another wrong CPF", miss())]
+        }
+        "staff-message" => {
+            let t = open(f, "contato").await?;
+            let pdf = staff_pdf(f).await?;
+            let body =
+                |refs: Vec<String>| json!({"message": "Segue o modelo.", "attachments": refs});
+            let lying = {
+                let slot = call(
+                    f,
+                    "staff-new-upload",
+                    SP,
+                    &[],
+                    "",
+                    Some(json!({"name": "resposta.pdf", "size": LYING_PNG.len()})),
+                )
+                .await?;
+                upload(&slot, "resposta.pdf", LYING_PNG).await?
+            };
+            let missing = {
+                let slot = call(
+                    f,
+                    "staff-new-upload",
+                    SP,
+                    &[],
+                    "",
+                    Some(json!({"name": "resposta.pdf", "size": PDF.len()})),
+                )
+                .await?;
+                slot["attachment"]
+                    .as_str()
+                    .ok_or("no attachment")?
+                    .to_owned()
+            };
+            vec![
+                (
+                    "a file kept",
+                    sp(&[("id", &t.id)], "", Some(body(vec![pdf]))),
+                ),
+                (
+                    "a file refused after the copy",
+                    sp(&[("id", &t.id)], "", Some(body(vec![lying]))),
+                ),
+                (
+                    "a file never uploaded",
+                    sp(&[("id", &t.id)], "", Some(body(vec![missing]))),
+                ),
+            ]
+        }
+        "staff-decide" => {
+            let t = booked(f).await?;
+            vec![(
+                "a refused booking gives its place back",
+                sp(
+                    &[("id", &t.id)],
+                    "",
+                    Some(
+                        json!({"decision": "reject", "justification": "Documentação incompleta."}),
+                    ),
+                ),
+            )]
+        }
+        "staff-schedule" => {
+            // A citizen's booking, approved, then moved by staff: its place is given back.
+            let t = booked(f).await?;
+            staff(
+                f,
+                "decision",
+                &t.id,
+                json!({"decision": "approve", "attendant": "atendente-1"}),
+            )
+            .await?;
+            let mut moved = appointment_body();
+            moved["date"] = json!(days_ahead(21));
+            moved["mode"] = json!("in_person");
+            if let Some(o) = moved.as_object_mut() {
+                o.remove("meeting_link");
+            }
+            vec![(
+                "an appointment moved",
+                sp(&[("id", &t.id)], "", Some(moved)),
+            )]
+        }
+        "staff-conclude" => {
+            let t = booked(f).await?;
+            staff(
+                f,
+                "decision",
+                &t.id,
+                json!({"decision": "approve", "attendant": "atendente-1"}),
+            )
+            .await?;
+            let lying = {
+                let slot = call(
+                    f,
+                    "staff-new-upload",
+                    SP,
+                    &[],
+                    "",
+                    Some(json!({"name": "resposta.pdf", "size": LYING_PNG.len()})),
+                )
+                .await?;
+                upload(&slot, "resposta.pdf", LYING_PNG).await?
+            };
+            let missing = {
+                let slot = call(
+                    f,
+                    "staff-new-upload",
+                    SP,
+                    &[],
+                    "",
+                    Some(json!({"name": "resposta.pdf", "size": PDF.len()})),
+                )
+                .await?;
+                slot["attachment"]
+                    .as_str()
+                    .ok_or("no attachment")?
+                    .to_owned()
+            };
+            let t2 = approved(f).await?;
+            // A citizen's message opens the reply window; the conclusion closes it.
+            let t3 = approved(f).await?;
+            call(
+                f,
+                "post-message",
+                Who::Citizen,
+                &[("id", &t3.id)],
+                "",
+                Some(json!({"k": t3.k, "message": "Alguma novidade?"})),
+            )
+            .await?;
+            vec![
+                (
+                    "a reply window closed",
+                    sp(&[("id", &t3.id)], "", Some(conclusion_body(f).await?)),
+                ),
+                (
+                    "a booking concluded",
+                    sp(&[("id", &t.id)], "", Some(conclusion_body(f).await?)),
+                ),
+                (
+                    "a PDF refused after the copy",
+                    sp(
+                        &[("id", &t2.id)],
+                        "",
+                        Some(json!({"message": "Respondido.", "attachments": [lying]})),
+                    ),
+                ),
+                (
+                    "a PDF never uploaded",
+                    sp(
+                        &[("id", &t2.id)],
+                        "",
+                        Some(json!({"message": "Respondido.", "attachments": [missing]})),
+                    ),
+                ),
+            ]
+        }
+        "timer" => {
+            let t = open(f, "certificado-digital").await?;
+            let b = booked(f).await?;
+            let both = with_both_windows(f).await?;
+            let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7);
+            let start = |t: &Ticket| -> Result<Input, Error> {
+                Ok(Input::Timer(Timer::start_window(
+                    request_id(&t.id)?,
+                    ahead,
+                    "America/Sao_Paulo",
+                )))
+            };
+            vec![
+                ("a start window ends", start(&t)?),
+                ("a booking's start window ends", start(&b)?),
+                ("a start window ends while a reply is owed", start(&both)?),
+            ]
+        }
+        "staff-moderate" => {
+            let t = rated(f).await?;
+            vec![(
+                "a rating hidden",
+                sp(&[("id", &t.id)], "", Some(json!({"decision": "hide"}))),
+            )]
+        }
+        "mailer" => vec![("the sweep of mail due", Input::Stream(json!({})))],
+        _ => Vec::new(),
+    })
+}

@@ -1,21 +1,7 @@
 //! `balcao-bench`: the figures of issue 6 in one run, printed as Markdown.
 //! Run it with `./scripts/bench` (release build, DynamoDB Local and moto_server).
 
-mod cold;
-mod cost;
-mod env;
-mod events;
-mod fixture;
-mod journey;
-mod keyload;
-mod local;
-mod measure;
-mod pricing;
-mod recorder;
-mod scale;
-mod size;
-mod stats;
-
+use balcao_bench::{cold, cost, fixture, local, measure, scale, size};
 use clap::Parser;
 use std::path::PathBuf;
 

@@ -28,6 +28,8 @@ pub struct Call {
     pub capacity: Capacity,
     /// The write was refused by its condition (DynamoDB still bills it).
     pub refused: bool,
+    /// The HTTP status of the answer (0 until one is read).
+    pub status: u16,
 }
 
 impl Call {
@@ -56,7 +58,12 @@ impl Call {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Recorder(Arc<Mutex<Vec<Call>>>);
+pub struct Recorder {
+    calls: Arc<Mutex<Vec<Call>>>,
+    /// Links presigned for a browser: signed with the function's credentials, so
+    /// its policy must allow them, but never sent by the function.
+    presigned: Arc<Mutex<Vec<Call>>>,
+}
 
 #[derive(Debug, Clone, Copy)]
 struct CallIndex(usize);
@@ -136,7 +143,12 @@ fn units(v: &Value) -> (f64, f64) {
 impl Recorder {
     /// Everything recorded since the last take.
     pub fn take(&self) -> Vec<Call> {
-        std::mem::take(&mut *self.0.lock().expect("recorder"))
+        std::mem::take(&mut *self.calls.lock().expect("recorder"))
+    }
+
+    /// The links presigned since the last take.
+    pub fn take_presigned(&self) -> Vec<Call> {
+        std::mem::take(&mut *self.presigned.lock().expect("recorder"))
     }
 }
 
@@ -178,10 +190,6 @@ impl Intercept for Recorder {
     ) -> Result<(), BoxError> {
         let (service, op) = metadata(cfg);
         let request = context.request();
-        // A presigned link runs the pipeline up to here but is never sent.
-        if request.uri().contains("X-Amz-Signature=") {
-            return Ok(());
-        }
         let call = Call {
             service,
             op,
@@ -199,8 +207,14 @@ impl Intercept for Recorder {
                 .unwrap_or_default(),
             capacity: Capacity::default(),
             refused: false,
+            status: 0,
         };
-        let mut calls = self.0.lock().expect("recorder");
+        // A presigned link runs the pipeline up to here but is never sent.
+        if request.uri().contains("X-Amz-Signature=") {
+            self.presigned.lock().expect("recorder").push(call);
+            return Ok(());
+        }
+        let mut calls = self.calls.lock().expect("recorder");
         cfg.interceptor_state().store_put(CallIndex(calls.len()));
         calls.push(call);
         Ok(())
@@ -215,13 +229,16 @@ impl Intercept for Recorder {
         let Some(CallIndex(i)) = cfg.load::<CallIndex>().copied() else {
             return Ok(());
         };
+        if let Some(call) = self.calls.lock().expect("recorder").get_mut(i) {
+            call.status = context.response().status().as_u16();
+        }
         let Some(body) = context.response().body().bytes() else {
             return Ok(());
         };
         if context.response().status().as_u16() == 400
             && String::from_utf8_lossy(body).contains("ConditionalCheckFailed")
         {
-            let mut calls = self.0.lock().expect("recorder");
+            let mut calls = self.calls.lock().expect("recorder");
             if let Some(call) = calls.get_mut(i) {
                 call.refused = true;
             }
@@ -233,7 +250,7 @@ impl Intercept for Recorder {
         let Some(consumed) = json.get("ConsumedCapacity") else {
             return Ok(());
         };
-        let mut calls = self.0.lock().expect("recorder");
+        let mut calls = self.calls.lock().expect("recorder");
         if let Some(call) = calls.get_mut(i) {
             // DynamoDB Local doubles transactional units, as DynamoDB bills them.
             let (total, table) = units(consumed);

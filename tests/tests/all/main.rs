@@ -11,6 +11,7 @@ mod migrations;
 mod my_requests;
 mod office_settings;
 mod paging;
+mod permissions;
 mod pool_race;
 mod protocols;
 mod s3;
