@@ -57,6 +57,7 @@ pub fn app_over(store: std::sync::Arc<dyn balcao_app::Store>) -> balcao_app::App
         blobs: temp_blobs(),
         timers: temp_timers(),
         limits: temp_timers(),
+        staff_auth: std::sync::Arc::new(balcao_embedded::DemoSessions::default()),
         clock: std::sync::Arc::new(balcao_app::SystemClock),
         keys: balcao_app::keys::Keys::random(),
         config: balcao_app::Config::new("https://balcao.example.gov.br"),

@@ -14,6 +14,15 @@ const VALUES: &[(&str, &str)] = &[
     ("TIMER_DLQ_ARN", fixture::TIMER_DLQ),
     ("HASH_KEY_SECRET_ARN", fixture::SECRET),
     ("SENDER_ADDRESS", fixture::SENDER),
+    (
+        "STAFF_ISSUER",
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench",
+    ),
+    ("STAFF_CLIENT_ID", "bench"),
+    (
+        "STAFF_LOGIN_URL",
+        "https://balcao-bench.auth.us-east-1.amazoncognito.com",
+    ),
 ];
 
 fn value(var: &str) -> Option<&'static str> {

@@ -202,6 +202,8 @@ fn build_app(
             },
         )),
         limits: store.clone(),
+        // The events carry verified claims, as `staff::admit` leaves them.
+        staff_auth: Arc::new(balcao_embedded::DemoSessions::default()),
         clock: Arc::new(SystemClock),
         keys: Keys::new(Arc::new(SecretsManagerKey::new(
             aws_sdk_secretsmanager::Client::from_conf(secrets.build()),

@@ -57,7 +57,7 @@ const fn case(function: &'static str, consumes: bool, floor: &'static str) -> Ca
     }
 }
 
-/// All 37 functions, in the order of a request's life.
+/// Every function, in the order of a request's life.
 pub const CASES: &[Case] = &[
     case("list-offices", false, "1 Query"),
     case(
@@ -164,6 +164,17 @@ pub const CASES: &[Case] = &[
     case("staff-office-settings", false, "1 GetItem"),
     case("staff-update-office", true, "1 GetItem + 1 PutItem"),
     case(
+        "staff-sign-in",
+        false,
+        "0 (PKCE pair and state made in the function)",
+    ),
+    case(
+        "staff-callback",
+        false,
+        "0 (Cognito's token endpoint is not an AWS API; measured: a refused state)",
+    ),
+    case("staff-sign-out", false, "0 (the cookie is cleared)"),
+    case(
         "mailer",
         true,
         "4 UpdateItem + 2 SendEmail (claim, send, record each of the 2 mails)",
@@ -190,7 +201,9 @@ pub async fn run(function: &str, app: &App, courier: &Courier, input: &Input) ->
                 .handle(app, crate::events::request(event))
                 .await;
             let status = res.status().as_u16();
-            if status >= 400 {
+            // The callback's exchange needs Cognito: here it refuses a stale state.
+            let expected = function == "staff-callback" && status == 401;
+            if status >= 400 && !expected {
                 let body = String::from_utf8_lossy(res.body().as_ref()).into_owned();
                 return Err(format!("{function} answered {status}: {body}").into());
             }
@@ -738,6 +751,9 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
             Input::Http(e)
         }
         "staff-office-settings" => sp(&[], "", None),
+        "staff-sign-in" => citizen(&[], "next=/staff/requests", None),
+        "staff-callback" => citizen(&[], "code=bench&state=bench", None),
+        "staff-sign-out" => citizen(&[], "", None),
         "staff-update-office" => {
             // The JSON API takes the whole settings document, as it answers it.
             let current = call(f, "staff-office-settings", SP, &[], "", None).await?;

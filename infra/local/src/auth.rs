@@ -1,81 +1,17 @@
-//! Staff sign-in on the local runtime, standing in for Cognito and the HTTP
-//! API's JWT authorizer: `/_dev/login` gives a seeded demo user a session, and
-//! staff routes get that user's claims in the request context, as on AWS.
+//! Staff sign-in on the local runtime, standing in for Cognito's managed login:
+//! `/_dev/login` starts a demo session for a seeded user and keeps its token in
+//! the same cookie the AWS callback sets; `balcao_web::staff::admit` checks it
+//! through `app.staff_auth` exactly as it checks an ID token on AWS.
 
 use crate::Local;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use balcao_app::secrets::TicketSecret;
 use balcao_core::StaffMember;
-use balcao_web::staff::{CLAIM_OFFICE, CLAIM_ROLE};
-use lambda_http::aws_lambda_events::apigw::{
-    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
-    ApiGatewayV2httpRequestContext,
-};
-use lambda_http::request::RequestContext;
+use balcao_web::staff::SESSION_COOKIE;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-pub const COOKIE: &str = "balcao_staff";
-
-#[derive(Clone, Default)]
-pub struct Sessions(Arc<Mutex<HashMap<String, StaffMember>>>);
-
-impl Sessions {
-    fn start(&self, who: StaffMember) -> String {
-        let token = TicketSecret::generate().encode();
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(token.clone(), who);
-        token
-    }
-
-    /// The staff member behind a bearer token or the session cookie.
-    pub fn caller(&self, headers: &HeaderMap) -> Option<StaffMember> {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let cookie = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                c.split(';')
-                    .map(str::trim)
-                    .find_map(|kv| kv.strip_prefix(&format!("{COOKIE}=")))
-            });
-        let token = bearer.or(cookie)?;
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(token)
-            .cloned()
-    }
-}
-
-/// What API Gateway puts in the request for a valid Cognito ID token.
-pub fn context_for(who: &StaffMember) -> RequestContext {
-    let claims = HashMap::from([
-        (CLAIM_OFFICE.to_owned(), who.office.to_string()),
-        (CLAIM_ROLE.to_owned(), who.role.key().to_owned()),
-        ("email".to_owned(), who.email.to_string()),
-        ("name".to_owned(), who.name.clone()),
-    ]);
-    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
-    jwt.claims = claims;
-    let mut authorizer = ApiGatewayRequestAuthorizer::default();
-    authorizer.jwt = Some(jwt);
-    let mut ctx = ApiGatewayV2httpRequestContext::default();
-    ctx.authorizer = Some(authorizer);
-    RequestContext::ApiGatewayV2(ctx)
-}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -141,7 +77,7 @@ pub async fn login(
             .into_response();
     };
     let token = local.sessions.start(who.clone());
-    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
     if wants_json(&headers) {
         let body =
             json!({"token": token, "office_id": who.office, "role": who.role, "name": who.name});

@@ -14,7 +14,7 @@ use balcao_app::courier::{Courier, RetryPolicy};
 use balcao_app::keys::Keys;
 use balcao_app::ports::StoreError;
 use balcao_app::{App, Clock, Config, Offices, SystemClock};
-use balcao_embedded::{LocalBlobs, LocalMailbox, ManualClock, SqliteStore};
+use balcao_embedded::{DemoSessions, LocalBlobs, LocalMailbox, ManualClock, SqliteStore};
 use balcao_web::Op;
 use lambda_http::RequestExt;
 use std::collections::HashMap;
@@ -77,7 +77,8 @@ pub struct Local {
     pub courier: Courier,
     pub mailbox: LocalMailbox,
     pub manual_clock: Option<Arc<ManualClock>>,
-    pub sessions: auth::Sessions,
+    /// Demo staff sessions: `app.staff_auth` checks them; `/_dev/login` starts them.
+    pub sessions: Arc<DemoSessions>,
     /// The database, for what only the local runtime does with it (timers).
     pub db: SqliteStore,
 }
@@ -158,6 +159,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         None => Keys::random(),
     };
     let shared = Arc::new(store.clone());
+    let sessions = Arc::new(DemoSessions::default());
     let app = App {
         keys,
         offices: shared.clone(),
@@ -167,6 +169,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         blobs: blobs.clone(),
         timers: Arc::new(store.clone()),
         limits: Arc::new(store.clone()),
+        staff_auth: sessions.clone(),
         clock: clock.clone(),
         config: Config::new(&base),
     };
@@ -184,7 +187,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         courier,
         mailbox,
         manual_clock,
-        sessions: auth::Sessions::default(),
+        sessions,
     };
 
     let (stop, stopped) = watch::channel(false);
@@ -249,20 +252,12 @@ pub fn router(local: Local) -> Router {
     let mut router = Router::new();
     for route in balcao_web::ROUTES {
         let op = route.op;
-        let staff = route.is_staff();
         let filter = axum::routing::MethodFilter::try_from(route.method.clone())
             .expect("routes use standard methods");
         let handler = move |State(local): State<Local>,
                             params: Option<Path<HashMap<String, String>>>,
                             req| async move {
-            serve(
-                op,
-                staff,
-                &local,
-                params.map(|p| p.0).unwrap_or_default(),
-                req,
-            )
-            .await
+            serve(op, &local, params.map(|p| p.0).unwrap_or_default(), req).await
         };
         router = router.route(route.path, on(filter, handler));
     }
@@ -288,51 +283,13 @@ async fn secure(
     res
 }
 
-fn unauthorized(headers: &http::HeaderMap) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let browser = headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    if browser {
-        // 401 like the authorizer, with a way in for a person.
-        (
-            http::StatusCode::UNAUTHORIZED,
-            axum::response::Html(
-                "<!doctype html><html lang=\"pt-BR\"><head><meta charset=\"utf-8\">\
-                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-                 <title>Entre para continuar · Balcão</title></head><body>\
-                 <h1>Entre para continuar</h1><p>Esta página é da equipe da serventia.</p>\
-                 <p><a href=\"/_dev/login\">Entrar</a></p></body></html>",
-            ),
-        )
-            .into_response()
-    } else {
-        (
-            http::StatusCode::UNAUTHORIZED,
-            axum::Json(serde_json::json!({"message": "Unauthorized"})),
-        )
-            .into_response()
-    }
-}
-
 /// Turns the local HTTP request into what API Gateway would hand the Lambda.
 async fn serve(
     op: Op,
-    staff: bool,
     local: &Local,
     params: HashMap<String, String>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
-    // Like the JWT authorizer: no valid sign-in, no call to the handler.
-    let caller = if staff {
-        match local.sessions.caller(req.headers()) {
-            Some(who) => Some(who),
-            None => return unauthorized(req.headers()),
-        }
-    } else {
-        None
-    };
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -348,11 +305,12 @@ async fn serve(
     } else {
         lambda_http::Body::Binary(bytes.to_vec())
     };
-    let mut req = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
-    if let Some(who) = &caller {
-        req = req.with_request_context(auth::context_for(who));
-    }
-    let res = op.handle(&local.app, req).await;
+    let req = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
+    // The same gate as on AWS: staff operations run only for a verified session.
+    let res = match balcao_web::staff::admit(&local.app, op, req).await {
+        Ok(req) => op.handle(&local.app, req).await,
+        Err(refused) => refused,
+    };
     let (parts, body) = res.into_parts();
     let bytes: Vec<u8> = match body {
         lambda_http::Body::Empty => Vec::new(),

@@ -26,8 +26,8 @@ pub mod timers;
 
 pub use error::AppError;
 pub use ports::{
-    AccessLinks, Blobs, Clock, Mailer, Offices, Outbox, Publications, Store, SystemClock, Tickets,
-    Timers,
+    AccessLinks, Blobs, Clock, Mailer, Offices, Outbox, Publications, StaffAuth, Store,
+    SystemClock, Tickets, Timers,
 };
 
 use std::sync::Arc;
@@ -66,6 +66,7 @@ pub struct App {
     pub blobs: Arc<dyn Blobs>,
     pub timers: Arc<dyn Timers>,
     pub limits: Arc<dyn limits::Limits>,
+    pub staff_auth: Arc<dyn StaffAuth>,
     pub clock: Arc<dyn Clock>,
     pub keys: keys::Keys,
     pub config: Config,

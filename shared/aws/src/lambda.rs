@@ -2,7 +2,8 @@
 //! (`needs.rs`), build those clients once, then run the handler. The needs are a
 //! constant of each binary, so the clients it does not use are not linked in.
 
-use crate::needs::{FILES, HASH_KEY, TIMERS};
+use crate::cognito::{CognitoAuth, CognitoConfig};
+use crate::needs::{FILES, HASH_KEY, STAFF, TIMERS};
 use crate::secret_key::SecretsManagerKey;
 use crate::{DynamoStore, S3Blobs, SchedulerConfig, SchedulerTimers, SesMailer, mailer_fn};
 use async_trait::async_trait;
@@ -12,9 +13,12 @@ use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use balcao_app::courier::{Courier, RetryPolicy};
 use balcao_app::keys::{KeyError, KeySource, Keys};
 use balcao_app::ports::{
-    BlobError, BlobHead, DownloadLink, Timer, TimerError, UploadForm, UploadPolicy,
+    AuthError, BlobError, BlobHead, DownloadLink, Session, Timer, TimerError, UploadForm,
+    UploadPolicy,
 };
-use balcao_app::{App, Blobs, Config, SystemClock, Timers};
+use balcao_app::{App, Blobs, Config, StaffAuth, SystemClock, Timers};
+use balcao_core::StaffMember;
+use balcao_web::Op;
 use jiff::Timestamp;
 use lambda_http::service_fn;
 use std::future::Future;
@@ -39,7 +43,7 @@ macro_rules! http_function {
     ($op:ident, $($handler:ident)::+) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::Error> {
-            $crate::serve::<{ $crate::needs::of($crate::Op::$op) }>(|app, req| {
+            $crate::serve::<{ $crate::needs::of($crate::Op::$op) }>($crate::Op::$op, |app, req| {
                 Box::pin($crate::ops::$($handler)::+(app, req))
             })
             .await
@@ -54,7 +58,7 @@ fn var(name: &str) -> Result<String, Error> {
 /// AWS endpoints present certificates from Amazon Trust Services (cross-signed by
 /// Starfield G2). Trusting only these spares every cold start from reading and
 /// parsing the ~300 files of the system store (measured: ~8 ms of a ~11 ms init).
-const AWS_ROOTS: &[&[u8]] = &[
+pub(crate) const AWS_ROOTS: &[&[u8]] = &[
     include_bytes!("../certs/Amazon_Root_CA_1.pem"),
     include_bytes!("../certs/Amazon_Root_CA_2.pem"),
     include_bytes!("../certs/Amazon_Root_CA_3.pem"),
@@ -179,6 +183,22 @@ impl Timers for NotConfigured {
 }
 
 #[async_trait]
+impl StaffAuth for NotConfigured {
+    async fn verify(&self, _: &str) -> Result<StaffMember, AuthError> {
+        Err(AuthError::Unavailable(self.say()))
+    }
+    fn sign_in_url(&self, _: &str, _: &str) -> String {
+        "/".into()
+    }
+    async fn exchange(&self, _: &str, _: &str) -> Result<Session, AuthError> {
+        Err(AuthError::Unavailable(self.say()))
+    }
+    async fn sign_out(&self, _: Option<&str>) -> String {
+        "/".into()
+    }
+}
+
+#[async_trait]
 impl KeySource for NotConfigured {
     async fn load(&self) -> Result<Vec<u8>, KeyError> {
         Err(KeyError::Unavailable(self.say()))
@@ -227,6 +247,17 @@ async fn app<const NEEDS: u8>(
         Arc::new(NotConfigured("HASH_KEY_SECRET_ARN"))
     };
     let public_base_url = var("PUBLIC_BASE_URL")?;
+    let staff_auth: Arc<dyn StaffAuth> = if NEEDS & STAFF != 0 {
+        Arc::new(CognitoAuth::new(CognitoConfig {
+            issuer: var("STAFF_ISSUER")?,
+            client_id: var("STAFF_CLIENT_ID")?,
+            login_url: var("STAFF_LOGIN_URL")?,
+            public_base_url: public_base_url.clone(),
+            jwks_url: std::env::var("STAFF_JWKS_URL").ok(),
+        })?)
+    } else {
+        Arc::new(NotConfigured("STAFF_ISSUER"))
+    };
     // Pages allow browsers to post files there (CSP); the template derives it from the bucket.
     let upload_origin = std::env::var("UPLOAD_ORIGIN").unwrap_or_else(|_| public_base_url.clone());
     Ok(App {
@@ -237,6 +268,7 @@ async fn app<const NEEDS: u8>(
         blobs,
         timers,
         limits: dynamo.clone(),
+        staff_auth,
         clock: Arc::new(SystemClock),
         keys: Keys::new(keys),
         config: Config::new(&public_base_url).with_upload_origin(&upload_origin),
@@ -245,18 +277,22 @@ async fn app<const NEEDS: u8>(
 
 /// Runs one HTTP operation behind API Gateway. Only building the app depends
 /// on `NEEDS`; the serving loop is compiled once, here, not in every function.
-pub async fn serve<const NEEDS: u8>(handler: Handler) -> Result<(), Error> {
+pub async fn serve<const NEEDS: u8>(op: Op, handler: Handler) -> Result<(), Error> {
     init_tracing();
     let sdk = sdk_config().await?;
     let app = app::<NEEDS>(&sdk, &table(&sdk)?).await?;
-    run_http(app, handler).await
+    run_http(app, op, handler).await
 }
 
 /// The Lambda loop of an HTTP function over its app.
-pub async fn run_http(app: App, handler: Handler) -> Result<(), Error> {
+pub async fn run_http(app: App, op: Op, handler: Handler) -> Result<(), Error> {
     let app = &app;
     lambda_http::run(service_fn(move |req| async move {
-        let mut res = handler(app, req).await;
+        // Staff operations run only for a verified session (the same gate as locally).
+        let mut res = match balcao_web::staff::admit(app, op, req).await {
+            Ok(req) => handler(app, req).await,
+            Err(refused) => refused,
+        };
         balcao_web::security::apply(
             res.headers_mut(),
             &app.config.upload_origin,

@@ -1,6 +1,7 @@
 //! Balcão on AWS: the DynamoDB store, S3 files, the SES v2 mailer and the wiring each
 //! Lambda's `main` calls.
 
+pub mod cognito;
 pub mod dynamo;
 pub mod lambda;
 pub mod mailer_fn;
@@ -11,6 +12,7 @@ pub mod secret_key;
 pub mod ses;
 
 pub use balcao_web::{Op, ops};
+pub use cognito::{CognitoAuth, CognitoConfig};
 pub use dynamo::DynamoStore;
 pub use lambda::{Error, Handler, serve, serve_mailer, serve_timer};
 pub use s3::S3Blobs;

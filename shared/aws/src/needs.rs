@@ -14,6 +14,8 @@ pub const TIMERS: u8 = 2;
 pub const HASH_KEY: u8 = 4;
 /// Sending email with SES (`SENDER_ADDRESS`; `SES_CONFIGURATION_SET` optional).
 pub const MAIL: u8 = 8;
+/// Staff sessions: Cognito's ID tokens checked, or its managed login used.
+pub const STAFF: u8 = 16;
 
 /// Every function reads these.
 pub const ALWAYS: &[&str] = &["TABLE_NAME", "PUBLIC_BASE_URL"];
@@ -32,6 +34,10 @@ pub const VARIABLES: &[(u8, &[&str])] = &[
     ),
     (HASH_KEY, &["HASH_KEY_SECRET_ARN"]),
     (MAIL, &["SENDER_ADDRESS"]),
+    (
+        STAFF,
+        &["STAFF_ISSUER", "STAFF_CLIENT_ID", "STAFF_LOGIN_URL"],
+    ),
 ];
 
 /// Every request change may open or close the reply window, whose warning is a timer.
@@ -39,6 +45,38 @@ const CHANGES: u8 = TIMERS;
 
 /// What one HTTP operation uses.
 pub const fn of(op: Op) -> u8 {
+    uses(op) | signed_in(op)
+}
+
+/// Staff operations, and signing in and out, read the pool's settings.
+const fn signed_in(op: Op) -> u8 {
+    match op {
+        Op::StaffQueue
+        | Op::StaffRequest
+        | Op::StaffMessage
+        | Op::StaffNewUpload
+        | Op::StaffAttachment
+        | Op::StaffStartAnalysis
+        | Op::StaffChecklist
+        | Op::StaffDecide
+        | Op::StaffSchedule
+        | Op::StaffConclude
+        | Op::StaffRatings
+        | Op::StaffModerate
+        | Op::StaffPublishProtocol
+        | Op::StaffImportProtocols
+        | Op::StaffOfficeSettings
+        | Op::StaffUpdateOffice
+        | Op::StaffPool
+        | Op::StaffTake
+        | Op::StaffSignIn
+        | Op::StaffCallback
+        | Op::StaffSignOut => STAFF,
+        _ => 0,
+    }
+}
+
+const fn uses(op: Op) -> u8 {
     match op {
         Op::ListOffices
         | Op::GetOffice
@@ -59,7 +97,10 @@ pub const fn of(op: Op) -> u8 {
         | Op::StaffModerate
         | Op::ReleaseTicket
         | Op::StaffStartAnalysis
-        | Op::StaffChecklist => 0,
+        | Op::StaffChecklist
+        | Op::StaffSignIn
+        | Op::StaffCallback
+        | Op::StaffSignOut => 0,
         Op::OpenRequest => FILES | TIMERS | HASH_KEY,
         Op::PostMessage | Op::StaffMessage | Op::StaffConclude => FILES | CHANGES | HASH_KEY,
         Op::NewUpload | Op::StaffNewUpload => FILES | HASH_KEY,
@@ -115,5 +156,16 @@ mod tests {
             super::variables(super::FILES),
             ["TABLE_NAME", "PUBLIC_BASE_URL", "BUCKET_NAME"]
         );
+    }
+
+    #[test]
+    fn every_staff_function_and_only_they_read_the_pool() {
+        for op in balcao_web::Op::ALL {
+            assert_eq!(
+                super::of(*op) & super::STAFF != 0,
+                op.function().starts_with("staff-"),
+                "{op:?}"
+            );
+        }
     }
 }

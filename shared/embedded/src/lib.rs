@@ -3,6 +3,7 @@
 
 mod blobs;
 mod clock;
+mod demo_sessions;
 pub mod key_file;
 mod limits;
 mod mailbox;
@@ -12,6 +13,7 @@ mod timers;
 
 pub use blobs::{LocalBlobError, LocalBlobs, LocalDownload};
 pub use clock::ManualClock;
+pub use demo_sessions::{DemoSessions, LOGIN_PAGE};
 pub use mailbox::{LocalMailbox, MailboxEntry};
 pub use store::SqliteStore;
 

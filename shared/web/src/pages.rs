@@ -362,6 +362,7 @@ pub struct ServiceSettings {
 #[derive(Template)]
 #[template(path = "staff_office.html")]
 pub struct OfficeSettingsPage {
+    pub staff_name: String,
     /// Attendants see the settings; only a manager's page has the buttons.
     pub manager: bool,
     pub version: u64,

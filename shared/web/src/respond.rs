@@ -38,8 +38,12 @@ pub enum Failure {
     App(AppError),
     BadRequest(String),
     UnsupportedMediaType,
-    /// No valid staff claims (the JWT authorizer normally answers this before us).
+    /// No valid staff session (`staff::admit` answers this before the handler).
     Unauthorized,
+    /// The identity provider could not say who the caller is.
+    Auth(balcao_app::ports::AuthError),
+    /// A state-changing request with the session cookie from another site (CSRF).
+    CrossSite,
 }
 
 impl From<AppError> for Failure {
@@ -273,6 +277,30 @@ pub fn failure(format: Format, f: Failure) -> Response {
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "Entre com sua conta da serventia para continuar.",
+            None,
+        ),
+        Failure::Auth(balcao_app::ports::AuthError::Invalid(_)) => error(
+            format,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Sua sessão não é válida ou expirou. Entre de novo.",
+            None,
+        ),
+        Failure::Auth(e @ balcao_app::ports::AuthError::Unavailable(_)) => {
+            tracing::error!(error = %e, "sign-in service failure");
+            error(
+                format,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "O serviço de login está indisponível; tente de novo em instantes.",
+                None,
+            )
+        }
+        Failure::CrossSite => error(
+            format,
+            StatusCode::FORBIDDEN,
+            "cross_site",
+            "Pedido recusado: ele não veio das páginas do Balcão. Volte à página e envie de novo.",
             None,
         ),
         Failure::UnsupportedMediaType => error(

@@ -44,6 +44,9 @@ pub enum Op {
     ReleaseTicket,
     StaffPool,
     StaffTake,
+    StaffSignIn,
+    StaffCallback,
+    StaffSignOut,
 }
 
 impl Op {
@@ -83,7 +86,17 @@ impl Op {
         Op::ReleaseTicket,
         Op::StaffPool,
         Op::StaffTake,
+        Op::StaffSignIn,
+        Op::StaffCallback,
+        Op::StaffSignOut,
     ];
+
+    /// Only a verified staff member may run it (`staff::admit`); signing in and
+    /// out are how one becomes, and stops being, one.
+    pub fn needs_staff(self) -> bool {
+        self.function().starts_with("staff-")
+            && !matches!(self, Op::StaffSignIn | Op::StaffCallback | Op::StaffSignOut)
+    }
 
     /// The function crate under `functions/` and its binary name.
     pub fn function(self) -> &'static str {
@@ -123,6 +136,9 @@ impl Op {
             Op::ReleaseTicket => "release-ticket",
             Op::StaffPool => "staff-pool",
             Op::StaffTake => "staff-take",
+            Op::StaffSignIn => "staff-sign-in",
+            Op::StaffCallback => "staff-callback",
+            Op::StaffSignOut => "staff-sign-out",
         }
     }
 
@@ -165,6 +181,9 @@ impl Op {
             Op::ReleaseTicket => ops::citizen_actions::release(app, req).await,
             Op::StaffPool => ops::pool::list(app, req).await,
             Op::StaffTake => ops::pool::take(app, req).await,
+            Op::StaffSignIn => ops::sign_in::start(app, req).await,
+            Op::StaffCallback => ops::sign_in::callback(app, req).await,
+            Op::StaffSignOut => ops::sign_in::sign_out(app, req).await,
         }
     }
 }
@@ -357,11 +376,26 @@ pub const ROUTES: &[Route] = &[
         path: "/staff/pool/{id}/take",
         op: Op::StaffTake,
     },
+    Route {
+        method: Method::GET,
+        path: "/staff/sign-in",
+        op: Op::StaffSignIn,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/callback",
+        op: Op::StaffCallback,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/sign-out",
+        op: Op::StaffSignOut,
+    },
 ];
 
 impl Route {
-    /// Staff routes sit behind the JWT authorizer.
+    /// Only a verified staff session gets through (`staff::admit`).
     pub fn is_staff(&self) -> bool {
-        self.path.starts_with("/staff/")
+        self.op.needs_staff()
     }
 }

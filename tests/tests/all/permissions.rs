@@ -515,7 +515,7 @@ async fn every_call_is_granted_and_every_grant_is_used() {
             needs.extend(presigned_needs(&call));
         }
         assert!(
-            !needs.is_empty() || case.function == "request-form",
+            !needs.is_empty() || function.grants.is_empty(),
             "{}: no AWS call was recorded",
             case.function
         );

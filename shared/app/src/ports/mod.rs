@@ -9,6 +9,7 @@ pub mod order;
 mod outbox;
 mod paging;
 mod publications;
+mod staff_auth;
 mod tickets;
 mod timers;
 
@@ -18,6 +19,7 @@ pub use offices::Offices;
 pub use outbox::{MailAttachment, MailError, MailId, Mailer, Outbox, OutboxMail};
 pub use paging::{Page, PageRequest, PageSize, Position};
 pub use publications::{Publications, PublishedProtocol};
+pub use staff_auth::{AuthError, Session, StaffAuth};
 pub use tickets::{
     Change, Compose, IdempotencyRecord, NewTicket, Opened, QueueQuery, SlotClaim, TakeCompose,
     Ticket, Tickets,

@@ -8,6 +8,7 @@ pub mod open_request;
 pub mod pool;
 pub mod protocols;
 pub mod ratings;
+pub mod sign_in;
 pub mod staff_requests;
 pub mod staff_workflow;
 pub mod ticket;

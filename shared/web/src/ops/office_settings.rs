@@ -26,7 +26,7 @@ pub async fn show(app: &App, req: Request) -> Response {
             format,
             StatusCode::OK,
             || s.clone(),
-            || page(&s, me.role == Role::Manager),
+            || page(&s, &me),
         ))
     }
     .await;
@@ -223,9 +223,10 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
     Ok(s)
 }
 
-fn page(s: &OfficeSettings, manager: bool) -> OfficeSettingsPage {
+fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage {
     OfficeSettingsPage {
-        manager,
+        staff_name: me.name.clone(),
+        manager: me.role == Role::Manager,
         version: s.version,
         new_request: s.notifications.new_request,
         citizen_message: s.notifications.citizen_message,

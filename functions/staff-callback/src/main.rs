@@ -1,0 +1,1 @@
+balcao_aws::http_function!(StaffCallback, sign_in::callback);
