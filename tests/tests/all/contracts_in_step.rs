@@ -268,3 +268,54 @@ async fn schemathesis_finds_no_difference_between_the_document_and_the_server() 
         assert!(report.contains("generated"), "{report}");
     }
 }
+
+/// Staff sign in with a second factor, and only an administrator sets office and role.
+#[test]
+fn the_staff_pool_requires_mfa_and_keeps_office_and_role_out_of_staff_hands() {
+    let template = yaml("template.yaml");
+    let r = &template["Resources"];
+    let pool = &r["StaffUserPool"]["Properties"];
+    assert_eq!(pool["MfaConfiguration"].as_str(), Some("ON"));
+    assert_eq!(
+        pool["EnabledMfas"].as_sequence().map(Vec::len),
+        Some(1),
+        "{:?}",
+        pool["EnabledMfas"]
+    );
+    assert_eq!(pool["EnabledMfas"][0].as_str(), Some("SOFTWARE_TOKEN_MFA"));
+    assert_eq!(
+        pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"].as_bool(),
+        Some(true)
+    );
+    let client = &r["StaffUserPoolClient"]["Properties"];
+    let writable: Vec<&str> = client["WriteAttributes"]
+        .as_sequence()
+        .expect("WriteAttributes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        writable.iter().all(|a| !a.starts_with("custom:")),
+        "{writable:?}"
+    );
+    let readable: Vec<&str> = client["ReadAttributes"]
+        .as_sequence()
+        .expect("ReadAttributes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for claim in [
+        balcao_web::staff::CLAIM_OFFICE,
+        balcao_web::staff::CLAIM_ROLE,
+        "email",
+        "name",
+    ] {
+        assert!(readable.contains(&claim), "the ID token carries {claim}");
+    }
+    assert_eq!(
+        client["GenerateSecret"].as_bool(),
+        Some(false),
+        "PKCE, no secret"
+    );
+    assert_eq!(client["AllowedOAuthFlows"][0].as_str(), Some("code"));
+}

@@ -17,6 +17,7 @@ mod protocols;
 mod s3;
 mod scheduler;
 mod ses;
+mod sign_in;
 mod staff;
 mod store_contract;
 mod timers;
