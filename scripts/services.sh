@@ -10,6 +10,7 @@ mkdir -p "$TOOLS" "$LOGS"
 
 DYNAMODB_LOCAL_VERSION=10.3.0
 SCHEMATHESIS_VERSION=4.32.5
+SAM_CLI_VERSION=1.170.0
 # S3 stand-in that checks signatures and POST policies; newer versions need a newer rustc.
 S3S_FS_VERSION=0.14.1
 S3S_FS="$TOOLS/s3s-fs-$S3S_FS_VERSION/bin/s3s-fs"
@@ -61,6 +62,16 @@ install_tools() {
     "$ST_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
   fi
   export BALCAO_SCHEMATHESIS="$ST_VENV/bin/st"
+
+  # `sam validate --lint` reads the template as SAM deploys it (offline, no
+  # credentials); a virtualenv of its own keeps its pins away from moto's.
+  SAM_VENV="$TOOLS/aws-sam-cli-$SAM_CLI_VERSION"
+  if [ ! -x "$SAM_VENV/bin/sam" ]; then
+    step "Installing aws-sam-cli $SAM_CLI_VERSION (PyPI)"
+    python3 -m venv "$SAM_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$SAM_VENV"; }
+    "$SAM_VENV/bin/pip" install -q "aws-sam-cli==$SAM_CLI_VERSION"
+  fi
+  export BALCAO_SAM="$SAM_VENV/bin/sam"
 
   if [ ! -x "$S3S_FS" ]; then
     step "Installing s3s-fs $S3S_FS_VERSION (cargo install, debug build, about 2 minutes)"

@@ -85,6 +85,7 @@ impl TestApp {
                 lease: jiff::SignedDuration::from_secs(30),
                 first_backoff: jiff::SignedDuration::from_millis(100),
                 max_backoff: jiff::SignedDuration::from_secs(1),
+                ..RetryPolicy::default()
             },
             ..Options::default()
         };

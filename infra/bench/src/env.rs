@@ -51,7 +51,7 @@ mod tests {
         let functions: Vec<&str> = balcao_web::Op::ALL
             .iter()
             .map(|op| op.function())
-            .chain(["timer", "mailer"])
+            .chain(["timer", "mailer", "mail-events"])
             .collect();
         for f in functions {
             let needs = balcao_aws::needs::of_function(f).expect("declared");

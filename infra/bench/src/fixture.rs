@@ -146,7 +146,12 @@ impl Fixture {
     }
 
     /// The mailer as the function builds it, over the table's outbox.
-    pub fn courier(&self, outbox: Arc<DynamoStore>, recorder: Option<&Recorder>) -> Courier {
+    pub fn courier(
+        &self,
+        app: &App,
+        outbox: Arc<DynamoStore>,
+        recorder: Option<&Recorder>,
+    ) -> Courier {
         let mut ses = aws_sdk_sesv2::config::Builder::from(&self.sdk);
         if let Some(r) = recorder {
             ses = ses.interceptor(r.clone());
@@ -158,7 +163,7 @@ impl Fixture {
                 SENDER,
                 None,
             )),
-            clock: Arc::new(SystemClock),
+            app: app.clone(),
             policy: RetryPolicy::default(),
         }
     }

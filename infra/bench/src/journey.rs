@@ -19,13 +19,15 @@ pub enum Input {
     Timer(Timer),
     /// The DynamoDB stream event announcing new outbox mail.
     Stream(Value),
+    /// An SES event (bounce, complaint, delivery) through EventBridge.
+    MailEvent(Value),
 }
 
 impl Input {
     /// What the function's binary receives.
     pub fn event(&self) -> Value {
         match self {
-            Self::Http(e) | Self::Stream(e) => e.clone(),
+            Self::Http(e) | Self::Stream(e) | Self::MailEvent(e) => e.clone(),
             Self::Timer(t) => serde_json::to_value(t).unwrap_or(Value::Null),
         }
     }
@@ -177,7 +179,12 @@ pub const CASES: &[Case] = &[
     case(
         "mailer",
         true,
-        "4 UpdateItem + 2 SendEmail (claim, send, record each of the 2 mails)",
+        "4 UpdateItem + 2 GetItem + 2 SendEmail (claim, check the address, send, record each of the 2 mails)",
+    ),
+    case(
+        "mail-events",
+        true,
+        "1 GetItem (mail) + 1 UpdateItem + 1 PutItem (address) + 1 Query + 1 TransactWriteItems (the request's history)",
     ),
 ];
 
@@ -214,6 +221,12 @@ pub async fn run(function: &str, app: &App, courier: &Courier, input: &Input) ->
             if fired == balcao_app::timers::Fired::Ignored {
                 return Err(format!("{function}: the timer was ignored").into());
             }
+            Ok(())
+        }
+        Input::MailEvent(event) => {
+            balcao_aws::mail_events::handle(app, &*courier.outbox, event.clone())
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(())
         }
         Input::Stream(event) => {
@@ -562,6 +575,26 @@ fn stream_event(mail_ids: &[String]) -> Value {
     json!({ "Records": records })
 }
 
+/// SES's bounce of mail `id`, as EventBridge delivers it.
+pub fn ses_event(id: &str, to: &str, bounce_type: &str) -> Value {
+    json!({
+        "version": "0", "id": "bench", "detail-type": "Email Bounced", "source": "aws.ses",
+        "account": "123456789012", "time": "2026-11-30T12:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {
+            "eventType": "Bounce",
+            "bounce": {
+                "bounceType": bounce_type, "bounceSubType": "General",
+                "bouncedRecipients": [{ "emailAddress": to }], "timestamp": "2026-11-30T12:00:00Z"
+            },
+            "mail": {
+                "timestamp": "2026-11-30T11:59:58Z", "source": "balcao@example.com",
+                "messageId": "bench", "destination": [to],
+                "tags": { "mail": [id], "ses:configuration-set": ["balcao-mail"] }
+            }
+        }
+    })
+}
+
 /// Prepares what `function` acts on and answers its event.
 pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
@@ -758,6 +791,13 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
             // The JSON API takes the whole settings document, as it answers it.
             let current = call(f, "staff-office-settings", SP, &[], "", None).await?;
             sp(&[], "", Some(current))
+        }
+        "mail-events" => {
+            written(f);
+            let t = open(f, "contato").await?;
+            let ids = mail_ids(&written(f));
+            let id = ids.first().ok_or("opening wrote no outbox mail")?;
+            Input::MailEvent(ses_event(id, &t.email, "Permanent"))
         }
         "mailer" => {
             written(f);

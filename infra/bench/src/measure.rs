@@ -65,7 +65,7 @@ async fn replay(http: &reqwest::Client, calls: &[Call]) -> Result<Duration, Erro
 
 async fn one(f: &Fixture, case: &'static Case, iterations: usize) -> Result<Row, Error> {
     let (app, store) = f.app(Some(&f.recorder));
-    let courier = f.courier(store, Some(&f.recorder));
+    let courier = f.courier(&app, store, Some(&f.recorder));
     let http = reqwest::Client::new();
     let function = case.function;
 

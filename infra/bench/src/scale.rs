@@ -320,7 +320,7 @@ async fn time_operations(
 ) -> Result<Vec<(&'static str, f64, f64, f64)>, Error> {
     let recorder = Recorder::default();
     let (app, store) = f.app(Some(&recorder));
-    let courier = f.courier(store, None);
+    let courier = f.courier(&app, store, None);
     let office = big[0].id.to_string();
     let uf = big[0].uf.code();
     let city = capital(big[0].uf);
@@ -464,7 +464,7 @@ async fn peak(
 ) -> Result<(usize, usize, Vec<(String, Load)>), Error> {
     let recorder = Recorder::default();
     let (app, store) = f.app(Some(&recorder));
-    let courier = f.courier(store, Some(&recorder));
+    let courier = f.courier(&app, store, Some(&recorder));
     let app = Arc::new(app);
     // A tenth of the requests go to the large offices (a year of 100,000 each
     // out of 10 million), the rest across all offices.

@@ -177,7 +177,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     let courier = Courier {
         outbox: shared,
         mailer: Arc::new(mailbox.clone()),
-        clock,
+        app: app.clone(),
         policy: opts.retry,
     };
     let local = Local {

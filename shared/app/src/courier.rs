@@ -2,7 +2,9 @@
 //! At least once: a mail is only re-sent if the process dies between the
 //! provider accepting it and the store recording it.
 
-use crate::ports::{Clock, MailId, Mailer, Outbox, StoreError};
+use crate::mail_failures::{self, Undelivered};
+use crate::ports::{MailError, MailId, Mailer, Outbox};
+use crate::{App, AppError};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
@@ -13,9 +15,13 @@ const MAX_ERROR_CHARS: usize = 500;
 pub struct RetryPolicy {
     /// How long a claimed mail is reserved for the sender that claimed it.
     pub lease: SignedDuration,
-    /// Wait after the first failure; doubles each time up to `max_backoff`.
+    /// Wait after the first failure; doubles each time up to `max_backoff`,
+    /// each wait drawn between half and all of it (jitter: retries of one
+    /// outage do not all come back at once).
     pub first_backoff: SignedDuration,
     pub max_backoff: SignedDuration,
+    /// Sends tried before the mail is given up and staff are told.
+    pub max_attempts: u32,
 }
 
 impl Default for RetryPolicy {
@@ -24,6 +30,8 @@ impl Default for RetryPolicy {
             lease: SignedDuration::from_secs(60),
             first_backoff: SignedDuration::from_secs(5),
             max_backoff: SignedDuration::from_secs(3600),
+            // 5 s, 10 s, … then hourly: about 6 hours of trying in all.
+            max_attempts: 15,
         }
     }
 }
@@ -35,6 +43,22 @@ impl RetryPolicy {
             .saturating_mul(factor)
             .min(self.max_backoff)
     }
+
+    /// The wait after `attempts` failures, with `draw` (0..=1) choosing where
+    /// in its upper half.
+    fn jittered(&self, attempts: u32, draw: f64) -> SignedDuration {
+        let full = self.backoff(attempts).as_secs_f64();
+        SignedDuration::from_secs_f64(full * (0.5 + 0.5 * draw.clamp(0.0, 1.0)))
+    }
+}
+
+/// A uniform draw in 0..=1 from the OS's generator (0.5 if it cannot answer).
+fn draw() -> f64 {
+    let mut b = [0u8; 4];
+    match getrandom::fill(&mut b) {
+        Ok(()) => f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX),
+        Err(_) => 0.5,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,25 +67,30 @@ pub enum Delivery {
     /// Sent already, or another sender holds it.
     AlreadyHandled,
     Failed(String),
+    /// Given up (refused for good, suppressed address, or too many failures).
+    Undelivered(Undelivered),
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DrainReport {
     pub sent: usize,
     pub failed: usize,
+    pub undelivered: usize,
 }
 
 #[derive(Clone)]
 pub struct Courier {
     pub outbox: Arc<dyn Outbox>,
     pub mailer: Arc<dyn Mailer>,
-    pub clock: Arc<dyn Clock>,
+    /// Its clock and keys, and the requests it tells when their mail fails.
+    pub app: App,
     pub policy: RetryPolicy,
 }
 
 impl Courier {
-    pub async fn deliver(&self, id: MailId) -> Result<Delivery, StoreError> {
-        let now = self.clock.now();
+    pub async fn deliver(&self, id: MailId) -> Result<Delivery, AppError> {
+        let clock = &self.app.clock;
+        let now = clock.now();
         let Some(mail) = self
             .outbox
             .claim_mail(id, now, now + self.policy.lease)
@@ -69,16 +98,28 @@ impl Courier {
         else {
             return Ok(Delivery::AlreadyHandled);
         };
+        if mail_failures::suppressed(&self.app, &*self.outbox, &mail)
+            .await?
+            .is_some()
+        {
+            return self.give_up(&mail, Undelivered::Suppressed).await;
+        }
         match self.mailer.send(&mail).await {
             Ok(provider_id) => {
-                self.outbox
-                    .mail_sent(id, self.clock.now(), &provider_id)
-                    .await?;
+                self.outbox.mail_sent(id, clock.now(), &provider_id).await?;
                 tracing::info!(mail = %id, to = %mail.to.masked(), "mail sent");
                 Ok(Delivery::Sent)
             }
+            Err(MailError::Rejected(why)) => {
+                tracing::warn!(mail = %id, error = %why, "mail refused by the provider");
+                self.give_up(&mail, Undelivered::Rejected).await
+            }
+            Err(e @ MailError::Unavailable(_)) if mail.attempts >= self.policy.max_attempts => {
+                tracing::warn!(mail = %id, attempts = mail.attempts, error = %e, "mail failed too often");
+                self.give_up(&mail, Undelivered::GaveUp).await
+            }
             Err(e) => {
-                let next = self.clock.now() + self.policy.backoff(mail.attempts);
+                let next = clock.now() + self.policy.jittered(mail.attempts, draw());
                 tracing::warn!(mail = %id, attempts = mail.attempts, error = %e, "mail failed; will retry");
                 // The provider's message is kept short: it is for an operator, not an archive.
                 let error: String = e.to_string().chars().take(MAX_ERROR_CHARS).collect();
@@ -88,13 +129,23 @@ impl Courier {
         }
     }
 
+    async fn give_up(
+        &self,
+        mail: &crate::ports::OutboxMail,
+        why: Undelivered,
+    ) -> Result<Delivery, AppError> {
+        mail_failures::record(&self.app, &*self.outbox, mail, why).await?;
+        Ok(Delivery::Undelivered(why))
+    }
+
     /// Delivers every due mail, up to `limit`.
-    pub async fn drain(&self, limit: usize) -> Result<DrainReport, StoreError> {
+    pub async fn drain(&self, limit: usize) -> Result<DrainReport, AppError> {
         let mut report = DrainReport::default();
-        for id in self.outbox.due_mail(self.clock.now(), limit).await? {
+        for id in self.outbox.due_mail(self.app.clock.now(), limit).await? {
             match self.deliver(id).await? {
                 Delivery::Sent => report.sent += 1,
                 Delivery::Failed(_) => report.failed += 1,
+                Delivery::Undelivered(_) => report.undelivered += 1,
                 Delivery::AlreadyHandled => {}
             }
         }
@@ -113,5 +164,19 @@ mod tests {
         assert_eq!(p.backoff(2), SignedDuration::from_secs(10));
         assert_eq!(p.backoff(4), SignedDuration::from_secs(40));
         assert_eq!(p.backoff(40), SignedDuration::from_secs(3600));
+    }
+
+    #[test]
+    fn a_retry_waits_between_half_and_all_of_its_backoff() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.jittered(3, 0.0), SignedDuration::from_secs(10));
+        assert_eq!(p.jittered(3, 1.0), SignedDuration::from_secs(20));
+        for _ in 0..100 {
+            let d = p.jittered(40, draw());
+            assert!(
+                d >= SignedDuration::from_secs(1800) && d <= SignedDuration::from_secs(3600),
+                "{d:?}"
+            );
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod emails;
 pub mod error;
 pub mod keys;
 pub mod limits;
+pub mod mail_failures;
 pub mod my_requests;
 pub mod office_settings;
 pub mod offices;

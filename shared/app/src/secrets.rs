@@ -93,6 +93,12 @@ pub fn citizen_key(
     balcao_core::CitizenKey(key.mac_hex("citizen", &[&email.as_str().to_lowercase()]))
 }
 
+/// How the outbox remembers an address it must not write to: a keyed hash of
+/// its own kind, so it cannot be matched with the citizen index.
+pub fn address_key(key: &crate::keys::HmacKey, email: &balcao_core::Email) -> String {
+    key.mac_hex("suppressed", &[&email.as_str().to_lowercase()])
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }

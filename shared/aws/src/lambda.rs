@@ -321,13 +321,28 @@ pub async fn serve_mailer() -> Result<(), Error> {
             from,
             configuration_set,
         )),
-        clock: app.clock.clone(),
+        app: app.clone(),
         policy: RetryPolicy::default(),
     };
     let courier = &courier;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
         mailer_fn::handle(courier, event)
     }))
+    .await
+}
+
+/// Runs the mail-events function: SES's events, through EventBridge.
+pub async fn serve_mail_events() -> Result<(), Error> {
+    init_tracing();
+    let sdk = sdk_config().await?;
+    let dynamo = table(&sdk)?;
+    let app = app::<{ crate::needs::MAIL_EVENTS_FUNCTION }>(&sdk, &dynamo).await?;
+    let (app, outbox) = (&app, &*dynamo);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
+            crate::mail_events::handle(app, outbox, event.payload).await
+        },
+    ))
     .await
 }
 

@@ -119,14 +119,17 @@ const fn uses(op: Op) -> u8 {
 
 /// The timer function acts on requests (expiry, warnings, reminders, notices).
 pub const TIMER_FUNCTION: u8 = CHANGES;
-/// The mailer delivers the outbox.
-pub const MAILER_FUNCTION: u8 = MAIL;
+/// The mailer delivers the outbox, and skips addresses that bounced (by their keyed hash).
+pub const MAILER_FUNCTION: u8 = MAIL | HASH_KEY;
+/// SES's bounces and complaints: the mail, the address's keyed hash, the request.
+pub const MAIL_EVENTS_FUNCTION: u8 = HASH_KEY;
 
 /// What the function crate `name` needs, by its name (`functions/<name>`).
 pub fn of_function(name: &str) -> Option<u8> {
     match name {
         "timer" => Some(TIMER_FUNCTION),
         "mailer" => Some(MAILER_FUNCTION),
+        "mail-events" => Some(MAIL_EVENTS_FUNCTION),
         _ => Op::ALL
             .iter()
             .find(|op| op.function() == name)

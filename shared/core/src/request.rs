@@ -306,6 +306,15 @@ pub enum EventKind {
     Rating,
     /// The office was warned that a window is about to end (SPEC S10).
     Notice,
+    /// An email to the citizen could not be delivered (for the office only).
+    MailUndelivered,
+}
+
+impl EventKind {
+    /// Entries about the office's own work that the citizen's page leaves out.
+    pub fn office_only(self) -> bool {
+        matches!(self, Self::MailUndelivered)
+    }
 }
 
 /// One entry of the append-only history.

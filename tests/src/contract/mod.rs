@@ -130,6 +130,7 @@ pub fn booked(
                 sent_at: None,
                 provider_id: None,
                 last_error: None,
+                undelivered_at: None,
             }],
             idempotency: key_hash.as_ref().map(|k| IdempotencyRecord {
                 key_hash: k.clone(),

@@ -3,7 +3,7 @@
 
 use balcao_app::courier::{Courier, RetryPolicy};
 use balcao_app::{Offices, Outbox};
-use balcao_app::{SystemClock, open_request};
+use balcao_app::open_request;
 use balcao_aws::{SesMailer, mailer_fn};
 use balcao_core::RawRequestForm;
 use balcao_tests::{fresh_dynamo_store, moto_endpoint, ses_client};
@@ -103,7 +103,7 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
     let courier = Courier {
         outbox: store.clone(),
         mailer: Arc::new(SesMailer::new(ses, "balcao@example.com", None)),
-        clock: Arc::new(SystemClock),
+        app: balcao_tests::app_over(store.clone()),
         policy: RetryPolicy::default(),
     };
     for _ in 0..2 {

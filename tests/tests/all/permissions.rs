@@ -462,7 +462,7 @@ async fn every_call_is_granted_and_every_grant_is_used() {
                 let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 8);
                 app.clock = std::sync::Arc::new(balcao_embedded::ManualClock::new(ahead));
             }
-            let mut courier = f.courier(store, Some(&recorder));
+            let mut courier = f.courier(&app, store, Some(&recorder));
             courier.mailer = std::sync::Arc::new(balcao_aws::SesMailer::new(
                 ses_recorded(&recorder),
                 fixture::SENDER,

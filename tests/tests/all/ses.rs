@@ -34,6 +34,7 @@ fn mail(to: &str) -> OutboxMail {
         sent_at: None,
         provider_id: None,
         last_error: None,
+        undelivered_at: None,
     }
 }
 

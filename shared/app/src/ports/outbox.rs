@@ -43,6 +43,9 @@ pub struct OutboxMail {
     pub sent_at: Option<Timestamp>,
     pub provider_id: Option<String>,
     pub last_error: Option<String>,
+    /// Given up: refused for good, bounced, complained of, suppressed, or failed
+    /// too often. No longer retried; `last_error` says why.
+    pub undelivered_at: Option<Timestamp>,
 }
 
 /// An outbox mail as stored: mail written before letters were data has its
@@ -69,6 +72,8 @@ struct StoredMail {
     sent_at: Option<Timestamp>,
     provider_id: Option<String>,
     last_error: Option<String>,
+    #[serde(default)]
+    undelivered_at: Option<Timestamp>,
 }
 
 impl From<StoredMail> for OutboxMail {
@@ -88,6 +93,7 @@ impl From<StoredMail> for OutboxMail {
             sent_at: m.sent_at,
             provider_id: m.provider_id,
             last_error: m.last_error,
+            undelivered_at: m.undelivered_at,
         }
     }
 }
@@ -112,6 +118,7 @@ impl OutboxMail {
             sent_at: None,
             provider_id: None,
             last_error: None,
+            undelivered_at: None,
         }
     }
 
@@ -150,6 +157,23 @@ pub trait Outbox: Send + Sync {
         next_attempt_at: Timestamp,
         error: &str,
     ) -> Result<(), StoreError>;
+
+    /// Gives the mail up (sent or not): it leaves the retry index, its body (with
+    /// the ticket secret) is dropped, and `reason` is kept. Repeating it is harmless.
+    async fn mail_undelivered(
+        &self,
+        id: MailId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<(), StoreError>;
+
+    /// No mail goes to this address again (a permanent bounce or a complaint);
+    /// `address` is its keyed hash ([`crate::secrets::citizen_key`]).
+    async fn suppress(&self, address: &str, reason: &str, at: Timestamp)
+    -> Result<(), StoreError>;
+
+    /// Why mail to this address is suppressed, if it is.
+    async fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
 }
 
 #[derive(Debug, Error)]

@@ -132,5 +132,6 @@ pub fn mail_from(item: &Item) -> Result<OutboxMail, StoreError> {
         sent_at: opt_ts("sent_at")?,
         provider_id: text(item, "provider_id"),
         last_error: text(item, "last_error"),
+        undelivered_at: opt_ts("undelivered_at")?,
     })
 }

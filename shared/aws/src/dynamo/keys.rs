@@ -11,6 +11,7 @@
 //! | history event | `REQ#<ulid>` / `EV#<seq>` | |
 //! | idempotency record | `IDEM#<key hash>` / `IDEM` | (TTL) |
 //! | outbox mail | `MAIL#<ulid>` / `MAIL` | GSI1 `OUTBOX#<shard>` / `<due ms>#<id>` while unsent (keys only) |
+//! | suppressed address | `SUPPRESS#<keyed hash>` / `SUPPRESS` | |
 //! | access link, throttle | `ACCESS#<hash>` / `ACCESS`, `CIT#<citizen>` / `THROTTLE` | (TTL) |
 //! | abuse limit | `LIMIT#<key>` / `LIMIT` | (TTL) |
 
@@ -57,6 +58,11 @@ pub fn office(id: &OfficeId) -> String {
 
 pub fn request(id: RequestId) -> String {
     format!("REQ#{id}")
+}
+
+/// An address no mail goes to (its keyed hash), after a bounce or complaint.
+pub fn suppressed(address: &str) -> String {
+    format!("SUPPRESS#{address}")
 }
 
 pub fn mail(id: MailId) -> String {

@@ -90,7 +90,9 @@ impl Outbox for DynamoStore {
             .update_item()
             .update_expression("SET lease_until = :lease, attempts = if_not_exists(attempts, :zero) + :one")
             .condition_expression(
-                "attribute_exists(PK) AND attribute_not_exists(sent_at) AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+                "attribute_exists(PK) AND attribute_not_exists(sent_at) \
+                 AND attribute_not_exists(undelivered_at) \
+                 AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
             )
             .expression_attribute_values(":lease", n(millis(lease_until)))
             .expression_attribute_values(":now", n(millis(now)))
@@ -148,5 +150,51 @@ impl Outbox for DynamoStore {
             .expression_attribute_values(":due", s(keys::due(next_attempt_at, id)))
             .expression_attribute_values(":err", s(error));
         self.update_mail(id, update).await.map(|_| ())
+    }
+
+    async fn mail_undelivered(
+        &self,
+        id: MailId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let expires = at.as_second() + SENT_RETENTION_DAYS * 86_400;
+        let update = self
+            .client
+            .update_item()
+            .update_expression(
+                "SET undelivered_at = :at, last_error = :why, #ttl = :ttl \
+                 REMOVE lease_until, GSI1PK, GSI1SK, #d.#letter, #d.#html, #d.#text, #d.#files",
+            )
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_names("#d", "data")
+            .expression_attribute_names("#letter", "letter")
+            .expression_attribute_names("#html", "html")
+            .expression_attribute_names("#text", "text")
+            .expression_attribute_names("#files", "attachments")
+            .expression_attribute_values(":at", n(millis(at)))
+            .expression_attribute_values(":why", s(reason))
+            .expression_attribute_values(":ttl", n(expires));
+        self.update_mail(id, update).await.map(|_| ())
+    }
+
+    async fn suppress(&self, address: &str, reason: &str, at: Timestamp) -> Result<(), StoreError> {
+        let mut item = key(keys::suppressed(address), "SUPPRESS");
+        item.insert("reason".into(), s(reason));
+        item.insert("at".into(), n(millis(at)));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
+        let item = self.get(keys::suppressed(address), "SUPPRESS", false).await?;
+        Ok(item.and_then(|i| i.get("reason").and_then(|v| v.as_s().ok()).cloned()))
     }
 }

@@ -15,10 +15,16 @@ struct Migration {
     run: fn(&Transaction<'_>) -> Result<(), StoreError>,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    to: 9,
-    run: lists_by_key,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        to: 9,
+        run: lists_by_key,
+    },
+    Migration {
+        to: 10,
+        run: undelivered_mail,
+    },
+];
 
 /// The newest version this build knows.
 pub const VERSION: i64 = BASE_VERSION + MIGRATIONS.len() as i64;
@@ -99,4 +105,18 @@ fn lists_by_key(tx: &Transaction<'_>) -> Result<(), StoreError> {
         index_office(tx, &from_json::<Office>(&body)?)?;
     }
     Ok(())
+}
+
+/// 10: mail given up on leaves the retry list, and addresses that bounced or
+/// complained are not written to again (issue 13).
+fn undelivered_mail(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "ALTER TABLE outbox ADD COLUMN undelivered_at INTEGER;
+         CREATE TABLE suppressions (
+             address TEXT PRIMARY KEY,
+             reason  TEXT NOT NULL,
+             at      INTEGER NOT NULL
+         );",
+    )
+    .map_err(unavailable)
 }

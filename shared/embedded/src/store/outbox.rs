@@ -30,12 +30,14 @@ impl SqliteStore {
         }
         exec(
             &tx,
-            "UPDATE outbox SET next_attempt_at = ?2, sent_at = ?3, body = ?4 WHERE id = ?1",
+            "UPDATE outbox SET next_attempt_at = ?2, sent_at = ?3, body = ?4, undelivered_at = ?5
+             WHERE id = ?1",
             params![
                 id.to_string(),
                 millis(mail.next_attempt_at),
                 mail.sent_at.map(millis),
-                to_json(&mail)?
+                to_json(&mail)?,
+                mail.undelivered_at.map(millis)
             ],
         )
         .map_err(unavailable)?;
@@ -50,7 +52,8 @@ impl Outbox for SqliteStore {
         self.with(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?1
+                    "SELECT id FROM outbox
+                     WHERE sent_at IS NULL AND undelivered_at IS NULL AND next_attempt_at <= ?1
                      ORDER BY next_attempt_at, id LIMIT ?2",
                 )
                 .map_err(unavailable)?;
@@ -83,7 +86,9 @@ impl Outbox for SqliteStore {
     ) -> Result<Option<OutboxMail>, StoreError> {
         self.with(move |c| {
             Self::update_mail(c, id, |m| {
-                let free = m.sent_at.is_none() && m.leased_until.is_none_or(|l| l <= now);
+                let free = m.sent_at.is_none()
+                    && m.undelivered_at.is_none()
+                    && m.leased_until.is_none_or(|l| l <= now);
                 if free {
                     m.leased_until = Some(lease_until);
                     m.attempts += 1;
@@ -131,6 +136,53 @@ impl Outbox for SqliteStore {
                 m.sent_at.is_none()
             })
             .map(|_| ())
+        })
+        .await
+    }
+
+    async fn mail_undelivered(
+        &self,
+        id: MailId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let reason = reason.to_owned();
+        self.with(move |c| {
+            Self::update_mail(c, id, |m| {
+                m.undelivered_at = Some(at);
+                m.leased_until = None;
+                m.last_error = Some(reason);
+                // The body carries the ticket secret: nothing will send it now.
+                m.letter.forget_body();
+                true
+            })
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn suppress(&self, address: &str, reason: &str, at: Timestamp) -> Result<(), StoreError> {
+        let (address, reason) = (address.to_owned(), reason.to_owned());
+        self.with(move |c| {
+            exec(
+                c,
+                "INSERT INTO suppressions (address, reason, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (address) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                params![address, reason, millis(at)],
+            )
+            .map(|_| ())
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
+        let address = address.to_owned();
+        self.with(move |c| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached("SELECT reason FROM suppressions WHERE address = ?1")
+                .and_then(|mut st| st.query_row(params![address], |r| r.get(0)).optional())
+                .map_err(unavailable)
         })
         .await
     }
