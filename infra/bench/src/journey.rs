@@ -1199,7 +1199,29 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
                 sp(&[("id", &t.id)], "", Some(json!({"decision": "hide"}))),
             )]
         }
-        "mailer" => vec![("the sweep of mail due", Input::Stream(json!({})))],
+        "mailer" => {
+            // An address that bounced: the next mail to it is given up, and staff told.
+            written(f);
+            let first = open(f, "contato").await?;
+            let id = mail_ids(&written(f)).first().cloned().ok_or("no mail")?;
+            let (app, store) = f.app(None);
+            balcao_aws::mail_events::handle(
+                &app,
+                &*store,
+                ses_event(&id, &first.email, "Permanent"),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            open_with(f, open_body("contato", &first.email), first.email.clone()).await?;
+            let ids = mail_ids(&written(f));
+            vec![
+                ("the sweep of mail due", Input::Stream(json!({}))),
+                (
+                    "mail to an address that bounced",
+                    Input::Stream(stream_event(&ids)),
+                ),
+            ]
+        }
         _ => Vec::new(),
     })
 }

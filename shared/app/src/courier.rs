@@ -108,6 +108,7 @@ impl Courier {
             Ok(provider_id) => {
                 self.outbox.mail_sent(id, clock.now(), &provider_id).await?;
                 tracing::info!(mail = %id, to = %mail.to.masked(), "mail sent");
+                metrics::counter!("MailSent").increment(1);
                 Ok(Delivery::Sent)
             }
             Err(MailError::Rejected(why)) => {
@@ -123,6 +124,7 @@ impl Courier {
                 tracing::warn!(mail = %id, attempts = mail.attempts, error = %e, "mail failed; will retry");
                 // The provider's message is kept short: it is for an operator, not an archive.
                 let error: String = e.to_string().chars().take(MAX_ERROR_CHARS).collect();
+                metrics::counter!("MailFailed").increment(1);
                 self.outbox.mail_failed(id, next, &error).await?;
                 Ok(Delivery::Failed(e.to_string()))
             }

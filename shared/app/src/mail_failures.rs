@@ -87,6 +87,7 @@ pub async fn record(
         outbox.suppress(&key, why.key(), now).await?;
     }
     tracing::warn!(mail = %mail.id, to = %mail.to.masked(), reason = why.key(), "mail undelivered");
+    metrics::counter!("MailUndelivered", "Reason" => why.key()).increment(1);
     let Some(request) = mail.request_id else {
         return Ok(());
     };

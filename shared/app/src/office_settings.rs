@@ -46,6 +46,6 @@ pub async fn update(
     if !app.offices.replace_office(&updated, expected).await? {
         return Err(AppError::Conflict);
     }
-    tracing::info!(office = %office.id, version = updated.version, by = %staff.email, "office settings changed");
+    tracing::info!(office = %office.id, version = updated.version, by = %staff.email.masked(), "office settings changed");
     Ok(OfficeSettings::of(&updated))
 }

@@ -257,6 +257,8 @@ pub async fn open(
     match opened? {
         Opened::Created(request) => {
             tracing::info!(request = %request.id, office = %office.id, number = %request.number, "request opened");
+            metrics::counter!("RequestsOpened", "ServiceKind" => format!("{:?}", request.service_kind))
+                .increment(1);
             if let Err(e) = attachments::consume(app, &files).await {
                 tracing::warn!(error = %e, "uploads not deleted after opening");
             }

@@ -20,12 +20,34 @@ pub enum Fired {
 }
 
 pub async fn fire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
-    match timer.kind {
+    let fired = match timer.kind {
         TimerKind::StartWindow => expire(app, timer).await,
         TimerKind::Reminder => remind(app, timer).await,
         TimerKind::BreachWarning => warn_office(app, timer, Window::Start).await,
         TimerKind::ReplyWarning => warn_office(app, timer, Window::Reply).await,
         TimerKind::OfficeNotice => notify_office(app, timer).await,
+    }?;
+    count(timer.kind, fired);
+    Ok(fired)
+}
+
+/// Timers fired and ignored, and what the service levels saw (CloudWatch metrics on AWS).
+fn count(kind: TimerKind, fired: Fired) {
+    let label = format!("{kind:?}");
+    if fired == Fired::Ignored {
+        metrics::counter!("TimersIgnored", "Kind" => label).increment(1);
+        return;
+    }
+    metrics::counter!("TimersFired", "Kind" => label).increment(1);
+    match kind {
+        TimerKind::StartWindow => metrics::counter!("Expiries").increment(1),
+        TimerKind::BreachWarning => {
+            metrics::counter!("ServiceLevelWarnings", "Window" => "start").increment(1)
+        }
+        TimerKind::ReplyWarning => {
+            metrics::counter!("ServiceLevelWarnings", "Window" => "reply").increment(1)
+        }
+        TimerKind::Reminder | TimerKind::OfficeNotice => {}
     }
 }
 

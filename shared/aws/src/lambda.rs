@@ -118,25 +118,55 @@ impl aws_types::service_config::LoadServiceConfig for EndpointsFromEnv {
     }
 }
 
+/// Logs as Lambda is configured (`LoggingConfig` in the template): the level in
+/// `AWS_LAMBDA_LOG_LEVEL`, JSON lines unless `AWS_LAMBDA_LOG_FORMAT` says Text.
+/// No per-module directives, so the filter needs no regular expressions.
 fn init_tracing() {
-    // A level in RUST_LOG (the template sets `info`); no per-module directives, so
-    // the filter needs no regular expressions in every binary.
-    let level = std::env::var("RUST_LOG")
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .ok()
-        .and_then(|l| {
-            l.trim()
-                .parse::<tracing_subscriber::filter::LevelFilter>()
-                .ok()
+        .and_then(|l| match l.trim().to_ascii_uppercase().as_str() {
+            "FATAL" => Some(tracing_subscriber::filter::LevelFilter::ERROR),
+            other => other.parse().ok(),
         })
         .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    // JSON lines with the request id that lambda_runtime puts in each span.
-    tracing_subscriber::fmt()
-        .json()
+    let text = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("text"));
+    let logs = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_current_span(true)
         .without_time()
-        .with_target(false)
-        .init();
+        .with_target(false);
+    if text {
+        logs.with_ansi(false).init();
+    } else {
+        // JSON lines with the request id that lambda_runtime puts in each span.
+        logs.json().with_current_span(true).init();
+    }
+}
+
+/// The function's metrics, written after each invocation as CloudWatch
+/// embedded-metric-format lines on stdout: CloudWatch reads them from the logs.
+static METRICS: std::sync::OnceLock<&'static metrics_cloudwatch_embedded::Collector> =
+    std::sync::OnceLock::new();
+
+fn init_metrics(function: &'static str) {
+    let namespace = std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "Balcao".into());
+    match metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(namespace)
+        .with_dimension("Function", function)
+        .init()
+    {
+        Ok(collector) => {
+            let _ = METRICS.set(collector);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics off"),
+    }
+}
+
+fn flush_metrics() {
+    if let Some(collector) = METRICS.get()
+        && let Err(e) = collector.flush(std::io::stdout())
+    {
+        tracing::warn!(error = %e, "metrics not written");
+    }
 }
 
 /// Stands in for a client the function was not configured with: using it is a
@@ -279,6 +309,7 @@ async fn app<const NEEDS: u8>(
 /// on `NEEDS`; the serving loop is compiled once, here, not in every function.
 pub async fn serve<const NEEDS: u8>(op: Op, handler: Handler) -> Result<(), Error> {
     init_tracing();
+    init_metrics(op.function());
     let sdk = sdk_config().await?;
     let app = app::<NEEDS>(&sdk, &table(&sdk)?).await?;
     run_http(app, op, handler).await
@@ -288,11 +319,15 @@ pub async fn serve<const NEEDS: u8>(op: Op, handler: Handler) -> Result<(), Erro
 pub async fn run_http(app: App, op: Op, handler: Handler) -> Result<(), Error> {
     let app = &app;
     lambda_http::run(service_fn(move |req| async move {
+        let started = std::time::Instant::now();
         // Staff operations run only for a verified session (the same gate as locally).
         let mut res = match balcao_web::staff::admit(app, op, req).await {
             Ok(req) => handler(app, req).await,
             Err(refused) => refused,
         };
+        metrics::histogram!("Latency", "Operation" => op.function())
+            .record(started.elapsed().as_secs_f64() * 1000.0);
+        flush_metrics();
         balcao_web::security::apply(
             res.headers_mut(),
             &app.config.upload_origin,
@@ -307,6 +342,7 @@ pub async fn run_http(app: App, op: Op, handler: Handler) -> Result<(), Error> {
 /// periodic sweep that retries what failed.
 pub async fn serve_mailer() -> Result<(), Error> {
     init_tracing();
+    init_metrics("mailer");
     let sdk = sdk_config().await?;
     let from = var("SENDER_ADDRESS")?;
     let configuration_set = std::env::var("SES_CONFIGURATION_SET")
@@ -325,8 +361,10 @@ pub async fn serve_mailer() -> Result<(), Error> {
         policy: RetryPolicy::default(),
     };
     let courier = &courier;
-    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
-        mailer_fn::handle(courier, event)
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| async move {
+        let out = mailer_fn::handle(courier, event).await;
+        flush_metrics();
+        out
     }))
     .await
 }
@@ -334,13 +372,16 @@ pub async fn serve_mailer() -> Result<(), Error> {
 /// Runs the mail-events function: SES's events, through EventBridge.
 pub async fn serve_mail_events() -> Result<(), Error> {
     init_tracing();
+    init_metrics("mail-events");
     let sdk = sdk_config().await?;
     let dynamo = table(&sdk)?;
     let app = app::<{ crate::needs::MAIL_EVENTS_FUNCTION }>(&sdk, &dynamo).await?;
     let (app, outbox) = (&app, &*dynamo);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
-            crate::mail_events::handle(app, outbox, event.payload).await
+            let out = crate::mail_events::handle(app, outbox, event.payload).await;
+            flush_metrics();
+            out
         },
     ))
     .await
@@ -349,14 +390,16 @@ pub async fn serve_mail_events() -> Result<(), Error> {
 /// Runs the timer function: EventBridge Scheduler invokes it with one timer.
 pub async fn serve_timer() -> Result<(), Error> {
     init_tracing();
+    init_metrics("timer");
     let sdk = sdk_config().await?;
     let app = app::<{ crate::needs::TIMER_FUNCTION }>(&sdk, &table(&sdk)?).await?;
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<balcao_app::ports::Timer>| async move {
-            let outcome = balcao_app::timers::fire(app, &event.payload).await?;
+            let outcome = balcao_app::timers::fire(app, &event.payload).await;
+            flush_metrics();
             tracing::info!(timer = %event.payload.id, ?outcome, "timer fired");
-            Ok::<_, Error>(())
+            outcome.map(|_| ()).map_err(Error::from)
         },
     ))
     .await

@@ -33,7 +33,11 @@ pub fn mail_of(detail: &Value) -> Option<MailId> {
         .map(MailId)
 }
 
-pub async fn handle(app: &App, outbox: &dyn Outbox, event: Value) -> Result<Value, lambda_runtime::Error> {
+pub async fn handle(
+    app: &App,
+    outbox: &dyn Outbox,
+    event: Value,
+) -> Result<Value, lambda_runtime::Error> {
     let detail = &event["detail"];
     let kind = detail["eventType"].as_str().unwrap_or("?").to_owned();
     let Some(id) = mail_of(detail) else {
@@ -60,13 +64,22 @@ mod tests {
     fn bounces_complaints_and_rejections_are_told_apart() {
         let bounce = |t: &str| json!({"eventType": "Bounce", "bounce": {"bounceType": t}});
         assert_eq!(meaning(&bounce("Permanent")), Some(Undelivered::Bounced));
-        assert_eq!(meaning(&bounce("Transient")), Some(Undelivered::SoftBounced));
-        assert_eq!(meaning(&bounce("Undetermined")), Some(Undelivered::SoftBounced));
+        assert_eq!(
+            meaning(&bounce("Transient")),
+            Some(Undelivered::SoftBounced)
+        );
+        assert_eq!(
+            meaning(&bounce("Undetermined")),
+            Some(Undelivered::SoftBounced)
+        );
         assert_eq!(
             meaning(&json!({"eventType": "Complaint"})),
             Some(Undelivered::Complaint)
         );
-        assert_eq!(meaning(&json!({"eventType": "Reject"})), Some(Undelivered::Rejected));
+        assert_eq!(
+            meaning(&json!({"eventType": "Reject"})),
+            Some(Undelivered::Rejected)
+        );
         assert_eq!(meaning(&json!({"eventType": "Delivery"})), None);
         assert_eq!(meaning(&json!({"eventType": "Open"})), None);
         let id = "01JD0000000000000000000000";

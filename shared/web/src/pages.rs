@@ -161,6 +161,7 @@ impl HistoryLine {
     /// `href` gives each file's download link for this reader.
     pub fn all(
         t: &balcao_app::ports::Ticket,
+        staff: bool,
         href: impl Fn(&balcao_core::Attachment) -> String,
     ) -> Vec<Self> {
         let tz = &t.request.office.timezone;
@@ -168,6 +169,7 @@ impl HistoryLine {
         let mut lines: Vec<Self> = t
             .events
             .iter()
+            .filter(|e| staff || !e.kind.office_only())
             .rev()
             .map(|e| {
                 let unread = left > 0 && matches!(e.author, balcao_core::Author::Staff { .. });

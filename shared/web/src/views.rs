@@ -206,6 +206,9 @@ pub struct TicketView {
     /// The booked slot the request holds (`YYYY-MM-DDTHH:MM`, office time), until given back.
     pub slot: Option<String>,
     pub history: Vec<serde_json::Value>,
+    /// Staff only: an email to the citizen could not be delivered.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub mail_undelivered: bool,
 }
 
 impl From<&Ticket> for TicketView {
@@ -258,23 +261,28 @@ impl From<&Ticket> for TicketView {
                 |w| json!({"at": w.deadline.at.to_string(), "explanation": w.deadline.explanation}),
             ),
             slot: r.slot.map(|s| s.to_string()),
+            // The citizen's view leaves out what concerns only the office.
             history: t
                 .events
                 .iter()
-                .map(|e| {
-                    json!({
-                        "at": e.at.to_string(), "kind": e.kind, "author": e.author.label(),
-                        "text": e.text, "status": e.status.map(|s| s.key()),
-                        "attachments": e.attachments.iter().map(|a| json!({
-                            "id": a.id.to_string(), "name": a.name, "size": a.size,
-                            "type": a.file_type.content_type(),
-                            "path": format!("/tickets/{}/attachments/{}", r.id, a.id),
-                        })).collect::<Vec<_>>(),
-                    })
-                })
+                .filter(|e| !e.kind.office_only())
+                .map(|e| history_line(r, e))
                 .collect(),
+            mail_undelivered: false,
         }
     }
+}
+
+fn history_line(r: &Request, e: &balcao_core::Event) -> serde_json::Value {
+    serde_json::json!({
+        "at": e.at.to_string(), "kind": e.kind, "author": e.author.label(),
+        "text": e.text, "status": e.status.map(|s| s.key()),
+        "attachments": e.attachments.iter().map(|a| serde_json::json!({
+            "id": a.id.to_string(), "name": a.name, "size": a.size,
+            "type": a.file_type.content_type(),
+            "path": format!("/tickets/{}/attachments/{}", r.id, a.id),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 impl TicketView {
@@ -287,6 +295,15 @@ impl TicketView {
                 balcao_core::Document::Cnpj(c) => c.to_string(),
             }));
         v.citizen["awaiting_office"] = serde_json::json!(t.request.awaiting_office);
+        v.history = t
+            .events
+            .iter()
+            .map(|e| history_line(&t.request, e))
+            .collect();
+        v.mail_undelivered = t
+            .events
+            .iter()
+            .any(|e| e.kind == balcao_core::EventKind::MailUndelivered);
         // Staff download through their own route, behind the authorizer.
         for line in &mut v.history {
             for a in line["attachments"].as_array_mut().into_iter().flatten() {

@@ -135,3 +135,53 @@ pub async fn an_expired_lease_can_be_taken_over(store: Shared) {
         .expect("claim");
     assert_eq!(taken.expect("lease expired").attempts, 2);
 }
+
+/// Mail given up leaves the retry list, cannot be claimed, and drops its body;
+/// a suppressed address is remembered by its key.
+pub async fn undelivered_mail_and_suppressed_addresses(store: Shared) {
+    let o = demo(0);
+    store.put_office(&o).await.expect("put");
+    let compose = draft(&o, now(), None);
+    let mail_id = compose(TicketNumber(1)).mails[0].id;
+    store.open_request(&o.id, &compose).await.expect("open");
+    assert_eq!(store.due_mail(now(), 10).await.expect("due"), vec![mail_id]);
+
+    for _ in 0..2 {
+        store
+            .mail_undelivered(mail_id, now(), "bounced: devolvido")
+            .await
+            .expect("undelivered, twice as harmless as once");
+    }
+    let later = now() + SignedDuration::from_hours(48);
+    assert!(store.due_mail(later, 10).await.expect("due").is_empty());
+    assert!(
+        store
+            .claim_mail(mail_id, later, later + SignedDuration::from_secs(60))
+            .await
+            .expect("claim")
+            .is_none(),
+        "a mail given up is never sent"
+    );
+    let kept = store.get_mail(mail_id).await.expect("get").expect("kept");
+    assert!(kept.undelivered_at.is_some());
+    assert_eq!(kept.last_error.as_deref(), Some("bounced: devolvido"));
+    assert!(
+        !kept.render().text.contains("segredo"),
+        "the ticket secret is gone with the body"
+    );
+
+    assert_eq!(store.suppressed("abc123").await.expect("read"), None);
+    store
+        .suppress("abc123", "bounced", now())
+        .await
+        .expect("suppress");
+    store
+        .suppress("abc123", "complaint", now())
+        .await
+        .expect("again");
+    assert_eq!(
+        store.suppressed("abc123").await.expect("read").as_deref(),
+        Some("complaint")
+    );
+    assert_eq!(store.suppressed("outro").await.expect("read"), None);
+}

@@ -2,8 +2,8 @@
 //! handed to the mailer function, the mail sent through SES on moto_server.
 
 use balcao_app::courier::{Courier, RetryPolicy};
-use balcao_app::{Offices, Outbox};
 use balcao_app::open_request;
+use balcao_app::{Offices, Outbox};
 use balcao_aws::{SesMailer, mailer_fn};
 use balcao_core::RawRequestForm;
 use balcao_tests::{fresh_dynamo_store, moto_endpoint, ses_client};

@@ -7,6 +7,8 @@ mod booking;
 mod citizen_actions;
 mod contracts_in_step;
 mod journey;
+mod mail_failures;
+mod metrics;
 mod migrations;
 mod my_requests;
 mod office_settings;

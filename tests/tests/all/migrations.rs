@@ -32,6 +32,7 @@ fn back_to_version_8(path: &std::path::Path) {
          ALTER TABLE requests DROP COLUMN pool_key; ALTER TABLE requests DROP COLUMN created_ms;
          ALTER TABLE offices DROP COLUMN listing_key; ALTER TABLE offices DROP COLUMN listing;
          CREATE INDEX offices_by_uf ON offices (uf, city, name);
+         ALTER TABLE outbox DROP COLUMN undelivered_at; DROP TABLE suppressions;
          PRAGMA user_version = 8;",
     )
     .expect("version 8 tables");

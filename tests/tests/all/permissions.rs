@@ -41,6 +41,7 @@ fn resolve_name(name: &str, table: &str) -> String {
         "SenderAddress" => fixture::SENDER.into(),
         "MailDeadLetterQueue.Arn" => MAIL_DLQ.into(),
         "TimerDeadLetterQueue.Arn" => fixture::TIMER_DLQ.into(),
+        "TimerFailureQueue.Arn" => format!("arn:aws:sqs:{REGION}:{ACCOUNT}:balcao-timer-failures"),
         other => panic!("the permission test does not know what {other} stands for: add it"),
     }
 }

@@ -64,6 +64,11 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn undelivered_mail_and_suppressed_addresses() {
+                contract::outbox::undelivered_mail_and_suppressed_addresses(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_change_applies_once_and_a_stale_one_changes_nothing() {
                 contract::tickets::a_change_applies_once_and_a_stale_one_changes_nothing(
                     store().await,

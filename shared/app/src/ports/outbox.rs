@@ -169,8 +169,7 @@ pub trait Outbox: Send + Sync {
 
     /// No mail goes to this address again (a permanent bounce or a complaint);
     /// `address` is its keyed hash ([`crate::secrets::citizen_key`]).
-    async fn suppress(&self, address: &str, reason: &str, at: Timestamp)
-    -> Result<(), StoreError>;
+    async fn suppress(&self, address: &str, reason: &str, at: Timestamp) -> Result<(), StoreError>;
 
     /// Why mail to this address is suppressed, if it is.
     async fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;

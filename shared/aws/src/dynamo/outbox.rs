@@ -88,7 +88,9 @@ impl Outbox for DynamoStore {
         let update = self
             .client
             .update_item()
-            .update_expression("SET lease_until = :lease, attempts = if_not_exists(attempts, :zero) + :one")
+            .update_expression(
+                "SET lease_until = :lease, attempts = if_not_exists(attempts, :zero) + :one",
+            )
             .condition_expression(
                 "attribute_exists(PK) AND attribute_not_exists(sent_at) \
                  AND attribute_not_exists(undelivered_at) \
@@ -194,7 +196,9 @@ impl Outbox for DynamoStore {
     }
 
     async fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
-        let item = self.get(keys::suppressed(address), "SUPPRESS", false).await?;
+        let item = self
+            .get(keys::suppressed(address), "SUPPRESS", false)
+            .await?;
         Ok(item.and_then(|i| i.get("reason").and_then(|v| v.as_s().ok()).cloned()))
     }
 }

@@ -137,7 +137,7 @@ pub async fn show(app: &App, req: Request) -> Response {
                 ),
                 work: work_panel(&t, office.as_ref()),
                 appointment: appointment_label(&t.request),
-                history: HistoryLine::all(&t, |a| {
+                history: HistoryLine::all(&t, true, |a| {
                     format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
                 }),
             },

@@ -76,7 +76,7 @@ pub async fn show(app: &App, req: Request) -> Response {
                 just_created: q.get("novo") == Some("1"),
                 appointment: appointment_label(&t.request),
                 created_at: local_time(t.request.created_at, &tz),
-                history: HistoryLine::all(&t, |a| {
+                history: HistoryLine::all(&t, false, |a| {
                     format!(
                         "/tickets/{}/attachments/{}?k={}",
                         t.request.id,
