@@ -125,12 +125,16 @@ fn origin_of(url: &str) -> &str {
 }
 
 /// A browser's state-changing request came from the site's own pages: its
-/// `Origin` is the public address (or, without `Origin`, the browser says
-/// same-origin). The cookie is SameSite=Lax as well; this closes the rest.
+/// `Origin` is the public address, or, where the browser withholds the origin
+/// (`Origin: null` under the pages' `Referrer-Policy: no-referrer`, or none),
+/// its `Sec-Fetch-Site` says same-origin. The cookie is SameSite=Lax as well;
+/// this closes the rest.
 pub fn same_origin(headers: &HeaderMap, public_base_url: &str) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        Some(origin) => origin.trim_end_matches('/') == origin_of(public_base_url),
-        None => headers
+        Some(origin) if origin != "null" => {
+            origin.trim_end_matches('/') == origin_of(public_base_url)
+        }
+        _ => headers
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|s| s == "same-origin"),
@@ -244,6 +248,12 @@ mod tests {
             base
         ));
         assert!(!same_origin(&headers(&[]), base), "no evidence, no post");
+        // Chrome under `Referrer-Policy: no-referrer` posts with `Origin: null`.
+        let withheld = headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]);
+        assert!(same_origin(&withheld, base));
+        let withheld_cross = headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]);
+        assert!(!same_origin(&withheld_cross, base));
+        assert!(!same_origin(&headers(&[("origin", "null")]), base));
         let local = headers(&[("origin", "http://127.0.0.1:8080")]);
         assert!(same_origin(&local, "http://127.0.0.1:8080"));
     }
