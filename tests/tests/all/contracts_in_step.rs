@@ -319,3 +319,90 @@ fn the_staff_pool_requires_mfa_and_keeps_office_and_role_out_of_staff_hands() {
     );
     assert_eq!(client["AllowedOAuthFlows"][0].as_str(), Some("code"));
 }
+
+/// Every function has its errors-and-throttles alarm, every queue its depth
+/// alarm, and every alarm reaches the topic under the key CloudWatch may use.
+#[test]
+fn every_function_and_every_queue_has_an_alarm_that_reaches_someone() {
+    let template = yaml("template.yaml");
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let name = |k: &Value| k.as_str().expect("logical id").to_owned();
+    let alarms: Vec<&Value> = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .collect();
+    let watched = |metric: &str, dimension: &str| -> BTreeSet<String> {
+        alarms
+            .iter()
+            .flat_map(|a| {
+                let mut dims = vec![];
+                if a["Properties"]["MetricName"].as_str() == Some(metric) {
+                    dims.extend(
+                        a["Properties"]["Dimensions"]
+                            .as_sequence()
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                }
+                for m in a["Properties"]["Metrics"]
+                    .as_sequence()
+                    .into_iter()
+                    .flatten()
+                {
+                    if m["MetricStat"]["Metric"]["MetricName"].as_str() == Some(metric) {
+                        dims.extend(
+                            m["MetricStat"]["Metric"]["Dimensions"]
+                                .as_sequence()
+                                .cloned()
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                dims
+            })
+            .filter(|d| d["Name"].as_str() == Some(dimension))
+            .map(|d| match &d["Value"] {
+                Value::Tagged(t) => t
+                    .value
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim_end_matches(".QueueName")
+                    .to_owned(),
+                other => other.as_str().unwrap_or_default().to_owned(),
+            })
+            .collect()
+    };
+    let errors = watched("Errors", "FunctionName");
+    let throttles = watched("Throttles", "FunctionName");
+    for (id, r) in resources {
+        match r["Type"].as_str() {
+            Some("AWS::Serverless::Function") => {
+                assert!(
+                    errors.contains(&name(id)),
+                    "no errors alarm for {}",
+                    name(id)
+                );
+                assert!(
+                    throttles.contains(&name(id)),
+                    "no throttles alarm for {}",
+                    name(id)
+                );
+            }
+            Some("AWS::SQS::Queue") => assert!(
+                watched("ApproximateNumberOfMessagesVisible", "QueueName").contains(&name(id)),
+                "no depth alarm for {}",
+                name(id)
+            ),
+            _ => {}
+        }
+    }
+    for a in alarms {
+        let actions = format!("{:?}", a["Properties"]["AlarmActions"]);
+        assert!(actions.contains("AlarmTopic"), "{a:?}");
+    }
+    let topic = &template["Resources"]["AlarmTopic"]["Properties"]["KmsMasterKeyId"];
+    assert!(
+        format!("{topic:?}").contains("AlarmKey"),
+        "the topic's key is one CloudWatch may use: {topic:?}"
+    );
+}
