@@ -68,6 +68,7 @@ pub const CASES: &[Case] = &[
         "1 Query (reviews; the office is cached warm)",
     ),
     case("request-form", false, "0 (the office is cached warm)"),
+    case("get-privacy", false, "0 (the office is cached warm)"),
     case(
         "list-slots",
         false,
@@ -608,6 +609,7 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
         "list-offices" => citizen(&[], "uf=SP", None),
         "get-office" => citizen(&[("office", OFFICE)], "", None),
         "request-form" => citizen(&[("office", OFFICE)], "service=contato", None),
+        "get-privacy" => citizen(&[("office", OFFICE)], "", None),
         "list-slots" => citizen(&[("office", OFFICE), ("service", "agendamento")], "", None),
         "new-upload" => citizen(
             &[("office", OFFICE)],

@@ -42,7 +42,8 @@ pub async fn update(
     if expected != office.version {
         return Err(AppError::Conflict);
     }
-    let updated = next.apply(&office);
+    let today = app.clock.now().to_zoned(office.time_zone()).date();
+    let updated = next.apply(&office, today);
     if !app.offices.replace_office(&updated, expected).await? {
         return Err(AppError::Conflict);
     }

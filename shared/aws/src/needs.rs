@@ -100,7 +100,8 @@ const fn uses(op: Op) -> u8 {
         | Op::StaffChecklist
         | Op::StaffSignIn
         | Op::StaffCallback
-        | Op::StaffSignOut => 0,
+        | Op::StaffSignOut
+        | Op::GetPrivacy => 0,
         Op::OpenRequest => FILES | TIMERS | HASH_KEY,
         Op::PostMessage | Op::StaffMessage | Op::StaffConclude => FILES | CHANGES | HASH_KEY,
         Op::NewUpload | Op::StaffNewUpload => FILES | HASH_KEY,

@@ -413,6 +413,25 @@ pub struct PrivacyNotice {
     pub text: String,
 }
 
+impl PrivacyNotice {
+    /// The version a text changed on `today` gets: the date, then `.2`, `.3`…
+    /// for further changes that day. Consents name it (LGPD art. 8).
+    pub fn next_version(&self, today: jiff::civil::Date) -> String {
+        let day = today.to_string();
+        if self.version == day {
+            return format!("{day}.2");
+        }
+        match self
+            .version
+            .strip_prefix(&format!("{day}."))
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            Some(n) => format!("{day}.{}", n + 1),
+            None => day,
+        }
+    }
+}
+
 /// Validated IANA time zone name, checked against the bundled tz database.
 pub fn parse_time_zone(name: &str) -> Result<String, OfficeError> {
     jiff::tz::TimeZone::get(name)
@@ -726,5 +745,19 @@ mod tests {
         assert!(parse_cns("1234").is_err());
         assert_eq!(parse_cep("01310100"), Ok("01310-100".into()));
         assert!(parse_cep("0131010").is_err());
+    }
+
+    #[test]
+    fn a_changed_privacy_text_is_versioned_by_its_day() {
+        let day = jiff::civil::date(2026, 11, 30);
+        let notice = |v: &str| PrivacyNotice {
+            version: v.into(),
+            text: "t".into(),
+        };
+        assert_eq!(notice("2026-07").next_version(day), "2026-11-30");
+        assert_eq!(notice("v1").next_version(day), "2026-11-30");
+        assert_eq!(notice("2026-11-30").next_version(day), "2026-11-30.2");
+        assert_eq!(notice("2026-11-30.2").next_version(day), "2026-11-30.3");
+        assert_eq!(notice("2026-11-29.4").next_version(day), "2026-11-30");
     }
 }

@@ -3,7 +3,9 @@
 //! slots, notification switches and the attachment limit. The office's identity
 //! (name, CNS, address, time zone) is not part of it.
 
-use crate::office::{Attendant, Closure, Notifications, Office, OpeningHours, Sector, Service};
+use crate::office::{
+    Attendant, Closure, Notifications, Office, OpeningHours, PrivacyNotice, Sector, Service,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -26,7 +28,17 @@ pub struct OfficeSettings {
     pub reminder_time: jiff::civil::Time,
     pub notifications: Notifications,
     pub max_attachment_bytes: u64,
+    /// The privacy notice citizens accept (LGPD); a changed text is a new version.
+    /// Absent from a document, it stays as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_text: Option<String>,
+    /// The notice's current version (read only: the text decides it).
+    #[serde(default)]
+    pub privacy_version: String,
 }
+
+/// Longest privacy notice, in characters.
+const MAX_PRIVACY: usize = 20_000;
 
 const MAX_SERVICES: usize = 50;
 const MAX_PEOPLE: usize = 200;
@@ -66,6 +78,8 @@ impl OfficeSettings {
             reminder_time: o.reminder_time,
             notifications: o.notifications,
             max_attachment_bytes: o.max_attachment_bytes,
+            privacy_text: Some(o.privacy.text.clone()),
+            privacy_version: o.privacy.version.clone(),
         }
     }
 
@@ -207,6 +221,9 @@ impl OfficeSettings {
         for h in self.holidays.iter().filter(|h| !h.name.is_empty()) {
             texts.push(("holidays", "nome do feriado", &h.name, MAX_LABEL, false));
         }
+        if let Some(p) = &self.privacy_text {
+            texts.push(("privacy_text", "aviso de privacidade", p, MAX_PRIVACY, true));
+        }
         for (field, what, text, max, multiline) in texts {
             if let Some(problem) = label_problem(text, max, multiline) {
                 err(field, format!("{what}: {problem}"));
@@ -214,9 +231,18 @@ impl OfficeSettings {
         }
     }
 
-    /// The office with these settings, one version up.
-    pub fn apply(self, o: &Office) -> Office {
+    /// The office with these settings, one version up; a privacy text that
+    /// changed becomes a new notice version dated `today`.
+    pub fn apply(self, o: &Office, today: jiff::civil::Date) -> Office {
+        let privacy = match self.privacy_text {
+            Some(text) if text.trim() != o.privacy.text.trim() => PrivacyNotice {
+                version: o.privacy.next_version(today),
+                text: text.trim().to_owned(),
+            },
+            _ => o.privacy.clone(),
+        };
         Office {
+            privacy,
             services: self.services,
             sectors: self.sectors,
             attendants: self.attendants,
@@ -257,7 +283,7 @@ mod tests {
         let o = crate::office::test_office();
         let s = OfficeSettings::of(&o);
         assert!(s.check().is_empty(), "{:?}", s.check());
-        let next = s.clone().apply(&o);
+        let next = s.clone().apply(&o, jiff::civil::date(2026, 11, 30));
         assert_eq!(next.version, o.version + 1);
         assert_eq!(OfficeSettings::of(&next).services, s.services);
 

@@ -365,6 +365,9 @@ pub struct ServiceSettings {
 #[template(path = "staff_office.html")]
 pub struct OfficeSettingsPage {
     pub staff_name: String,
+    pub office_id: String,
+    pub privacy_version: String,
+    pub privacy_text: String,
     /// Attendants see the settings; only a manager's page has the buttons.
     pub manager: bool,
     pub version: u64,
@@ -400,4 +403,13 @@ pub struct StaffPoolPage {
     pub staff_name: String,
     pub items: Vec<PoolLine>,
     pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+pub struct PrivacyPage {
+    pub office_id: String,
+    pub office_name: String,
+    pub version: String,
+    pub text: String,
 }

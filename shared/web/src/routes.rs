@@ -47,6 +47,7 @@ pub enum Op {
     StaffSignIn,
     StaffCallback,
     StaffSignOut,
+    GetPrivacy,
 }
 
 impl Op {
@@ -89,6 +90,7 @@ impl Op {
         Op::StaffSignIn,
         Op::StaffCallback,
         Op::StaffSignOut,
+        Op::GetPrivacy,
     ];
 
     /// Only a verified staff member may run it (`staff::admit`); signing in and
@@ -139,6 +141,7 @@ impl Op {
             Op::StaffSignIn => "staff-sign-in",
             Op::StaffCallback => "staff-callback",
             Op::StaffSignOut => "staff-sign-out",
+            Op::GetPrivacy => "get-privacy",
         }
     }
 
@@ -184,6 +187,7 @@ impl Op {
             Op::StaffSignIn => ops::sign_in::start(app, req).await,
             Op::StaffCallback => ops::sign_in::callback(app, req).await,
             Op::StaffSignOut => ops::sign_in::sign_out(app, req).await,
+            Op::GetPrivacy => ops::offices::privacy(app, req).await,
         }
     }
 }
@@ -390,6 +394,11 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/sign-out",
         op: Op::StaffSignOut,
+    },
+    Route {
+        method: Method::GET,
+        path: "/offices/{office}/privacy",
+        op: Op::GetPrivacy,
     },
 ];
 

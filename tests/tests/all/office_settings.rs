@@ -223,3 +223,79 @@ async fn the_json_document_and_the_forms_share_one_validation_of_texts() {
         "nothing was saved"
     );
 }
+
+/// The privacy notice (LGPD): public with its version, a changed text is a new
+/// version dated the day it changed, the same text is not, and a request's
+/// consent names the version the citizen accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_privacy_notice_is_a_new_version_that_consents_name() {
+    let app = TestApp::spawn_with(|o| {
+        o.manual_clock = Some("2026-11-30T13:00:00Z".parse().expect("instant"))
+    })
+    .await;
+    let (status, notice) = app.get_json(&format!("/offices/{SP_OFFICE}/privacy")).await;
+    assert_eq!(status, 200);
+    assert_eq!(notice["version"], "2026-07");
+    assert!(
+        notice["text"].as_str().expect("text").contains("LGPD"),
+        "{notice}"
+    );
+    let (status, page) = app.get_html(&format!("/offices/{SP_OFFICE}/privacy")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("versão 2026-07"), "{page}");
+    let (_, form) = app
+        .get_html(&format!(
+            "/offices/{SP_OFFICE}/requests/new?service=contato"
+        ))
+        .await;
+    assert!(
+        form.contains(&format!("/offices/{SP_OFFICE}/privacy")),
+        "the form links to it"
+    );
+    let (status, _) = app.get_json("/offices/nao-existe/privacy").await;
+    assert_eq!(status, 404);
+
+    let manager = app.staff_login(MANAGER).await;
+    let attendant = app.staff_login(ATTENDANT).await;
+    let s = settings(&app, &manager).await;
+    assert_eq!(s["privacy_version"], "2026-07");
+    let text = "Tratamos seus dados (LGPD) só para atender sua solicitação.\nFale com o encarregado: dpo@cartorio.example.";
+    let post = |v: u64, text: &str| {
+        vec![
+            ("section", "privacy".to_owned()),
+            ("version", v.to_string()),
+            ("privacy_text", text.to_owned()),
+        ]
+    };
+    let v = s["version"].as_u64().expect("version");
+    let (status, _) = post_form(&app, &attendant, &post(v, text)).await;
+    assert_eq!(status, 403, "only the manager");
+    let (status, saved) = post_form(&app, &manager, &post(v, text)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["privacy_version"], "2026-11-30");
+    // The same text again is no new version; another change that day is `.2`.
+    let (_, same) = post_form(&app, &manager, &post(v + 1, text)).await;
+    assert_eq!(same["privacy_version"], "2026-11-30");
+    let (status, bad) = post_form(&app, &manager, &post(v + 2, "   ")).await;
+    assert_eq!(status, 422, "{bad}");
+    assert!(bad["error"]["fields"]["privacy_text"].is_string(), "{bad}");
+    let (_, notice) = app.get_json(&format!("/offices/{SP_OFFICE}/privacy")).await;
+    assert_eq!(notice["version"], "2026-11-30");
+    assert!(
+        notice["text"]
+            .as_str()
+            .expect("text")
+            .contains("encarregado")
+    );
+
+    let (status, opened) = app
+        .open_json(
+            SP_OFFICE,
+            &balcao_tests::contact_request("lgpd.versao@example.com"),
+        )
+        .await;
+    assert_eq!(status, 201, "{opened}");
+    let url = opened["ticket_url"].as_str().expect("url");
+    let (_, ticket) = app.get_json(&app.local_path(url)).await;
+    assert_eq!(ticket["consent"]["version"], "2026-11-30", "{ticket}");
+}

@@ -108,6 +108,9 @@ fn day_code(d: Weekday) -> &'static str {
 fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError> {
     s.version = number(f, "version")?;
     match f.get("section").unwrap_or("") {
+        "privacy" => {
+            s.privacy_text = Some(f.get("privacy_text").unwrap_or("").to_owned());
+        }
         "notifications" => {
             let on = |k: &str| matches!(f.get(k), Some("true" | "on" | "1"));
             s.notifications.new_request = on("new_request");
@@ -226,6 +229,9 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
 fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage {
     OfficeSettingsPage {
         staff_name: me.name.clone(),
+        office_id: me.office.to_string(),
+        privacy_version: s.privacy_version.clone(),
+        privacy_text: s.privacy_text.clone().unwrap_or_default(),
         manager: me.role == Role::Manager,
         version: s.version,
         new_request: s.notifications.new_request,

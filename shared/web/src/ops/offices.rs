@@ -2,7 +2,7 @@
 
 use crate::Response;
 use crate::forms::{next_page_href, page_request, path_param, query};
-use crate::pages::{HomePage, OfficePage, OfficesPage, ServiceLink};
+use crate::pages::{HomePage, OfficePage, OfficesPage, PrivacyPage, ServiceLink};
 use crate::respond::{Failure, Format, finish, html, json, negotiate};
 use crate::views::{List, OfficeCardView, OfficeView, ReviewView, hours};
 use balcao_app::{App, AppError, offices, ratings};
@@ -98,6 +98,35 @@ pub async fn card(app: &App, req: Request) -> Response {
                         }
                     })
                     .collect(),
+            },
+        ))
+    }
+    .await;
+    finish(format, result)
+}
+
+/// `GET /offices/{office}/privacy`: the notice citizens accept, with the version
+/// their consent records (LGPD).
+pub async fn privacy(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let result = async {
+        let id = path_param(&req, "office")?;
+        let office = offices::card(app, &id).await?;
+        Ok(negotiate(
+            format,
+            StatusCode::OK,
+            || {
+                serde_json::json!({
+                    "office": { "id": office.id, "name": office.name },
+                    "version": office.privacy.version,
+                    "text": office.privacy.text,
+                })
+            },
+            || PrivacyPage {
+                office_id: office.id.to_string(),
+                office_name: office.name.clone(),
+                version: office.privacy.version.clone(),
+                text: office.privacy.text.clone(),
             },
         ))
     }
