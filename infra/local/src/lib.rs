@@ -238,6 +238,13 @@ async fn seed_if_empty(store: &SqliteStore) -> Result<(), StoreError> {
 async fn courier_loop(local: Local, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         fire_due_timers(&local).await;
+        // Uploads no request kept are deleted a day on, like S3's lifecycle rule.
+        let day_ago = local.app.clock.now() - jiff::SignedDuration::from_hours(24);
+        match local.blobs.expire_uploads(day_ago) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "unkept uploads deleted"),
+            Err(e) => tracing::warn!(error = %e, "could not delete old uploads"),
+        }
         if let Err(e) = local.courier.drain(50).await {
             tracing::error!(error = %e, "courier failed");
         }

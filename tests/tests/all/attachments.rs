@@ -548,3 +548,50 @@ async fn what_is_checked_is_what_is_kept_even_if_the_upload_is_posted_again() {
     .await;
     assert_eq!(status, 422, "a spent slot attaches nothing new");
 }
+
+/// An upload no request kept (the message failed after it) is deleted a day
+/// later, as S3's lifecycle rule does on AWS; kept files stay (issue 14).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_no_request_kept_are_deleted_a_day_later() {
+    let app = TestApp::spawn_with(|o| {
+        o.manual_clock = Some("2026-11-30T13:00:00Z".parse().expect("instant"))
+    })
+    .await;
+    let kept = app
+        .upload(&slot_path(), None, "guardado.pdf", PDF)
+        .await
+        .expect("upload");
+    let mut body = contact_request("ciclo.de.vida@example.com");
+    body["attachments"] = json!([kept]);
+    let (status, opened) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{opened}");
+    let orphan = app
+        .upload(&slot_path(), None, "esquecido.pdf", PDF)
+        .await
+        .expect("upload");
+    let has = |id: &str| {
+        let keys = app.running.local.blobs.stored_keys().expect("keys");
+        keys.iter()
+            .any(|k| k.starts_with("uploads/") && k.contains(id))
+    };
+    assert!(has(file_id(&orphan)), "waiting for a request");
+    app.advance_minutes(23 * 60).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(has(file_id(&orphan)), "a day has not passed");
+    app.advance_minutes(2 * 60).await;
+    let mut gone = false;
+    for _ in 0..50 {
+        if !has(file_id(&orphan)) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(gone, "deleted a day after it was posted");
+    let keys = app.running.local.blobs.stored_keys().expect("keys");
+    assert!(
+        keys.iter()
+            .any(|k| k.starts_with("files/") && k.contains(file_id(&kept))),
+        "the kept copy stays: {keys:?}"
+    );
+}
