@@ -6,8 +6,9 @@
 use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use thiserror::Error;
+use tokio::sync::OnceCell;
 
 #[derive(Debug, Error)]
 pub enum KeyError {
@@ -68,18 +69,20 @@ impl HmacKey {
     }
 }
 
-/// The key, loaded from its source on first use and kept for the process's life.
+/// The key, loaded from its source on first use and kept for the process's life;
+/// callers that need it at once wait for the one load (the mailer's concurrent
+/// sends read the secret once per cold start, not once each).
 #[derive(Clone)]
 pub struct Keys {
     source: Arc<dyn KeySource>,
-    loaded: Arc<OnceLock<HmacKey>>,
+    loaded: Arc<OnceCell<HmacKey>>,
 }
 
 impl Keys {
     pub fn new(source: Arc<dyn KeySource>) -> Self {
         Self {
             source,
-            loaded: Arc::new(OnceLock::new()),
+            loaded: Arc::new(OnceCell::new()),
         }
     }
 
@@ -95,11 +98,9 @@ impl Keys {
     }
 
     pub async fn get(&self) -> Result<&HmacKey, KeyError> {
-        if let Some(k) = self.loaded.get() {
-            return Ok(k);
-        }
-        let key = HmacKey::new(self.source.load().await?)?;
-        Ok(self.loaded.get_or_init(|| key))
+        self.loaded
+            .get_or_try_init(|| async { HmacKey::new(self.source.load().await?) })
+            .await
     }
 }
 
@@ -129,6 +130,8 @@ mod tests {
         impl KeySource for Counting {
             async fn load(&self) -> Result<Vec<u8>, KeyError> {
                 self.0.fetch_add(1, Ordering::SeqCst);
+                // A network read takes a while: the others ask meanwhile.
+                tokio::task::yield_now().await;
                 Ok(vec![7; 32])
             }
         }
@@ -137,5 +140,10 @@ mod tests {
         keys.get().await.unwrap();
         keys.clone().get().await.unwrap();
         assert_eq!(source.0.load(Ordering::SeqCst), 1);
+        // Callers that ask at the same time share the one load.
+        let fresh = Keys::new(source.clone());
+        let (a, b, c) = tokio::join!(fresh.get(), fresh.get(), fresh.get());
+        assert!(a.is_ok() && b.is_ok() && c.is_ok());
+        assert_eq!(source.0.load(Ordering::SeqCst), 2);
     }
 }
