@@ -32,6 +32,18 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# Installs PyPI package $1 at version $2 in its own virtualenv under .tools/
+# when missing; prints the path of its command $3.
+venv_tool() {
+  local venv="$TOOLS/$1-$2"
+  if [ ! -x "$venv/bin/$3" ]; then
+    step "Installing $1 $2 (PyPI)" >&2
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv >&2; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q "$1==$2" >&2
+  fi
+  echo "$venv/bin/$3"
+}
+
 install_tools() {
   step "Checking tools"
   command -v curl >/dev/null || apt_install curl
@@ -53,25 +65,13 @@ install_tools() {
     rm -rf "$tmp"
   fi
 
-  # schemathesis checks the OpenAPI document against the local runtime; its own
-  # virtualenv keeps its dependencies apart from moto's.
-  ST_VENV="$TOOLS/schemathesis-$SCHEMATHESIS_VERSION"
-  if [ ! -x "$ST_VENV/bin/st" ]; then
-    step "Installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
-    python3 -m venv "$ST_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$ST_VENV"; }
-    "$ST_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
-  fi
-  export BALCAO_SCHEMATHESIS="$ST_VENV/bin/st"
-
+  # schemathesis checks the OpenAPI document against the local runtime;
   # `sam validate --lint` reads the template as SAM deploys it (offline, no
-  # credentials); a virtualenv of its own keeps its pins away from moto's.
-  SAM_VENV="$TOOLS/aws-sam-cli-$SAM_CLI_VERSION"
-  if [ ! -x "$SAM_VENV/bin/sam" ]; then
-    step "Installing aws-sam-cli $SAM_CLI_VERSION (PyPI)"
-    python3 -m venv "$SAM_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$SAM_VENV"; }
-    "$SAM_VENV/bin/pip" install -q "aws-sam-cli==$SAM_CLI_VERSION"
-  fi
-  export BALCAO_SAM="$SAM_VENV/bin/sam"
+  # credentials). Each has a virtualenv of its own, apart from moto's pins.
+  export BALCAO_SCHEMATHESIS
+  BALCAO_SCHEMATHESIS=$(venv_tool schemathesis "$SCHEMATHESIS_VERSION" st)
+  export BALCAO_SAM
+  BALCAO_SAM=$(venv_tool aws-sam-cli "$SAM_CLI_VERSION" sam)
 
   if [ ! -x "$S3S_FS" ]; then
     step "Installing s3s-fs $S3S_FS_VERSION (cargo install, debug build, about 2 minutes)"

@@ -541,3 +541,42 @@ pub fn moto_sdk(region: &str) -> aws_config::SdkConfig {
 pub fn ses_client() -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(&moto_sdk("us-east-1"))
 }
+
+/// How many mails SES on the moto_server of `scripts/test` has sent to `to`.
+pub async fn ses_sent_to(to: &str) -> usize {
+    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
+        .await
+        .expect("moto")
+        .json()
+        .await
+        .expect("json");
+    let messages = data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    messages
+        .iter()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == to))
+        })
+        .count()
+}
+
+/// The functions of `template.yaml`: each one's binary (`functions/<binary>`)
+/// and its resource.
+pub fn template_functions(template: &serde_norway::Value) -> Vec<(String, &serde_norway::Value)> {
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|r| {
+            let binary = r["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .expect("every function names its Binary");
+            (binary.to_owned(), r)
+        })
+        .collect()
+}

@@ -389,16 +389,29 @@ const PDF: &[u8] = include_bytes!("../../../shared/core/fixtures/one-page.pdf");
 
 /// A PDF staff uploaded, ready to attach (each upload serves once).
 async fn staff_pdf(f: &Fixture) -> Result<String, Error> {
+    staff_upload(f, PDF, true).await
+}
+
+/// `bytes` staff uploaded as `resposta.pdf`, or (not `post`) only a slot for
+/// them; answers the reference to attach.
+async fn staff_upload(f: &Fixture, bytes: &[u8], post: bool) -> Result<String, Error> {
     let slot = call(
         f,
         "staff-new-upload",
         SP,
         &[],
         "",
-        Some(json!({"name": "resposta.pdf", "size": PDF.len()})),
+        Some(json!({"name": "resposta.pdf", "size": bytes.len()})),
     )
     .await?;
-    upload(&slot, "resposta.pdf", PDF).await
+    if post {
+        upload(&slot, "resposta.pdf", bytes).await
+    } else {
+        Ok(slot["attachment"]
+            .as_str()
+            .ok_or("no attachment")?
+            .to_owned())
+    }
 }
 
 async fn conclusion_body(f: &Fixture) -> Result<Value, Error> {
@@ -1025,33 +1038,8 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
             let pdf = staff_pdf(f).await?;
             let body =
                 |refs: Vec<String>| json!({"message": "Segue o modelo.", "attachments": refs});
-            let lying = {
-                let slot = call(
-                    f,
-                    "staff-new-upload",
-                    SP,
-                    &[],
-                    "",
-                    Some(json!({"name": "resposta.pdf", "size": LYING_PNG.len()})),
-                )
-                .await?;
-                upload(&slot, "resposta.pdf", LYING_PNG).await?
-            };
-            let missing = {
-                let slot = call(
-                    f,
-                    "staff-new-upload",
-                    SP,
-                    &[],
-                    "",
-                    Some(json!({"name": "resposta.pdf", "size": PDF.len()})),
-                )
-                .await?;
-                slot["attachment"]
-                    .as_str()
-                    .ok_or("no attachment")?
-                    .to_owned()
-            };
+            let lying = staff_upload(f, LYING_PNG, true).await?;
+            let missing = staff_upload(f, PDF, false).await?;
             vec![
                 (
                     "a file kept",
@@ -1110,33 +1098,8 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
                 json!({"decision": "approve", "attendant": "atendente-1"}),
             )
             .await?;
-            let lying = {
-                let slot = call(
-                    f,
-                    "staff-new-upload",
-                    SP,
-                    &[],
-                    "",
-                    Some(json!({"name": "resposta.pdf", "size": LYING_PNG.len()})),
-                )
-                .await?;
-                upload(&slot, "resposta.pdf", LYING_PNG).await?
-            };
-            let missing = {
-                let slot = call(
-                    f,
-                    "staff-new-upload",
-                    SP,
-                    &[],
-                    "",
-                    Some(json!({"name": "resposta.pdf", "size": PDF.len()})),
-                )
-                .await?;
-                slot["attachment"]
-                    .as_str()
-                    .ok_or("no attachment")?
-                    .to_owned()
-            };
+            let lying = staff_upload(f, LYING_PNG, true).await?;
+            let missing = staff_upload(f, PDF, false).await?;
             let t2 = approved(f).await?;
             // A citizen's message opens the reply window; the conclusion closes it.
             let t3 = approved(f).await?;

@@ -6,31 +6,10 @@ use balcao_app::open_request;
 use balcao_app::{Offices, Outbox};
 use balcao_aws::{SesMailer, mailer_fn};
 use balcao_core::RawRequestForm;
-use balcao_tests::{fresh_dynamo_store, moto_endpoint, ses_client};
+use balcao_tests::{fresh_dynamo_store, ses_client};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-async fn messages_to(to: &str) -> usize {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
-        .await
-        .expect("moto")
-        .json()
-        .await
-        .expect("json");
-    let messages = data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    messages
-        .iter()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == to))
-        })
-        .count()
-}
 
 fn stream_event(mail_pk: &str, sequence: &str) -> Value {
     json!({ "Records": [{
@@ -115,7 +94,7 @@ async fn a_stream_record_delivers_the_mail_once_even_when_delivered_twice() {
         assert_eq!(answer["batchItemFailures"], json!([]));
     }
     assert_eq!(
-        messages_to(&to).await,
+        balcao_tests::ses_sent_to(&to).await,
         1,
         "sent once although the record came twice"
     );

@@ -33,21 +33,13 @@ fn route_set() -> BTreeSet<(String, String, String)> {
 #[test]
 fn every_function_crate_is_a_template_function_and_the_other_way_round() {
     let template = yaml("template.yaml");
-    let resources = template["Resources"].as_mapping().expect("Resources");
     let mut in_template = BTreeSet::new();
-    for (_, r) in resources {
-        if r["Type"].as_str() == Some("AWS::Serverless::Function") {
-            assert_eq!(
-                r["Metadata"]["BuildMethod"].as_str(),
-                Some("rust-cargolambda")
-            );
-            in_template.insert(
-                r["Metadata"]["BuildProperties"]["Binary"]
-                    .as_str()
-                    .expect("Binary")
-                    .to_owned(),
-            );
-        }
+    for (binary, r) in balcao_tests::template_functions(&template) {
+        assert_eq!(
+            r["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda")
+        );
+        in_template.insert(binary);
     }
     let mut crates = BTreeSet::new();
     for entry in std::fs::read_dir(root().join("functions")).expect("functions/") {
@@ -87,15 +79,9 @@ fn every_function_gets_the_environment_it_reads() {
             .unwrap_or_default()
     };
     let globals = names(&template["Globals"]["Function"]["Environment"]["Variables"]);
-    let resources = template["Resources"].as_mapping().expect("Resources");
     let mut checked = 0;
-    for (_, r) in resources {
-        if r["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let binary = r["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .expect("Binary");
+    for (binary, r) in balcao_tests::template_functions(&template) {
+        let binary = binary.as_str();
         let mut given = globals.clone();
         given.extend(names(&r["Properties"]["Environment"]["Variables"]));
         let needs = balcao_aws::needs::of_function(binary)
@@ -157,14 +143,7 @@ fn every_function_gets_the_environment_it_reads() {
 fn the_http_api_routes_are_the_route_table() {
     let template = yaml("template.yaml");
     let mut events = BTreeSet::new();
-    for (_, r) in template["Resources"].as_mapping().expect("Resources") {
-        if r["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let binary = r["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .expect("Binary")
-            .to_owned();
+    for (binary, r) in balcao_tests::template_functions(&template) {
         if let Some(evs) = r["Properties"]["Events"].as_mapping() {
             for (_, e) in evs {
                 if e["Type"].as_str() == Some("HttpApi") {

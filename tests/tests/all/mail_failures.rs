@@ -154,13 +154,13 @@ async fn a_bounce_gives_the_mail_up_stops_the_address_and_tells_only_staff() {
     );
 
     // The next mail to that address is not sent at all.
-    let sent_before = sent_to(&email).await;
+    let sent_before = balcao_tests::ses_sent_to(&email).await;
     let (_, next) = open(&app, &*store, &email).await;
     assert_eq!(
         courier.deliver(next).await.expect("deliver"),
         Delivery::Undelivered(Undelivered::Suppressed)
     );
-    assert_eq!(sent_to(&email).await, sent_before);
+    assert_eq!(balcao_tests::ses_sent_to(&email).await, sent_before);
     let due = store
         .due_mail(app.clock.now() + jiff::SignedDuration::from_hours(48), 1000)
         .await
@@ -184,28 +184,6 @@ async fn a_bounce_gives_the_mail_up_stops_the_address_and_tells_only_staff() {
         courier.deliver(m2).await.expect("deliver"),
         Delivery::Undelivered(Undelivered::Suppressed)
     );
-}
-
-async fn sent_to(to: &str) -> usize {
-    let data: serde_json::Value = reqwest::get(format!(
-        "{}/moto-api/data.json",
-        balcao_tests::moto_endpoint()
-    ))
-    .await
-    .expect("moto")
-    .json()
-    .await
-    .expect("json");
-    data["ses"]["Message"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == to))
-        })
-        .count()
 }
 
 /// The mail provider as it behaves on a bad day: refusing, or unreachable.

@@ -146,14 +146,7 @@ fn template_functions(table: &str) -> BTreeMap<String, Function> {
         .expect("template.yaml");
     let template: Yaml = serde_norway::from_str(&text).expect("template.yaml parses");
     let mut out = BTreeMap::new();
-    for (_, r) in template["Resources"].as_mapping().expect("Resources") {
-        if r["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let binary = r["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .expect("Binary")
-            .to_owned();
+    for (binary, r) in balcao_tests::template_functions(&template) {
         let mut grants = Vec::new();
         for policy in r["Properties"]["Policies"]
             .as_sequence()

@@ -7,6 +7,7 @@ use super::{DynamoStore, Item, items, unavailable};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::ReturnValue;
 use balcao_app::ports::{MailId, Outbox, OutboxMail, StoreError};
 use jiff::Timestamp;
@@ -14,11 +15,31 @@ use jiff::Timestamp;
 /// Sent mail is kept this long (without its body) as the record of the sending.
 const SENT_RETENTION_DAYS: i64 = 30;
 
+/// What a mail no longer needs once sent or given up: its lease, its place in the
+/// retry index and its body (the letter holds the ticket secret).
+const DONE_WITH: &str = "lease_until, GSI1PK, GSI1SK, #d.#letter, #d.#html, #d.#text, #d.#files";
+
+/// The names and values [`DONE_WITH`] and the record's expiry use, on a mail
+/// that exists, finished `at`.
+fn done_with(update: UpdateItemFluentBuilder, at: Timestamp) -> UpdateItemFluentBuilder {
+    let expires = at.as_second() + SENT_RETENTION_DAYS * 86_400;
+    update
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_names("#ttl", "ttl")
+        .expression_attribute_names("#d", "data")
+        .expression_attribute_names("#letter", "letter")
+        .expression_attribute_names("#html", "html")
+        .expression_attribute_names("#text", "text")
+        .expression_attribute_names("#files", "attachments")
+        .expression_attribute_values(":at", n(millis(at)))
+        .expression_attribute_values(":ttl", n(expires))
+}
+
 impl DynamoStore {
     async fn update_mail(
         &self,
         id: MailId,
-        update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+        update: UpdateItemFluentBuilder,
     ) -> Result<Option<Item>, StoreError> {
         match update
             .table_name(&self.table)
@@ -113,26 +134,18 @@ impl Outbox for DynamoStore {
         at: Timestamp,
         provider_id: &str,
     ) -> Result<(), StoreError> {
-        let expires = at.as_second() + SENT_RETENTION_DAYS * 86_400;
         // The letter carries the ticket secret: drop it once sent.
         let update = self
             .client
             .update_item()
-            .update_expression(
+            .update_expression(format!(
                 "SET sent_at = :at, provider_id = :pid, #ttl = :ttl \
-                 REMOVE lease_until, GSI1PK, GSI1SK, last_error, #d.#letter, #d.#html, #d.#text, #d.#files",
-            )
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_names("#d", "data")
-            .expression_attribute_names("#letter", "letter")
-            .expression_attribute_names("#html", "html")
-            .expression_attribute_names("#text", "text")
-            .expression_attribute_names("#files", "attachments")
-            .expression_attribute_values(":at", n(millis(at)))
-            .expression_attribute_values(":pid", s(provider_id))
-            .expression_attribute_values(":ttl", n(expires));
-        self.update_mail(id, update).await.map(|_| ())
+                 REMOVE last_error, {DONE_WITH}"
+            ))
+            .expression_attribute_values(":pid", s(provider_id));
+        self.update_mail(id, done_with(update, at))
+            .await
+            .map(|_| ())
     }
 
     async fn mail_failed(
@@ -160,25 +173,16 @@ impl Outbox for DynamoStore {
         at: Timestamp,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let expires = at.as_second() + SENT_RETENTION_DAYS * 86_400;
         let update = self
             .client
             .update_item()
-            .update_expression(
-                "SET undelivered_at = :at, last_error = :why, #ttl = :ttl \
-                 REMOVE lease_until, GSI1PK, GSI1SK, #d.#letter, #d.#html, #d.#text, #d.#files",
-            )
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_names("#d", "data")
-            .expression_attribute_names("#letter", "letter")
-            .expression_attribute_names("#html", "html")
-            .expression_attribute_names("#text", "text")
-            .expression_attribute_names("#files", "attachments")
-            .expression_attribute_values(":at", n(millis(at)))
-            .expression_attribute_values(":why", s(reason))
-            .expression_attribute_values(":ttl", n(expires));
-        self.update_mail(id, update).await.map(|_| ())
+            .update_expression(format!(
+                "SET undelivered_at = :at, last_error = :why, #ttl = :ttl REMOVE {DONE_WITH}"
+            ))
+            .expression_attribute_values(":why", s(reason));
+        self.update_mail(id, done_with(update, at))
+            .await
+            .map(|_| ())
     }
 
     async fn suppress(&self, address: &str, reason: &str, at: Timestamp) -> Result<(), StoreError> {
