@@ -196,6 +196,7 @@ fn build_app(
         tickets: store.clone(),
         links: store.clone(),
         publications: store.clone(),
+        outbox: store.clone(),
         blobs: Arc::new(blobs),
         timers: Arc::new(SchedulerTimers::new(
             aws_sdk_scheduler::Client::from_conf(scheduler.build()),

@@ -166,6 +166,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         tickets: shared.clone(),
         links: shared.clone(),
         publications: shared.clone(),
+        outbox: shared.clone(),
         blobs: blobs.clone(),
         timers: Arc::new(store.clone()),
         limits: Arc::new(store.clone()),

@@ -254,6 +254,7 @@ pub fn demo_offices() -> Vec<Office> {
             slot_capacity: 2,
             booking_lead_minutes: 120,
             reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
+            retention: balcao_core::RetentionDays::default(),
             version: 0,
         })
         .collect()

@@ -26,6 +26,10 @@ pub fn cancel_if_ended(app: &App, before: &Request, change: &mut Change, now: Ti
     let Some(start) = a.starts_at(&before.office.timezone).filter(|s| *s > now) else {
         return;
     };
+    // No one left to tell once the citizen's data was erased.
+    let Some(citizen) = before.citizen_email().cloned() else {
+        return;
+    };
     let sequence = a.sequence + 1;
     if let Some(kept) = change.request.appointment.as_mut() {
         kept.sequence = sequence;
@@ -44,16 +48,15 @@ pub fn cancel_if_ended(app: &App, before: &Request, change: &mut Change, now: Ti
         location: "",
         organizer_name: &before.office.name,
         organizer_email: before.office.email.as_str(),
-        attendee_name: before.citizen.name.as_str(),
-        attendee_email: before.citizen.email.as_str(),
+        attendee_name: before.citizen_name(),
+        attendee_email: citizen.as_str(),
     };
     let file = MailAttachment {
         name: "atendimento-cancelado.ics".into(),
         content_type: invite.content_type().into(),
         content: invite.render(),
     };
-    let citizen = &before.citizen.email;
-    if let Some(mail) = change.mails.iter_mut().find(|m| &m.to == citizen) {
+    if let Some(mail) = change.mails.iter_mut().find(|m| m.to == citizen) {
         mail.letter.attachments.push(file);
         return;
     }

@@ -75,6 +75,17 @@ pub async fn act(
 ) -> Result<Ticket, AppError> {
     // The secret is checked once, before anything else.
     let current = ticket::read(app, id, token).await?;
+    act_on(app, current, what, key).await
+}
+
+/// The action on a ticket whose reader was already checked: by its link, or
+/// by a "meus dados" link of its address (cancelling before an erasure).
+pub async fn act_on(
+    app: &App,
+    current: Ticket,
+    what: CitizenAction,
+    key: Ulid,
+) -> Result<Ticket, AppError> {
     let id = current.request.id;
     let nothing_to_read =
         matches!(what, CitizenAction::Read) && current.request.unread_replies == 0;

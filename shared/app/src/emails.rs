@@ -22,27 +22,27 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CitizenFacts {
     pub name: String,
-    pub email: Email,
+    /// `None` once the citizen's data was erased.
+    pub email: Option<Email>,
     pub document: Option<String>,
     pub mobile: Option<String>,
 }
 
 impl Facts {
     pub fn of(r: &Request) -> Self {
-        let c = &r.citizen;
+        let c = r.citizen.as_ref();
         Self {
             number: r.number,
             office: r.office.clone(),
             service_name: r.service_name.clone(),
             status: r.status,
             citizen: CitizenFacts {
-                name: c.name.as_str().to_owned(),
-                email: c.email.clone(),
+                name: r.citizen_name().to_owned(),
+                email: c.map(|c| c.email.clone()),
                 document: c
-                    .document
-                    .as_ref()
+                    .and_then(|c| c.document.as_ref())
                     .map(|d| format!("{}: {}", d.kind_label(), d.masked())),
-                mobile: c.mobile.as_ref().map(ToString::to_string),
+                mobile: c.and_then(|c| c.mobile.as_ref()).map(ToString::to_string),
             },
             details: r.details.clone(),
         }
@@ -72,6 +72,13 @@ pub enum Content {
     },
     MyRequests {
         link: String,
+    },
+    MyData {
+        link: String,
+    },
+    DataErased {
+        requests: usize,
+        offices: Vec<String>,
     },
     OfficeReply {
         r: Facts,
@@ -206,6 +213,44 @@ pub fn my_requests(link: &str) -> Letter {
 }
 
 #[derive(Template)]
+#[template(path = "emails/my_data.html")]
+struct MyDataHtml<'a> {
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/my_data.txt")]
+struct MyDataText<'a> {
+    link: &'a str,
+}
+
+/// The link to what Balcão holds about an address (LGPD).
+pub fn my_data(link: &str) -> Letter {
+    letter(Content::MyData {
+        link: link.to_owned(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "emails/data_erased.html")]
+struct DataErasedHtml<'a> {
+    requests: usize,
+    offices: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "emails/data_erased.txt")]
+struct DataErasedText<'a> {
+    requests: usize,
+    offices: &'a [String],
+}
+
+/// The last email to an address whose data was erased at its request.
+pub fn data_erased(requests: usize, offices: Vec<String>) -> Letter {
+    letter(Content::DataErased { requests, offices })
+}
+
+#[derive(Template)]
 #[template(path = "emails/office_reply.html")]
 struct OfficeReplyHtml<'a> {
     r: &'a Facts,
@@ -313,6 +358,8 @@ impl Letter {
                 format!("{headline} – {}", r.service_name)
             }
             Content::MyRequests { .. } => "Suas solicitações no Balcão".to_owned(),
+            Content::MyData { .. } => "Seus dados no Balcão".to_owned(),
+            Content::DataErased { .. } => "Seus dados foram apagados do Balcão".to_owned(),
             Content::OfficeReply { r, .. } => {
                 format!("Resposta do cartório – solicitação nº {}", r.number)
             }
@@ -347,6 +394,21 @@ impl Letter {
             Content::MyRequests { link } => (
                 MyRequestsText { link }.render(),
                 MyRequestsHtml { link }.render(),
+            ),
+            Content::MyData { link } => {
+                (MyDataText { link }.render(), MyDataHtml { link }.render())
+            }
+            Content::DataErased { requests, offices } => (
+                DataErasedText {
+                    requests: *requests,
+                    offices,
+                }
+                .render(),
+                DataErasedHtml {
+                    requests: *requests,
+                    offices,
+                }
+                .render(),
             ),
             Content::OfficeReply {
                 r,
@@ -438,12 +500,14 @@ mod tests {
             version: 1,
             created_at: now,
             updated_at: now,
-            citizen: balcao_core::Citizen {
+            erase_on: None,
+            erased_at: None,
+            citizen: Some(balcao_core::Citizen {
                 name: balcao_core::PersonName::parse("Ana Lima").unwrap(),
                 email: balcao_core::Email::parse("ana@example.com").unwrap(),
                 document: Some(balcao_core::Document::parse("529.982.247-25").unwrap()),
                 mobile: None,
-            },
+            }),
             details: Default::default(),
             appointment: None,
             consent: balcao_core::Consent {

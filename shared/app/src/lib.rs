@@ -11,6 +11,7 @@ pub mod error;
 pub mod keys;
 pub mod limits;
 pub mod mail_failures;
+pub mod my_data;
 pub mod my_requests;
 pub mod office_settings;
 pub mod offices;
@@ -64,6 +65,9 @@ pub struct App {
     pub tickets: Arc<dyn Tickets>,
     pub links: Arc<dyn AccessLinks>,
     pub publications: Arc<dyn Publications>,
+    /// For what an erasure removes from it (a suppressed address); the courier
+    /// holds its own.
+    pub outbox: Arc<dyn Outbox>,
     pub blobs: Arc<dyn Blobs>,
     pub timers: Arc<dyn Timers>,
     pub limits: Arc<dyn limits::Limits>,

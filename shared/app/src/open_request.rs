@@ -181,7 +181,7 @@ pub async fn open(
             version: 1,
             created_at: now,
             updated_at: now,
-            citizen: form.citizen.clone(),
+            citizen: Some(form.citizen.clone()),
             citizen_key: citizen_key.clone(),
             details: form.details.clone(),
             appointment: form.appointment.clone(),
@@ -201,6 +201,8 @@ pub async fn open(
             reply_by: reply_by.clone(),
             // Only notices about messages are coalesced; the first message is told at once.
             office_notice: None,
+            erase_on: None,
+            erased_at: None,
         };
         let event = Event {
             id: Ulid::generate(),
@@ -214,7 +216,7 @@ pub async fn open(
         };
         let letter = emails::ticket_opened(&request, &ticket_url);
         let mut mails = vec![OutboxMail::new(
-            request.citizen.email.clone(),
+            form.citizen.email.clone(),
             letter,
             Some(id),
             now,

@@ -70,6 +70,8 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
         n.updated_at = now;
         n.awaiting_office = true;
         n.assignee = None;
+        // Open again: retention counts from its next close.
+        n.erase_on = None;
         n.checklist.clear();
         n.decided_at = None;
         n.start_by = start_by.clone();
@@ -105,13 +107,15 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
             status: Some(status),
             attachments: vec![],
         };
-        let mail = OutboxMail::new(n.citizen.email.clone(), letter, Some(r.id), now);
+        let mail = n
+            .citizen_email()
+            .map(|to| OutboxMail::new(to.clone(), letter, Some(r.id), now));
         *written.lock().unwrap_or_else(|p| p.into_inner()) = Some((n.clone(), event.clone()));
         Change {
             request: n,
             expected_version: r.version,
             event,
-            mails: vec![mail],
+            mails: mail.into_iter().collect(),
             give_back: None,
         }
     };

@@ -184,12 +184,14 @@ pub async fn reply(
             };
             let link = open_request::ticket_url(app, r.id, &secret.encode());
             let letter = emails::office_reply(&next, &link, &staff.name, &body);
-            let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
+            let mail = r
+                .citizen_email()
+                .map(|to| OutboxMail::new(to.clone(), letter, Some(r.id), now));
             Ok(Change {
                 request: next,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: mail.into_iter().collect(),
                 give_back: None,
             })
         },

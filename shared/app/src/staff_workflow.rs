@@ -92,22 +92,19 @@ fn next(r: &Request, action: Option<Action>, now: Timestamp) -> Result<Request, 
     Ok(n)
 }
 
-/// An email to the citizen with a fresh link (secrets are never stored).
+/// An email to the citizen with a fresh link (secrets are never stored);
+/// none once their data was erased.
 fn to_citizen(
     app: &App,
     next: &mut Request,
     now: Timestamp,
     letter: impl FnOnce(&Request, &str) -> emails::Letter,
-) -> OutboxMail {
+) -> Option<OutboxMail> {
+    let to = next.citizen_email()?.clone();
     let secret = TicketSecret::generate();
     next.add_secret_hash(secret.hash());
     let link = open_request::ticket_url(app, next.id, &secret.encode());
-    OutboxMail::new(
-        next.citizen.email.clone(),
-        letter(next, &link),
-        Some(next.id),
-        now,
-    )
+    Some(OutboxMail::new(to, letter(next, &link), Some(next.id), now))
 }
 
 /// "Iniciar análise".
@@ -249,7 +246,7 @@ pub async fn decide(
             let mut mails = vec![];
             if let Decision::Reject { justification } = &decision {
                 n.unread_replies += 1;
-                mails.push(to_citizen(app, &mut n, now, |r, link| {
+                mails.extend(to_citizen(app, &mut n, now, |r, link| {
                     emails::ticket_update(
                         r,
                         link,
@@ -440,8 +437,8 @@ pub async fn schedule(
                 },
                 organizer_name: &office.name,
                 organizer_email: office.email.as_str(),
-                attendee_name: r.citizen.name.as_str(),
-                attendee_email: r.citizen.email.as_str(),
+                attendee_name: r.citizen_name(),
+                attendee_email: r.citizen_email().map_or("", |e| e.as_str()),
             };
             let (invite_type, invite_text) = (invite.content_type(), invite.render());
             let mail = to_citizen(app, &mut n, now, |r, link| {
@@ -468,7 +465,7 @@ pub async fn schedule(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: mail.into_iter().collect(),
                 give_back: moved,
             })
         },
@@ -591,7 +588,7 @@ pub async fn conclude(
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: mail.into_iter().collect(),
                 give_back: None,
             })
         },

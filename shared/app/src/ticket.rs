@@ -79,6 +79,9 @@ pub async fn change(
         let mut change = build(&t, now)?;
         crate::calendar_mail::cancel_if_ended(app, &t.request, &mut change, now);
         change.give_back = change.request.settle().or(change.give_back);
+        if closes(&t.request, &change.request) {
+            change.request.erase_on = Some(erase_on(app, &change.request, now).await?);
+        }
         if app.tickets.apply_change(&change).await? {
             follow_reply_window(app, &t.request, &change.request).await;
             // The uploads are spent; what failed to delete expires with the bucket's lifecycle.
@@ -92,6 +95,25 @@ pub async fn change(
         }
     }
     Err(AppError::Conflict)
+}
+
+/// The change ends the office's work (or ends it again: released after
+/// expiring, cancelled after release): retention counts from here.
+fn closes(before: &Request, after: &Request) -> bool {
+    after.status.is_closed() && after.status != before.status && after.erased_at.is_none()
+}
+
+/// The office's day on which a request closed `now` is erased, by the
+/// office's retention (LGPD art. 15–16).
+async fn erase_on(app: &App, r: &Request, now: Timestamp) -> Result<jiff::civil::Date, AppError> {
+    let retention = app
+        .offices
+        .get_office(&r.office.id)
+        .await?
+        .map(|o| o.retention)
+        .unwrap_or_default();
+    let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    Ok(retention.erase_on(now.to_zoned(tz).date()))
 }
 
 /// Keeps the reply warning's timer in step with the written request: set when

@@ -349,12 +349,14 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
                 status: None,
                 attachments: vec![],
             };
-            let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
+            let mail = r
+                .citizen_email()
+                .map(|to| OutboxMail::new(to.clone(), letter, Some(r.id), now));
             Ok(Change {
                 request: n,
                 expected_version: r.version,
                 event,
-                mails: vec![mail],
+                mails: mail.into_iter().collect(),
                 give_back: None,
             })
         },
@@ -409,8 +411,8 @@ async fn expire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
             status: Some(n.status),
             attachments: vec![],
         };
-        let mail = OutboxMail::new(r.citizen.email.clone(), letter, Some(r.id), now);
-        Ok(Change { request: n, expected_version: r.version, event, mails: vec![mail], give_back: None  })
+        let mail = r.citizen_email().map(|to| OutboxMail::new(to.clone(), letter, Some(r.id), now));
+        Ok(Change { request: n, expected_version: r.version, event, mails: mail.into_iter().collect(), give_back: None  })
     })
     .await;
     outcome(result, |t| t.request.status == Status::Expired)

@@ -295,6 +295,7 @@ async fn app<const NEEDS: u8>(
         tickets: dynamo.clone(),
         links: dynamo.clone(),
         publications: dynamo.clone(),
+        outbox: dynamo.clone(),
         blobs,
         timers,
         limits: dynamo.clone(),

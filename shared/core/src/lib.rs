@@ -6,6 +6,7 @@ pub mod booking;
 pub mod calendar;
 pub mod contact;
 pub mod document;
+pub mod erasure;
 pub mod form;
 pub mod ics;
 pub mod office;
@@ -26,13 +27,15 @@ pub use document::{Cnpj, Cpf, Document};
 pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};
 pub use office::{
     Attendant, Closure, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId,
-    OfficeListing, OpeningHours, PrivacyNotice, Sector, Service, ServiceId, ServiceKind, Uf,
+    OfficeListing, OpeningHours, PrivacyNotice, RetentionDays, Sector, Service, ServiceId,
+    ServiceKind, Uf,
 };
 pub use protocol::{ProtocolError, ProtocolStep, ProtocolUpdate, protocol_key};
 pub use rating::{Moderation, PublicReview, Rating, Verdict};
 pub use request::{
-    Appointment, AppointmentMode, Author, Citizen, CitizenKey, Consent, Event, EventKind,
-    NoticeMark, OfficeSnapshot, ReplyWindow, Request, RequestDetails, RequestId, TicketNumber,
+    Appointment, AppointmentMode, Author, Citizen, CitizenKey, Consent, ERASED_CITIZEN, Event,
+    EventKind, NoticeMark, OfficeSnapshot, ReplyWindow, Request, RequestDetails, RequestId,
+    TicketNumber,
 };
 pub use settings::OfficeSettings;
 pub use staff::{Role, StaffMember};

@@ -525,6 +525,9 @@ pub struct Office {
     /// Local time of the reminder sent the day before an appointment.
     #[serde(default = "default_reminder_time")]
     pub reminder_time: jiff::civil::Time,
+    /// How long a closed request keeps its personal data (LGPD art. 15–16).
+    #[serde(default)]
+    pub retention: RetentionDays,
     /// Grows with each change of the configuration; a change is written only
     /// over the version it was made from.
     #[serde(default)]
@@ -548,6 +551,60 @@ fn default_slot_capacity() -> u32 {
 
 fn default_booking_lead_minutes() -> u32 {
     120
+}
+
+/// Days a closed request keeps its citizen's data before it is erased by
+/// itself, counted from its final close (LGPD art. 15–16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct RetentionDays(u32);
+
+impl RetentionDays {
+    pub const MIN: u32 = 30;
+    /// Ten years: beyond that a request is the office's archive, not the desk's.
+    pub const MAX: u32 = 3650;
+
+    pub fn new(days: u32) -> Result<Self, String> {
+        if (Self::MIN..=Self::MAX).contains(&days) {
+            Ok(Self(days))
+        } else {
+            Err(format!(
+                "o prazo de guarda vai de {} a {} dias",
+                Self::MIN,
+                Self::MAX
+            ))
+        }
+    }
+
+    pub fn days(self) -> u32 {
+        self.0
+    }
+
+    /// The day a request closed on `closed` (the office's date) is erased.
+    pub fn erase_on(self, closed: jiff::civil::Date) -> jiff::civil::Date {
+        closed
+            .checked_add(jiff::Span::new().days(i64::from(self.0)))
+            .unwrap_or(jiff::civil::Date::MAX)
+    }
+}
+
+impl Default for RetentionDays {
+    fn default() -> Self {
+        Self(365)
+    }
+}
+
+impl TryFrom<u32> for RetentionDays {
+    type Error = String;
+    fn try_from(days: u32) -> Result<Self, String> {
+        Self::new(days)
+    }
+}
+
+impl From<RetentionDays> for u32 {
+    fn from(r: RetentionDays) -> u32 {
+        r.0
+    }
 }
 
 fn default_reminder_time() -> jiff::civil::Time {
@@ -685,6 +742,7 @@ pub(crate) fn test_office() -> Office {
         slot_capacity: 1,
         booking_lead_minutes: 120,
         reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
+        retention: RetentionDays::default(),
         version: 0,
     }
 }

@@ -184,7 +184,9 @@ pub struct Request {
     pub version: u64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    pub citizen: Citizen,
+    /// Who asked; `None` once their personal data was erased (LGPD art. 18).
+    #[serde(default)]
+    pub citizen: Option<Citizen>,
     /// The index key of the citizen's email ("minhas solicitações", SPEC C10).
     #[serde(default)]
     pub citizen_key: CitizenKey,
@@ -226,7 +228,17 @@ pub struct Request {
     /// coalesced, at most one per ticket in a while, listing what arrived.
     #[serde(default)]
     pub office_notice: Option<NoticeMark>,
+    /// The office's day on which this closed request's personal data is
+    /// erased (its retention, counted from the final close); `None` while open.
+    #[serde(default)]
+    pub erase_on: Option<Date>,
+    /// When the personal data was erased; what remains is the office's record.
+    #[serde(default)]
+    pub erased_at: Option<Timestamp>,
 }
+
+/// What staff see in place of an erased citizen.
+pub const ERASED_CITIZEN: &str = "Titular removido";
 
 /// When the office was last told of the citizen's messages, and up to which entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,6 +259,18 @@ impl Request {
     /// Most secrets kept valid at once: the oldest stop working after this many emails.
     pub const MAX_SECRETS: usize = 20;
 
+    /// The citizen's address, while their data is kept.
+    pub fn citizen_email(&self) -> Option<&Email> {
+        self.citizen.as_ref().map(|c| &c.email)
+    }
+
+    /// The name staff read: the citizen's, or that they were erased.
+    pub fn citizen_name(&self) -> &str {
+        self.citizen
+            .as_ref()
+            .map_or(ERASED_CITIZEN, |c| c.name.as_str())
+    }
+
     pub fn add_secret_hash(&mut self, hash: String) {
         self.token_hashes.push(hash);
         let excess = self.token_hashes.len().saturating_sub(Self::MAX_SECRETS);
@@ -260,6 +284,9 @@ impl Request {
     pub fn settle(&mut self) -> Option<SlotKey> {
         if self.status.is_closed() {
             self.awaiting_office = false;
+        } else {
+            // Reopened (taken from the pool): retention counts from the next close.
+            self.erase_on = None;
         }
         if !self.awaiting_office {
             self.reply_by = None;
@@ -308,6 +335,8 @@ pub enum EventKind {
     Notice,
     /// An email to the citizen could not be delivered (for the office only).
     MailUndelivered,
+    /// The citizen's personal data was erased (LGPD).
+    Erased,
 }
 
 impl EventKind {
@@ -331,4 +360,111 @@ pub struct Event {
     /// Files sent with this entry, checked before anyone else could download them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+}
+
+/// A request with personal data in every place it can be, and its history.
+#[cfg(test)]
+pub(crate) fn test_request() -> (Request, Vec<Event>) {
+    use crate::attachment::{FileName, FileType};
+    use crate::rating::{Moderation, Verdict};
+    let now = Timestamp::UNIX_EPOCH;
+    let office = crate::office::test_office();
+    let r = Request {
+        id: RequestId(Ulid::nil()),
+        number: TicketNumber(7),
+        office: OfficeSnapshot::from(&office),
+        service_id: office.services[0].id.clone(),
+        service_kind: office.services[0].kind,
+        service_name: "Contato".into(),
+        status: Status::Concluded,
+        version: 3,
+        created_at: now,
+        updated_at: now,
+        citizen: Some(Citizen {
+            name: PersonName::parse("Maria Souza").unwrap(),
+            email: Email::parse("maria@example.com").unwrap(),
+            document: Some(Document::parse("529.982.247-25").unwrap()),
+            mobile: Some(Mobile::parse("(11) 98765-4321").unwrap()),
+        }),
+        citizen_key: CitizenKey("abc".into()),
+        details: RequestDetails {
+            message: Some(FreeText::parse("Maria precisa de certidão").unwrap()),
+            protocol: Some(ProtocolNumber::parse("secret-123").unwrap()),
+            ..Default::default()
+        },
+        appointment: Some(Appointment {
+            date: jiff::civil::date(2026, 12, 1),
+            time: jiff::civil::time(10, 0, 0, 0),
+            mode: AppointmentMode::Virtual,
+            subject: Some("Escritura de Maria".into()),
+            meeting: None,
+            sequence: 1,
+        }),
+        consent: Consent {
+            version: "v1".into(),
+            accepted_at: now,
+        },
+        token_hashes: vec!["secret-hash".into()],
+        awaiting_office: false,
+        unread_replies: 1,
+        assignee: None,
+        checklist: vec![],
+        decided_at: None,
+        rating: Some(Rating {
+            verdict: Verdict::Approved,
+            comment: Some(FreeText::parse("Maria gostou").unwrap()),
+            at: now,
+            moderation: Moderation::Pending,
+            moderated_by: None,
+        }),
+        start_by: None,
+        slot: None,
+        reply_by: None,
+        office_notice: None,
+        erase_on: Some(jiff::civil::date(2027, 1, 1)),
+        erased_at: None,
+    };
+    let event = |seq, kind, author, text: &str, files: Vec<Attachment>| Event {
+        id: Ulid::from_parts(seq, 0),
+        seq,
+        at: now,
+        kind,
+        author,
+        text: text.into(),
+        status: None,
+        attachments: files,
+    };
+    let file = Attachment {
+        id: Ulid::nil(),
+        name: FileName::parse("doc.pdf").unwrap(),
+        size: 10,
+        file_type: FileType::Pdf,
+    };
+    let staff = Author::Staff {
+        name: "Ana (cartório)".into(),
+    };
+    let history = vec![
+        event(
+            1,
+            EventKind::Opened,
+            Author::Citizen,
+            "Maria Souza abriu",
+            vec![],
+        ),
+        event(
+            2,
+            EventKind::Message,
+            staff,
+            "Olá Maria, 529.982.247-25",
+            vec![file],
+        ),
+        event(
+            3,
+            EventKind::Message,
+            Author::Citizen,
+            "maria@example.com",
+            vec![],
+        ),
+    ];
+    (r, history)
 }

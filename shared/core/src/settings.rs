@@ -4,7 +4,8 @@
 //! (name, CNS, address, time zone) is not part of it.
 
 use crate::office::{
-    Attendant, Closure, Notifications, Office, OpeningHours, PrivacyNotice, Sector, Service,
+    Attendant, Closure, Notifications, Office, OpeningHours, PrivacyNotice, RetentionDays, Sector,
+    Service,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -35,6 +36,13 @@ pub struct OfficeSettings {
     /// The notice's current version (read only: the text decides it).
     #[serde(default)]
     pub privacy_version: String,
+    /// Days a closed request keeps its citizen's data (30 to 3650).
+    #[serde(default = "default_retention")]
+    pub retention_days: u32,
+}
+
+fn default_retention() -> u32 {
+    RetentionDays::default().days()
 }
 
 /// Longest privacy notice, in characters.
@@ -80,6 +88,7 @@ impl OfficeSettings {
             max_attachment_bytes: o.max_attachment_bytes,
             privacy_text: Some(o.privacy.text.clone()),
             privacy_version: o.privacy.version.clone(),
+            retention_days: o.retention.days(),
         }
     }
 
@@ -172,6 +181,9 @@ impl OfficeSettings {
                 "o limite de anexo vai de 1 KB a 25 MB".into(),
             );
         }
+        if let Err(e) = RetentionDays::new(self.retention_days) {
+            err("retention_days", e);
+        }
         self.check_texts(&mut err);
         errors
     }
@@ -243,6 +255,7 @@ impl OfficeSettings {
         };
         Office {
             privacy,
+            retention: RetentionDays::new(self.retention_days).unwrap_or(o.retention),
             services: self.services,
             sectors: self.sectors,
             attendants: self.attendants,

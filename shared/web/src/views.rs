@@ -227,13 +227,18 @@ impl From<&Ticket> for TicketView {
                 "address": o.address, "cep": o.cep, "phone": o.phone, "email": o.email,
                 "whatsapp": o.whatsapp, "timezone": o.timezone,
             }),
-            citizen: json!({
-                "name": r.citizen.name,
-                "email": r.citizen.email,
-                "document": r.citizen.document.as_ref().map(|d| d.masked()),
-                "document_type": r.citizen.document.as_ref().map(|d| d.kind_label()),
-                "mobile": r.citizen.mobile.as_ref().map(ToString::to_string),
-            }),
+            citizen: {
+                let c = r.citizen.as_ref();
+                let document = c.and_then(|c| c.document.as_ref());
+                json!({
+                    "name": r.citizen_name(),
+                    "email": c.map(|c| &c.email),
+                    "document": document.map(|d| d.masked()),
+                    "document_type": document.map(|d| d.kind_label()),
+                    "mobile": c.and_then(|c| c.mobile.as_ref()).map(ToString::to_string),
+                    "erased": r.erased_at.is_some(),
+                })
+            },
             details: json!({
                 "sector": r.details.sector, "protocol": r.details.protocol, "priority": r.details.priority,
                 "attendant": r.details.attendant, "message": r.details.message,
@@ -289,11 +294,16 @@ impl TicketView {
     /// What the office sees: the citizen's document in full (staff check it).
     pub fn for_staff(t: &Ticket) -> Self {
         let mut v = Self::from(t);
-        v.citizen["document"] =
-            serde_json::json!(t.request.citizen.document.as_ref().map(|d| match d {
-                balcao_core::Document::Cpf(c) => c.to_string(),
-                balcao_core::Document::Cnpj(c) => c.to_string(),
-            }));
+        v.citizen["document"] = serde_json::json!(
+            t.request
+                .citizen
+                .as_ref()
+                .and_then(|c| c.document.as_ref())
+                .map(|d| match d {
+                    balcao_core::Document::Cpf(c) => c.to_string(),
+                    balcao_core::Document::Cnpj(c) => c.to_string(),
+                })
+        );
         v.citizen["awaiting_office"] = serde_json::json!(t.request.awaiting_office);
         v.history = t
             .events

@@ -15,8 +15,9 @@ use balcao_app::ports::{
     Store,
 };
 use balcao_core::{
-    Attachment, Author, Citizen, Consent, Email, Event, EventKind, FileName, FileType, Office,
-    OfficeSnapshot, PersonName, Request, RequestDetails, RequestId, Status, TicketNumber, Uf,
+    Attachment, Author, Citizen, Consent, Document, Email, Event, EventKind, FileName, FileType,
+    Mobile, Office, OfficeSnapshot, PersonName, Request, RequestDetails, RequestId, Status,
+    TicketNumber, Uf,
 };
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
@@ -76,12 +77,12 @@ pub fn booked(
                 version: 1,
                 created_at: at,
                 updated_at: at,
-                citizen: Citizen {
+                citizen: Some(Citizen {
                     name: PersonName::parse("João Souza").expect("name"),
                     email: email.clone(),
-                    document: None,
-                    mobile: None,
-                },
+                    document: Some(Document::parse("529.982.247-25").expect("cpf")),
+                    mobile: Some(Mobile::parse("(11) 98765-4321").expect("mobile")),
+                }),
                 details: RequestDetails::default(),
                 appointment: None,
                 consent: Consent {
@@ -98,6 +99,8 @@ pub fn booked(
                 start_by: None,
                 slot: slot.map(|c| c.key),
                 reply_by: None,
+                erase_on: None,
+                erased_at: None,
             },
             event: Event {
                 id: event_id,

@@ -173,6 +173,8 @@ pub trait Outbox: Send + Sync {
 
     /// Why mail to this address is suppressed, if it is.
     async fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
+    /// Forgets that an address was suppressed (its owner's data was erased).
+    async fn unsuppress(&self, address: &str) -> Result<(), StoreError>;
 }
 
 #[derive(Debug, Error)]

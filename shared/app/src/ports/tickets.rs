@@ -3,6 +3,7 @@
 
 use super::{OutboxMail, Page, PageRequest, StoreError, order::Shelf};
 use async_trait::async_trait;
+use balcao_core::erasure::Erased;
 use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, Status, TicketNumber, Uf};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -159,4 +160,21 @@ pub trait Tickets: Send + Sync {
 
     /// One page of the released requests of one UF (SPEC S8), oldest first.
     async fn pool(&self, uf: Uf, page: &PageRequest) -> Result<Page<Request>, StoreError>;
+
+    /// Writes a request erased of its citizen's data (LGPD): every earlier
+    /// history entry replaced by its redacted form, the erasure's entry added,
+    /// the request written over the version before it. The entries may be
+    /// rewritten in several writes before the request's (a long history does
+    /// not fit in one); repeating all of it is harmless. `mails` are written
+    /// with the request. `false`, with the request unchanged, when it moved
+    /// on since it was read.
+    async fn erase_request(
+        &self,
+        erased: &Erased,
+        mails: &[OutboxMail],
+    ) -> Result<bool, StoreError>;
+
+    /// Up to `limit` closed requests whose retention ended on or before `day`
+    /// (their `erase_on`), by that day.
+    async fn due_for_erasure(&self, day: Date, limit: usize) -> Result<Vec<RequestId>, StoreError>;
 }

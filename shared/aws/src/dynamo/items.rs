@@ -30,11 +30,18 @@ pub fn request(r: &Request) -> Result<Item, StoreError> {
         s(keys::queue(&r.office.id, Shelf::of(r.status))),
     );
     meta.insert("GSI2SK".into(), s(order::queue_key(r)));
-    meta.insert("GSI3PK".into(), s(keys::citizen(r.citizen_key.as_str())));
-    meta.insert(
-        "GSI3SK".into(),
-        s(format!("{:015}#{}", millis(r.created_at), r.id)),
-    );
+    // An erased request leaves its citizen's list.
+    if !r.citizen_key.as_str().is_empty() {
+        meta.insert("GSI3PK".into(), s(keys::citizen(r.citizen_key.as_str())));
+        meta.insert(
+            "GSI3SK".into(),
+            s(format!("{:015}#{}", millis(r.created_at), r.id)),
+        );
+    }
+    if let Some(day) = r.erase_on {
+        meta.insert("GSI1PK".into(), s(keys::RETAINED));
+        meta.insert("GSI1SK".into(), s(keys::erase_on(day, r.id)));
+    }
     // Sparse: a released request is in its UF's pool; a rated one on its office's list.
     if let Some(k) = order::pool_key(r) {
         meta.insert("GSI4PK".into(), s(keys::pool(r.office.uf)));

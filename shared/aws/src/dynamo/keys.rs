@@ -7,7 +7,7 @@
 //! | office | `OFFICE#<id>` / `PROFILE` | GSI1 `OFFICES#<uf>` / `<city>#<name>#<id>` (projects `listing` only) |
 //! | UF's cities | `OFFICES#<uf>` / `CITIES` | |
 //! | ticket counter, slot, review, protocol | `OFFICE#<id>` / `COUNTER`, `SLOT#<when>`, `REVIEW#<request>`, `PROTOCOL#<key>` | |
-//! | request | `REQ#<ulid>` / `META` | GSI2 `QUEUE#<office>#<open\|closed>` / queue key; GSI3 `CIT#<citizen>` / `<created>#<id>`; GSI4 `POOL#<uf>` while released, `RATED#<office>` once rated |
+//! | request | `REQ#<ulid>` / `META` | GSI1 `RETAIN` / `<erase on>#<id>` while closed and not erased (keys only); GSI2 `QUEUE#<office>#<open\|closed>` / queue key; GSI3 `CIT#<citizen>` / `<created>#<id>` until erased; GSI4 `POOL#<uf>` while released, `RATED#<office>` once rated |
 //! | history event | `REQ#<ulid>` / `EV#<seq>` | |
 //! | idempotency record | `IDEM#<key hash>` / `IDEM` | (TTL) |
 //! | outbox mail | `MAIL#<ulid>` / `MAIL` | GSI1 `OUTBOX#<shard>` / `<due ms>#<id>` while unsent (keys only) |
@@ -28,6 +28,12 @@ use std::collections::HashMap;
 pub const DIRECTORY_AND_OUTBOX: &str = "GSI1";
 pub const QUEUE: &str = "GSI2";
 pub const CITIZEN: &str = "GSI3";
+/// Closed requests by the day their retention ends: request items project no
+/// `listing`, so GSI1 holds only their keys.
+pub const RETENTION: &str = DIRECTORY_AND_OUTBOX;
+/// One partition: about two index writes per request in its whole life, and
+/// the daily sweep reads its front.
+pub const RETAINED: &str = "RETAIN";
 /// Sparse: the UF's pool and each office's rated requests.
 pub const LISTS: &str = "GSI4";
 
@@ -83,6 +89,16 @@ pub fn pool(uf: Uf) -> String {
 
 pub fn rated(office: &OfficeId) -> String {
     format!("RATED#{office}")
+}
+
+/// Retention sort key: ISO dates sort as strings.
+pub fn erase_on(day: jiff::civil::Date, id: RequestId) -> String {
+    format!("{day}#{id}")
+}
+
+/// Every request due on `day` or before sorts before this.
+pub fn erase_by(day: jiff::civil::Date) -> String {
+    format!("{day}~")
 }
 
 pub fn citizen(citizen: &str) -> String {

@@ -199,6 +199,17 @@ impl Outbox for DynamoStore {
         Ok(())
     }
 
+    async fn unsuppress(&self, address: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::suppressed(address), "SUPPRESS")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     async fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
         let item = self
             .get(keys::suppressed(address), "SUPPRESS", false)

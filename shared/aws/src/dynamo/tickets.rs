@@ -7,9 +7,10 @@ use super::{
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use balcao_app::ports::{
-    Change, Compose, IdempotencyRecord, NewTicket, Opened, Page, PageRequest, Position, QueueQuery,
-    StoreError, TakeCompose, Ticket, Tickets,
+    Change, Compose, IdempotencyRecord, NewTicket, Opened, OutboxMail, Page, PageRequest, Position,
+    QueueQuery, StoreError, TakeCompose, Ticket, Tickets,
 };
+use balcao_core::erasure::Erased;
 use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, TicketNumber, Uf};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -17,6 +18,9 @@ use std::collections::HashMap;
 
 /// How often a write that lost a race is tried again before giving up.
 const MAX_ATTEMPTS: usize = 25;
+
+/// Most items DynamoDB takes in one transaction.
+const MAX_TRANSACTION_ITEMS: usize = 100;
 
 fn request_key(p: &Position) -> Item {
     key(format!("REQ#{}", p.id()), "META")
@@ -407,6 +411,57 @@ impl Tickets for DynamoStore {
             filter: None,
         })
         .await
+    }
+
+    async fn erase_request(
+        &self,
+        erased: &Erased,
+        mails: &[OutboxMail],
+    ) -> Result<bool, StoreError> {
+        let r = &erased.request;
+        // The redacted entries first, as many a write as a transaction takes;
+        // each only over an entry that exists.
+        for chunk in erased.history.chunks(MAX_TRANSACTION_ITEMS) {
+            let items = chunk
+                .iter()
+                .map(|e| self.put(items::event(r.id, e)?, Some("attribute_exists(PK)")))
+                .collect::<Result<Vec<_>, _>>()?;
+            if self.transact(items).await?.is_err() {
+                return Ok(false);
+            }
+        }
+        // Then the request over the version it was read at, with the erasure's entry.
+        let change = Change {
+            request: r.clone(),
+            expected_version: r.version.saturating_sub(1),
+            event: erased.event.clone(),
+            mails: mails.to_vec(),
+            give_back: None,
+        };
+        Ok(self.transact(self.change_items(&change)?).await?.is_ok())
+    }
+
+    async fn due_for_erasure(&self, day: Date, limit: usize) -> Result<Vec<RequestId>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::RETENTION)
+            .key_condition_expression("GSI1PK = :p AND GSI1SK < :by")
+            .expression_attribute_values(":p", s(keys::RETAINED))
+            .expression_attribute_values(":by", s(keys::erase_by(day)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items()
+            .iter()
+            .map(|i| {
+                text(i, "PK")
+                    .and_then(|pk| pk.strip_prefix("REQ#").and_then(RequestId::parse))
+                    .ok_or_else(|| StoreError::Corrupt("request key".into()))
+            })
+            .collect()
     }
 
     async fn pool(&self, uf: Uf, page: &PageRequest) -> Result<Page<Request>, StoreError> {

@@ -24,6 +24,10 @@ const MIGRATIONS: &[Migration] = &[
         to: 10,
         run: undelivered_mail,
     },
+    Migration {
+        to: 11,
+        run: retention,
+    },
 ];
 
 /// The newest version this build knows.
@@ -117,6 +121,17 @@ fn undelivered_mail(tx: &Transaction<'_>) -> Result<(), StoreError> {
              reason  TEXT NOT NULL,
              at      INTEGER NOT NULL
          );",
+    )
+    .map_err(unavailable)
+}
+
+/// 11: closed requests by the day their personal data is erased (issue 14).
+/// Requests closed before it have no such day yet: they get one when they
+/// change again, and the README says how to erase older data at once.
+fn retention(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "ALTER TABLE requests ADD COLUMN erase_on TEXT;
+         CREATE INDEX requests_erase_on ON requests (erase_on) WHERE erase_on IS NOT NULL;",
     )
     .map_err(unavailable)
 }

@@ -186,4 +186,18 @@ impl Outbox for SqliteStore {
         })
         .await
     }
+
+    async fn unsuppress(&self, address: &str) -> Result<(), StoreError> {
+        let address = address.to_owned();
+        self.with(move |c| {
+            exec(
+                c,
+                "DELETE FROM suppressions WHERE address = ?1",
+                params![address],
+            )
+            .map(drop)
+            .map_err(unavailable)
+        })
+        .await
+    }
 }

@@ -81,7 +81,7 @@ pub(super) fn index_request(c: &Connection, r: &Request) -> Result<(), StoreErro
     exec(
         c,
         "UPDATE requests SET shelf = ?2, queue_key = ?3, rated_key = ?4, pool_uf = ?5,
-         pool_key = ?6, created_ms = ?7 WHERE id = ?1",
+         pool_key = ?6, created_ms = ?7, erase_on = ?8 WHERE id = ?1",
         params![
             r.id.to_string(),
             Shelf::of(r.status).key(),
@@ -89,7 +89,8 @@ pub(super) fn index_request(c: &Connection, r: &Request) -> Result<(), StoreErro
             order::rated_key(r),
             pool.as_ref().map(|_| r.office.uf.code()),
             pool,
-            millis(r.created_at)
+            millis(r.created_at),
+            r.erase_on.map(|d| d.to_string())
         ],
     )
     .map_err(unavailable)?;

@@ -8,9 +8,10 @@ use super::rows::{
 use crate::exec;
 use async_trait::async_trait;
 use balcao_app::ports::{
-    Change, Compose, IdempotencyRecord, Opened, Page, PageRequest, QueueQuery, StoreError,
-    TakeCompose, Ticket, Tickets,
+    Change, Compose, IdempotencyRecord, Opened, OutboxMail, Page, PageRequest, QueueQuery,
+    StoreError, TakeCompose, Ticket, Tickets,
 };
+use balcao_core::erasure::Erased;
 use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, TicketNumber, Uf};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -312,6 +313,74 @@ impl Tickets for SqliteStore {
             }
             tx.commit().map_err(unavailable)?;
             Ok(true)
+        })
+        .await
+    }
+
+    async fn erase_request(
+        &self,
+        erased: &Erased,
+        mails: &[OutboxMail],
+    ) -> Result<bool, StoreError> {
+        let e = erased.clone();
+        let mails = mails.to_vec();
+        self.with(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let r = &e.request;
+            let moved = exec(
+                &tx,
+                "UPDATE requests SET status = ?2, version = ?3, body = ?4, citizen = '' \
+                 WHERE id = ?1 AND version = ?5",
+                params![
+                    r.id.to_string(),
+                    r.status.key(),
+                    r.version as i64,
+                    to_json(r)?,
+                    r.version.saturating_sub(1) as i64
+                ],
+            )
+            .map_err(unavailable)?;
+            if moved == 0 {
+                return Ok(false);
+            }
+            index_request(&tx, r)?;
+            for ev in &e.history {
+                exec(
+                    &tx,
+                    "UPDATE events SET body = ?3 WHERE request_id = ?1 AND seq = ?2",
+                    params![r.id.to_string(), ev.seq as i64, to_json(ev)?],
+                )
+                .map_err(unavailable)?;
+            }
+            insert_event(&tx, r.id, &e.event)?;
+            for m in &mails {
+                insert_mail(&tx, m)?;
+            }
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn due_for_erasure(&self, day: Date, limit: usize) -> Result<Vec<RequestId>, StoreError> {
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id FROM requests WHERE erase_on <= ?1 ORDER BY erase_on, id LIMIT ?2",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![day.to_string(), limit as i64], |r| {
+                    r.get::<_, String>(0)
+                })
+                .map_err(unavailable)?;
+            rows.map(|r| {
+                let id = r.map_err(unavailable)?;
+                RequestId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("request id {id}")))
+            })
+            .collect()
         })
         .await
     }

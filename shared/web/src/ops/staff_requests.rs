@@ -78,7 +78,7 @@ fn line(r: &Ticketed, now: jiff::Timestamp) -> QueueLine {
         sector: r.details.sector.clone(),
         priority: r.details.priority,
         created_at: local_time(r.created_at, &r.office.timezone),
-        citizen: r.citizen.name.as_str().to_owned(),
+        citizen: r.citizen_name().to_owned(),
         unread: r.awaiting_office,
     }
 }
