@@ -21,6 +21,8 @@ pub enum Input {
     Stream(Value),
     /// An SES event (bounce, complaint, delivery) through EventBridge.
     MailEvent(Value),
+    /// The daily retention sweep's scheduled event.
+    Sweep,
 }
 
 impl Input {
@@ -29,6 +31,7 @@ impl Input {
         match self {
             Self::Http(e) | Self::Stream(e) | Self::MailEvent(e) => e.clone(),
             Self::Timer(t) => serde_json::to_value(t).unwrap_or(Value::Null),
+            Self::Sweep => json!({"source": "aws.events", "detail-type": "Scheduled Event"}),
         }
     }
 }
@@ -108,6 +111,22 @@ pub const CASES: &[Case] = &[
         "1 Query (GSI3) + 1 TransactWriteItems",
     ),
     case("my-requests", false, "1 GetItem + 1 Query (GSI3)"),
+    case("ask-my-data", true, "1 Query (GSI3) + 1 TransactWriteItems"),
+    case(
+        "my-data",
+        false,
+        "1 GetItem + 1 Query (GSI3) + 1 Query per request (links presigned locally)",
+    ),
+    case(
+        "export-my-data",
+        false,
+        "1 GetItem + 1 Query (GSI3) + 1 Query per request (links presigned locally)",
+    ),
+    case(
+        "erase-my-data",
+        true,
+        "1 GetItem + 1 Query (GSI3) + per request: 1 Query, 1 DeleteObject per file, 2 TransactWriteItems (history, request); an open one first 1 GetItem + 1 TransactWriteItems + 4 DeleteSchedule; 1 DeleteItem (bounce record)",
+    ),
     case(
         "protocol-lookup",
         false,
@@ -178,6 +197,11 @@ pub const CASES: &[Case] = &[
     ),
     case("staff-sign-out", false, "0 (the cookie is cleared)"),
     case(
+        "retention",
+        true,
+        "1 Query (GSI1) + per due request: 1 Query, 1 GetItem (its office, once), 1 DeleteObject per file, 2 TransactWriteItems",
+    ),
+    case(
         "mailer",
         true,
         "4 UpdateItem + 2 GetItem + 2 SendEmail (claim, check the address, send, record each of the 2 mails)",
@@ -222,6 +246,10 @@ pub async fn run(function: &str, app: &App, courier: &Courier, input: &Input) ->
             if fired == balcao_app::timers::Fired::Ignored {
                 return Err(format!("{function}: the timer was ignored").into());
             }
+            Ok(())
+        }
+        Input::Sweep => {
+            balcao_app::my_data::sweep(app).await?;
             Ok(())
         }
         Input::MailEvent(event) => {
@@ -678,6 +706,24 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
             let k = link_secret(&written(f), "/my-requests")?;
             citizen(&[], &format!("k={k}"), None)
         }
+        "ask-my-data" => {
+            let t = open(f, "contato").await?;
+            citizen(&[], "", Some(json!({"email": t.email})))
+        }
+        "my-data" | "export-my-data" => {
+            let (t, _) = with_file(f).await?;
+            citizen(&[], &format!("k={}", my_data_link(f, &t).await?), None)
+        }
+        "erase-my-data" => {
+            let (t, _) = with_file(f).await?;
+            let k = my_data_link(f, &t).await?;
+            citizen(&[], "", Some(json!({"k": k, "confirm": true})))
+        }
+        "retention" => {
+            let t = concluded(f).await?;
+            retention_ended(f, &t).await?;
+            Input::Sweep
+        }
         "protocol-lookup" => {
             let number = format!("{}/2026", 1000 + n);
             call(
@@ -825,6 +871,56 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
         }
         other => return Err(format!("no case for {other}").into()),
     })
+}
+
+/// A "meus dados" link for the ticket's address.
+async fn my_data_link(f: &Fixture, t: &Ticket) -> Result<String, Error> {
+    written(f);
+    call(
+        f,
+        "ask-my-data",
+        Who::Citizen,
+        &[],
+        "",
+        Some(json!({"email": t.email})),
+    )
+    .await?;
+    link_secret(&written(f), "/my-data")
+}
+
+/// Moves the closed request's retention to yesterday, as if a year had passed.
+async fn retention_ended(f: &Fixture, t: &Ticket) -> Result<(), Error> {
+    let id = request_id(&t.id)?;
+    let ticket = f.setup.tickets.get_ticket(id).await?.ok_or("no ticket")?;
+    let mut r = ticket.request.clone();
+    r.version += 1;
+    r.erase_on = Some(
+        jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .yesterday()?,
+    );
+    let event = balcao_core::Event {
+        id: ulid::Ulid::generate(),
+        seq: r.version,
+        at: jiff::Timestamp::now(),
+        kind: balcao_core::EventKind::Notice,
+        author: balcao_core::Author::System,
+        text: "bench: retention moved to yesterday".into(),
+        status: None,
+        attachments: vec![],
+    };
+    let change = balcao_app::ports::Change {
+        request: r,
+        expected_version: ticket.request.version,
+        event,
+        mails: vec![],
+        give_back: None,
+    };
+    if !f.setup.tickets.apply_change(&change).await? {
+        return Err("the retention could not be moved".into());
+    }
+    Ok(())
 }
 
 /// A file the citizen posted for `office`'s form: answers the reference.

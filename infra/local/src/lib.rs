@@ -246,6 +246,10 @@ async fn courier_loop(local: Local, every: Duration, mut stop: watch::Receiver<b
             Ok(n) => tracing::info!(count = n, "unkept uploads deleted"),
             Err(e) => tracing::warn!(error = %e, "could not delete old uploads"),
         }
+        // Closed requests whose retention ended are erased, as the daily sweep does on AWS.
+        if let Err(e) = balcao_app::my_data::sweep(&local.app).await {
+            tracing::error!(error = %e, "retention sweep failed");
+        }
         if let Err(e) = local.courier.drain(50).await {
             tracing::error!(error = %e, "courier failed");
         }

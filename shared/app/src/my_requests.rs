@@ -58,5 +58,10 @@ pub async fn list(app: &App, token: Option<&str>) -> Result<Vec<Request>, AppErr
     let citizen = citizen_for(app, token.ok_or(NOT_FOUND)?)
         .await?
         .ok_or(NOT_FOUND)?;
-    Ok(app.tickets.citizen_requests(&citizen, LIST_SIZE).await?)
+    let found = app.tickets.citizen_requests(&citizen, LIST_SIZE).await?;
+    // Links go only to addresses with requests: none left means they were erased.
+    if found.is_empty() {
+        return Err(NOT_FOUND);
+    }
+    Ok(found)
 }

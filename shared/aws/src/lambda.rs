@@ -388,6 +388,37 @@ pub async fn serve_mail_events() -> Result<(), Error> {
     .await
 }
 
+/// Runs the retention sweep: a daily schedule invokes it (LGPD art. 15–16).
+/// A sweep erases a batch at a time until none is left or the invocation is
+/// near its end; what is left waits for the next day's.
+pub async fn serve_retention() -> Result<(), Error> {
+    init_tracing();
+    init_metrics("retention");
+    let sdk = sdk_config().await?;
+    let app = app::<{ crate::needs::RETENTION_FUNCTION }>(&sdk, &table(&sdk)?).await?;
+    let app = &app;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
+            let deadline = event.context.deadline();
+            let mut erased = 0;
+            loop {
+                let n = balcao_app::my_data::sweep(app).await?;
+                erased += n;
+                let left = deadline
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
+                if n < balcao_app::my_data::SWEEP_BATCH || left < std::time::Duration::from_secs(60)
+                {
+                    break;
+                }
+            }
+            flush_metrics();
+            Ok::<_, Error>(serde_json::json!({ "erased": erased }))
+        },
+    ))
+    .await
+}
+
 /// Runs the timer function: EventBridge Scheduler invokes it with one timer.
 pub async fn serve_timer() -> Result<(), Error> {
     init_tracing();

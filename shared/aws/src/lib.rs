@@ -15,7 +15,9 @@ pub mod ses;
 pub use balcao_web::{Op, ops};
 pub use cognito::{CognitoAuth, CognitoConfig};
 pub use dynamo::DynamoStore;
-pub use lambda::{Error, Handler, serve, serve_mail_events, serve_mailer, serve_timer};
+pub use lambda::{
+    Error, Handler, serve, serve_mail_events, serve_mailer, serve_retention, serve_timer,
+};
 pub use s3::S3Blobs;
 pub use scheduler::{SchedulerConfig, SchedulerTimers};
 pub use secret_key::SecretsManagerKey;

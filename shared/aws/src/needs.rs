@@ -102,6 +102,11 @@ const fn uses(op: Op) -> u8 {
         | Op::StaffCallback
         | Op::StaffSignOut
         | Op::GetPrivacy => 0,
+        // The export's five-minute file links (JSON clients get it on `/my-data`).
+        Op::MyData | Op::ExportMyData => FILES,
+        // Open requests are cancelled first (their timers too), files are
+        // deleted, the confirmation is written, the address's bounce record goes.
+        Op::EraseMyData => FILES | CHANGES | HASH_KEY,
         Op::OpenRequest => FILES | TIMERS | HASH_KEY,
         Op::PostMessage | Op::StaffMessage | Op::StaffConclude => FILES | CHANGES | HASH_KEY,
         Op::NewUpload | Op::StaffNewUpload => FILES | HASH_KEY,
@@ -112,6 +117,7 @@ const fn uses(op: Op) -> u8 {
         | Op::StaffSchedule
         | Op::StaffTake => CHANGES,
         Op::AskMyRequests
+        | Op::AskMyData
         | Op::ProtocolLookup
         | Op::StaffPublishProtocol
         | Op::StaffImportProtocols => HASH_KEY,
@@ -125,12 +131,16 @@ pub const MAILER_FUNCTION: u8 = MAIL | HASH_KEY;
 /// SES's bounces and complaints: the mail, the address's keyed hash, the request.
 pub const MAIL_EVENTS_FUNCTION: u8 = HASH_KEY;
 
+/// The daily retention sweep erases requests and their files.
+pub const RETENTION_FUNCTION: u8 = FILES;
+
 /// What the function crate `name` needs, by its name (`functions/<name>`).
 pub fn of_function(name: &str) -> Option<u8> {
     match name {
         "timer" => Some(TIMER_FUNCTION),
         "mailer" => Some(MAILER_FUNCTION),
         "mail-events" => Some(MAIL_EVENTS_FUNCTION),
+        "retention" => Some(RETENTION_FUNCTION),
         _ => Op::ALL
             .iter()
             .find(|op| op.function() == name)

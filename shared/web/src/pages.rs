@@ -368,6 +368,7 @@ pub struct OfficeSettingsPage {
     pub office_id: String,
     pub privacy_version: String,
     pub privacy_text: String,
+    pub retention_days: u32,
     /// Attendants see the settings; only a manager's page has the buttons.
     pub manager: bool,
     pub version: u64,
@@ -412,4 +413,35 @@ pub struct PrivacyPage {
     pub office_name: String,
     pub version: String,
     pub text: String,
+}
+
+/// One request on the "meus dados" page: everything held, in summary.
+pub struct MyDataRequest {
+    pub number: u64,
+    pub office: String,
+    pub service: String,
+    pub status_label: &'static str,
+    pub created_at: String,
+    pub updated_at: String,
+    pub name: String,
+    pub email: String,
+    pub document: Option<String>,
+    pub mobile: Option<String>,
+    pub consent: String,
+    pub messages: usize,
+    pub files: Vec<String>,
+    pub rating: Option<String>,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_data.html")]
+pub struct MyDataPage {
+    /// The link's secret, for the download and the erasure.
+    pub k: String,
+    pub sent: Option<&'static str>,
+    pub requests: Option<Vec<MyDataRequest>>,
+    /// After an erasure: what it did.
+    pub erased: Option<(usize, usize)>,
+    pub error: Option<String>,
 }

@@ -48,6 +48,10 @@ pub enum Op {
     StaffCallback,
     StaffSignOut,
     GetPrivacy,
+    AskMyData,
+    MyData,
+    ExportMyData,
+    EraseMyData,
 }
 
 impl Op {
@@ -91,6 +95,10 @@ impl Op {
         Op::StaffCallback,
         Op::StaffSignOut,
         Op::GetPrivacy,
+        Op::AskMyData,
+        Op::MyData,
+        Op::ExportMyData,
+        Op::EraseMyData,
     ];
 
     /// Only a verified staff member may run it (`staff::admit`); signing in and
@@ -142,6 +150,10 @@ impl Op {
             Op::StaffCallback => "staff-callback",
             Op::StaffSignOut => "staff-sign-out",
             Op::GetPrivacy => "get-privacy",
+            Op::AskMyData => "ask-my-data",
+            Op::MyData => "my-data",
+            Op::ExportMyData => "export-my-data",
+            Op::EraseMyData => "erase-my-data",
         }
     }
 
@@ -188,6 +200,10 @@ impl Op {
             Op::StaffCallback => ops::sign_in::callback(app, req).await,
             Op::StaffSignOut => ops::sign_in::sign_out(app, req).await,
             Op::GetPrivacy => ops::offices::privacy(app, req).await,
+            Op::AskMyData => ops::my_data::ask(app, req).await,
+            Op::MyData => ops::my_data::show(app, req).await,
+            Op::ExportMyData => ops::my_data::export(app, req).await,
+            Op::EraseMyData => ops::my_data::erase(app, req).await,
         }
     }
 }
@@ -274,6 +290,26 @@ pub const ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/my-requests",
         op: Op::MyRequests,
+    },
+    Route {
+        method: Method::POST,
+        path: "/my-data",
+        op: Op::AskMyData,
+    },
+    Route {
+        method: Method::GET,
+        path: "/my-data",
+        op: Op::MyData,
+    },
+    Route {
+        method: Method::GET,
+        path: "/my-data/export",
+        op: Op::ExportMyData,
+    },
+    Route {
+        method: Method::POST,
+        path: "/my-data/erase",
+        op: Op::EraseMyData,
     },
     Route {
         method: Method::GET,

@@ -1,6 +1,7 @@
 pub mod attachments;
 pub mod booking;
 pub mod citizen_actions;
+pub mod my_data;
 pub mod my_requests;
 pub mod office_settings;
 pub mod offices;

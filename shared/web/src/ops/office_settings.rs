@@ -110,6 +110,9 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
     match f.get("section").unwrap_or("") {
         "privacy" => {
             s.privacy_text = Some(f.get("privacy_text").unwrap_or("").to_owned());
+            if f.get("retention_days").is_some() {
+                s.retention_days = number(f, "retention_days")?;
+            }
         }
         "notifications" => {
             let on = |k: &str| matches!(f.get(k), Some("true" | "on" | "1"));
@@ -232,6 +235,7 @@ fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage
         office_id: me.office.to_string(),
         privacy_version: s.privacy_version.clone(),
         privacy_text: s.privacy_text.clone().unwrap_or_default(),
+        retention_days: s.retention_days,
         manager: me.role == Role::Manager,
         version: s.version,
         new_request: s.notifications.new_request,

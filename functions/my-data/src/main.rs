@@ -1,0 +1,1 @@
+balcao_aws::http_function!(MyData, my_data::show);
