@@ -1025,6 +1025,15 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
         body
     };
     Ok(match function {
+        "erase-my-data" => {
+            // An open booking is cancelled first: its place is given back.
+            let t = booked(f).await?;
+            let k = my_data_link(f, &t).await?;
+            vec![(
+                "an open booking cancelled before the erasure",
+                citizen(&[], "", Some(json!({"k": k, "confirm": true}))),
+            )]
+        }
         "request-form" => {
             // The page (not the JSON) offers the free times.
             let mut e = http(

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use ulid::Ulid;
 
 const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
-/// Shared with "minhas solicitações": one email of either kind per address in this window.
+/// At most one such email per address in this window (counted apart from "minhas solicitações").
 const THROTTLE: SignedDuration = SignedDuration::from_mins(2);
 /// Most requests read for one address: far more than a person opens.
 const MOST: usize = 500;
@@ -55,7 +55,12 @@ pub async fn request_link(app: &App, email: &str) -> Result<(), AppError> {
     );
     let mail = OutboxMail::new(email, emails::my_data(&url), None, now);
     app.links
-        .put_access_link(&link, &mail, now - THROTTLE)
+        .put_access_link(
+            &link,
+            &mail,
+            &format!("{}#data", link.citizen),
+            now - THROTTLE,
+        )
         .await?;
     Ok(())
 }

@@ -36,7 +36,7 @@ pub async fn request_link(app: &App, email: &str) -> Result<(), AppError> {
     let mail = OutboxMail::new(email, emails::my_requests(&url), None, now);
     // Throttled means a link went out moments ago: the same silent answer.
     app.links
-        .put_access_link(&link, &mail, now - THROTTLE)
+        .put_access_link(&link, &mail, &link.citizen, now - THROTTLE)
         .await?;
     Ok(())
 }

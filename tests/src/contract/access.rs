@@ -52,7 +52,12 @@ pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store:
     };
     assert!(
         store
-            .put_access_link(&link, &mail, now() - SignedDuration::from_mins(2))
+            .put_access_link(
+                &link,
+                &mail,
+                &link.citizen,
+                now() - SignedDuration::from_mins(2)
+            )
             .await
             .expect("put")
     );
@@ -73,6 +78,7 @@ pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store:
             .put_access_link(
                 &second,
                 &again,
+                &second.citizen,
                 now() + SignedDuration::from_secs(30) - SignedDuration::from_mins(2)
             )
             .await
@@ -87,7 +93,12 @@ pub async fn a_citizen_s_requests_newest_first_and_access_links_throttled(store:
     again.created_at = now() + SignedDuration::from_mins(3);
     assert!(
         store
-            .put_access_link(&second, &again, now() + SignedDuration::from_mins(1))
+            .put_access_link(
+                &second,
+                &again,
+                &second.citizen,
+                now() + SignedDuration::from_mins(1)
+            )
             .await
             .expect("put")
     );

@@ -2,6 +2,7 @@
 //! against SQLite and against DynamoDB Local (`tests/all/store_contract.rs`).
 
 pub mod access;
+pub mod erasure;
 pub mod limits;
 pub mod offices;
 pub mod outbox;

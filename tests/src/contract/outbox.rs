@@ -184,4 +184,8 @@ pub async fn undelivered_mail_and_suppressed_addresses(store: Shared) {
         Some("complaint")
     );
     assert_eq!(store.suppressed("outro").await.expect("read"), None);
+    // Its owner's data erased, the address is forgotten; forgetting twice is harmless.
+    store.unsuppress("abc123").await.expect("unsuppress");
+    store.unsuppress("abc123").await.expect("unsuppress again");
+    assert_eq!(store.suppressed("abc123").await.expect("read"), None);
 }

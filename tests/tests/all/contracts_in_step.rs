@@ -15,7 +15,7 @@ fn yaml(path: &str) -> Value {
 }
 
 /// Functions that are not behind an HTTP route.
-const EVENT_FUNCTIONS: &[&str] = &["mailer", "mail-events", "timer"];
+const EVENT_FUNCTIONS: &[&str] = &["mailer", "mail-events", "retention", "timer"];
 
 fn route_set() -> BTreeSet<(String, String, String)> {
     ROUTES

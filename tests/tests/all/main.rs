@@ -10,6 +10,7 @@ mod journey;
 mod mail_failures;
 mod metrics;
 mod migrations;
+mod my_data;
 mod my_requests;
 mod office_settings;
 mod paging;

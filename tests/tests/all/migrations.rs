@@ -33,6 +33,7 @@ fn back_to_version_8(path: &std::path::Path) {
          ALTER TABLE offices DROP COLUMN listing_key; ALTER TABLE offices DROP COLUMN listing;
          CREATE INDEX offices_by_uf ON offices (uf, city, name);
          ALTER TABLE outbox DROP COLUMN undelivered_at; DROP TABLE suppressions;
+         DROP INDEX requests_erase_on; ALTER TABLE requests DROP COLUMN erase_on;
          PRAGMA user_version = 8;",
     )
     .expect("version 8 tables");

@@ -59,6 +59,11 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn an_erased_request_keeps_only_its_record() {
+                contract::erasure::an_erased_request_keeps_only_its_record(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn outbox_lifecycle() {
                 contract::outbox::outbox_lifecycle(store().await).await;
             }
@@ -182,4 +187,66 @@ async fn the_office_a_manager_edits_is_read_fresh_on_dynamodb() {
         .expect("get")
         .expect("office");
     assert_eq!((edited.version, edited.slot_minutes), (changed.version, 45));
+}
+
+/// On DynamoDB, the items themselves: after an erasure no attribute of any
+/// item under the request holds the citizen's name, email, CPF or mobile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_item_of_an_erased_request_holds_personal_data_on_dynamodb() {
+    use balcao_app::{Offices, Tickets};
+    use balcao_core::erasure::{self, ErasureReason};
+    let store = balcao_tests::fresh_dynamo_store().await;
+    let office = balcao_local::seed::demo_offices().remove(0);
+    store.put_office(&office).await.expect("put");
+    let compose = contract::draft(&office, jiff::Timestamp::now(), None);
+    let opened = match store
+        .open_request(&office.id, &compose)
+        .await
+        .expect("open")
+    {
+        balcao_app::ports::Opened::Created(r) => *r,
+        other => panic!("{other:?}"),
+    };
+    let raw = || async {
+        let out = balcao_tests::dynamo_client()
+            .query()
+            .table_name(store.table_name())
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("REQ#{}", opened.id)),
+            )
+            .send()
+            .await
+            .expect("query");
+        format!("{:?}", out.items())
+    };
+    assert!(
+        raw().await.contains("João Souza"),
+        "the raw read sees the data"
+    );
+    let t = store
+        .get_ticket(opened.id)
+        .await
+        .expect("get")
+        .expect("ticket");
+    let erased = erasure::erase(
+        &t.request,
+        &t.events,
+        ErasureReason::Requested,
+        ulid::Ulid::generate(),
+        jiff::Timestamp::now(),
+    )
+    .expect("erase");
+    assert!(store.erase_request(&erased, &[]).await.expect("erase"));
+    let items = raw().await;
+    for personal in [
+        "João Souza",
+        "cidadao@example.com",
+        "52998224725",
+        "98765",
+        "GSI3PK",
+    ] {
+        assert!(!items.contains(personal), "{personal} remains in {items}");
+    }
 }

@@ -16,12 +16,14 @@ pub struct AccessLink {
 
 #[async_trait]
 pub trait AccessLinks: Send + Sync {
-    /// Stores the link and its email atomically, unless a link went to the same
-    /// citizen after `not_since` (then `false`, nothing written).
+    /// Stores the link and its email atomically, unless a link counted under
+    /// `throttle` (the citizen, for one kind of link) went out after
+    /// `not_since` (then `false`, nothing written).
     async fn put_access_link(
         &self,
         link: &AccessLink,
         mail: &OutboxMail,
+        throttle: &str,
         not_since: Timestamp,
     ) -> Result<bool, StoreError>;
 

@@ -13,9 +13,10 @@ impl AccessLinks for DynamoStore {
         &self,
         link: &AccessLink,
         mail: &OutboxMail,
+        throttle: &str,
         not_since: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut throttle = key(keys::citizen(&link.citizen), "THROTTLE");
+        let mut throttle = key(keys::citizen(throttle), "THROTTLE");
         throttle.insert("last_sent_at".into(), n(millis(mail.created_at)));
         let guard = Put::builder()
             .table_name(&self.table)

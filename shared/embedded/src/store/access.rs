@@ -14,9 +14,10 @@ impl AccessLinks for SqliteStore {
         &self,
         link: &AccessLink,
         mail: &OutboxMail,
+        throttle: &str,
         not_since: Timestamp,
     ) -> Result<bool, StoreError> {
-        let (link, mail) = (link.clone(), mail.clone());
+        let (link, mail, throttle) = (link.clone(), mail.clone(), throttle.to_owned());
         self.with(move |c| {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -24,7 +25,7 @@ impl AccessLinks for SqliteStore {
             let last: Option<i64> = tx
                 .query_row(
                     "SELECT last_sent_at FROM access_throttle WHERE citizen = ?1",
-                    [&link.citizen],
+                    [&throttle],
                     |r| r.get(0),
                 )
                 .optional()
@@ -35,7 +36,7 @@ impl AccessLinks for SqliteStore {
             exec(
                 &tx,
                 "INSERT OR REPLACE INTO access_throttle (citizen, last_sent_at) VALUES (?1, ?2)",
-                params![link.citizen, millis(mail.created_at)],
+                params![throttle, millis(mail.created_at)],
             )
             .map_err(unavailable)?;
             exec(

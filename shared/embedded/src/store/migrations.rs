@@ -3,7 +3,7 @@
 //! data included. A `data/` folder of any version from 8 on opens and is
 //! brought up to date; an older or newer one is refused with a clear message.
 
-use super::rows::{from_json, index_office, index_request, unavailable};
+use super::rows::{from_json, index_lists, index_office, unavailable};
 use crate::schema::{BASE_VERSION, SCHEMA};
 use balcao_app::ports::StoreError;
 use balcao_core::{Office, Request};
@@ -103,7 +103,7 @@ fn lists_by_key(tx: &Transaction<'_>) -> Result<(), StoreError> {
         rows.map(|r| r.map_err(unavailable)).collect()
     };
     for body in bodies("SELECT body FROM requests")? {
-        index_request(tx, &from_json::<Request>(&body)?)?;
+        index_lists(tx, &from_json::<Request>(&body)?)?;
     }
     for body in bodies("SELECT body FROM offices")? {
         index_office(tx, &from_json::<Office>(&body)?)?;

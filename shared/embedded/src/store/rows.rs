@@ -75,13 +75,26 @@ pub(super) fn body_by_id<T: DeserializeOwned>(
 }
 
 /// Keeps the request's place in every list beside it: its shelf and queue
-/// key, its rating key once rated, its pool key while released.
+/// key, its rating key once rated, its pool key while released, its
+/// retention day while closed.
 pub(super) fn index_request(c: &Connection, r: &Request) -> Result<(), StoreError> {
+    index_lists(c, r)?;
+    exec(
+        c,
+        "UPDATE requests SET erase_on = ?2 WHERE id = ?1",
+        params![r.id.to_string(), r.erase_on.map(|d| d.to_string())],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+/// The request's place in the lists of schema 9 (its migration fills them).
+pub(super) fn index_lists(c: &Connection, r: &Request) -> Result<(), StoreError> {
     let pool = order::pool_key(r);
     exec(
         c,
         "UPDATE requests SET shelf = ?2, queue_key = ?3, rated_key = ?4, pool_uf = ?5,
-         pool_key = ?6, created_ms = ?7, erase_on = ?8 WHERE id = ?1",
+         pool_key = ?6, created_ms = ?7 WHERE id = ?1",
         params![
             r.id.to_string(),
             Shelf::of(r.status).key(),
@@ -89,8 +102,7 @@ pub(super) fn index_request(c: &Connection, r: &Request) -> Result<(), StoreErro
             order::rated_key(r),
             pool.as_ref().map(|_| r.office.uf.code()),
             pool,
-            millis(r.created_at),
-            r.erase_on.map(|d| d.to_string())
+            millis(r.created_at)
         ],
     )
     .map_err(unavailable)?;
