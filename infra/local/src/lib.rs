@@ -246,6 +246,11 @@ async fn courier_loop(local: Local, every: Duration, mut stop: watch::Receiver<b
             Ok(n) => tracing::info!(count = n, "unkept uploads deleted"),
             Err(e) => tracing::warn!(error = %e, "could not delete old uploads"),
         }
+        // Sent mail's records go after 30 days, as the outbox items' TTL does on AWS.
+        let month_ago = local.app.clock.now() - jiff::SignedDuration::from_hours(24 * 30);
+        if let Err(e) = local.db.purge_finished_mail(month_ago).await {
+            tracing::warn!(error = %e, "could not purge sent mail");
+        }
         // Closed requests whose retention ended are erased, as the daily sweep does on AWS.
         if let Err(e) = balcao_app::my_data::sweep(&local.app).await {
             tracing::error!(error = %e, "retention sweep failed");

@@ -25,7 +25,9 @@ fn version(path: &std::path::Path) -> i64 {
 fn back_to_version_8(path: &std::path::Path) {
     let c = rusqlite::Connection::open(path).expect("open");
     c.execute_batch(
-        "DROP INDEX requests_queue; DROP INDEX requests_rated; DROP INDEX requests_pool;
+        "DROP INDEX requests_erase_on; ALTER TABLE requests DROP COLUMN erase_on;
+         DROP INDEX outbox_finished;
+         DROP INDEX requests_queue; DROP INDEX requests_rated; DROP INDEX requests_pool;
          DROP INDEX offices_listing;
          ALTER TABLE requests DROP COLUMN shelf; ALTER TABLE requests DROP COLUMN queue_key;
          ALTER TABLE requests DROP COLUMN rated_key; ALTER TABLE requests DROP COLUMN pool_uf;
@@ -33,7 +35,6 @@ fn back_to_version_8(path: &std::path::Path) {
          ALTER TABLE offices DROP COLUMN listing_key; ALTER TABLE offices DROP COLUMN listing;
          CREATE INDEX offices_by_uf ON offices (uf, city, name);
          ALTER TABLE outbox DROP COLUMN undelivered_at; DROP TABLE suppressions;
-         DROP INDEX requests_erase_on; ALTER TABLE requests DROP COLUMN erase_on;
          PRAGMA user_version = 8;",
     )
     .expect("version 8 tables");
@@ -44,6 +45,7 @@ async fn a_version_8_data_folder_is_migrated_with_its_requests() {
     let path = temp_db();
     let office = balcao_local::seed::demo_offices().remove(0);
     let mut opened = Vec::new();
+    let closed;
     {
         let store = Arc::new(SqliteStore::open(&path).expect("new database"));
         store.put_office(&office).await.expect("office");
@@ -62,6 +64,20 @@ async fn a_version_8_data_folder_is_migrated_with_its_requests() {
                 .expect("open");
             opened.push(t.id);
         }
+        // One closed before retention existed.
+        let t = store
+            .get_ticket(opened[2])
+            .await
+            .expect("read")
+            .expect("ticket");
+        let shared: balcao_tests::contract::Shared = store.clone();
+        closed = balcao_tests::contract::tickets::move_to(
+            &shared,
+            &t.request,
+            balcao_core::Status::Cancelled,
+            false,
+        )
+        .await;
     }
     back_to_version_8(&path);
     assert_eq!(version(&path), 8);
@@ -74,14 +90,32 @@ async fn a_version_8_data_folder_is_migrated_with_its_requests() {
         .expect("queue");
     assert_eq!(
         queue.items.iter().map(|r| r.id).collect::<Vec<_>>(),
-        opened,
-        "its requests are in the queue, oldest first"
+        opened[..2],
+        "its open requests are in the queue, oldest first"
     );
     let listed = store
         .list_offices(Uf::SP, Some(&office.city), &PageRequest::default())
         .await
         .expect("directory");
     assert!(listed.items.iter().any(|o| o.id == office.id));
+    // A request closed before retention existed is erased a year after its close.
+    let day = closed
+        .updated_at
+        .to_zoned(jiff::tz::TimeZone::get("America/Sao_Paulo").expect("zone"))
+        .date()
+        .checked_add(jiff::Span::new().days(365))
+        .expect("day");
+    assert_eq!(
+        store.due_for_erasure(day, 10).await.expect("due"),
+        vec![closed.id]
+    );
+    assert!(
+        store
+            .due_for_erasure(day.yesterday().expect("day"), 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
     // Opening again changes nothing.
     drop(store);
     let again = SqliteStore::open(&path).expect("reopens");

@@ -3,10 +3,10 @@
 //! data included. A `data/` folder of any version from 8 on opens and is
 //! brought up to date; an older or newer one is refused with a clear message.
 
-use super::rows::{from_json, index_lists, index_office, unavailable};
+use super::rows::{from_json, index_lists, index_office, to_json, unavailable};
 use crate::schema::{BASE_VERSION, SCHEMA};
 use balcao_app::ports::StoreError;
-use balcao_core::{Office, Request};
+use balcao_core::{Office, Request, RetentionDays};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 struct Migration {
@@ -125,13 +125,39 @@ fn undelivered_mail(tx: &Transaction<'_>) -> Result<(), StoreError> {
     .map_err(unavailable)
 }
 
-/// 11: closed requests by the day their personal data is erased (issue 14).
-/// Requests closed before it have no such day yet: they get one when they
-/// change again, and the README says how to erase older data at once.
+/// 11: closed requests by the day their personal data is erased, and sent
+/// mail by when it finished, to purge it (issue 14). Requests closed before
+/// count from their last change, with the default retention (offices had none).
 fn retention(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "ALTER TABLE requests ADD COLUMN erase_on TEXT;
-         CREATE INDEX requests_erase_on ON requests (erase_on) WHERE erase_on IS NOT NULL;",
+         CREATE INDEX requests_erase_on ON requests (erase_on) WHERE erase_on IS NOT NULL;
+         CREATE INDEX outbox_finished ON outbox (coalesce(sent_at, undelivered_at));",
     )
-    .map_err(unavailable)
+    .map_err(unavailable)?;
+    let bodies: Vec<String> = {
+        let mut stmt = tx
+            .prepare("SELECT body FROM requests")
+            .map_err(unavailable)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(unavailable)?;
+        rows.map(|r| r.map_err(unavailable))
+            .collect::<Result<_, _>>()?
+    };
+    for body in bodies {
+        let mut r = from_json::<Request>(&body)?;
+        if !r.status.is_closed() || r.erased_at.is_some() || r.erase_on.is_some() {
+            continue;
+        }
+        let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let day = RetentionDays::default().erase_on(r.updated_at.to_zoned(tz).date());
+        r.erase_on = Some(day);
+        tx.execute(
+            "UPDATE requests SET body = ?2, erase_on = ?3 WHERE id = ?1",
+            rusqlite::params![r.id.to_string(), to_json(&r)?, day.to_string()],
+        )
+        .map_err(unavailable)?;
+    }
+    Ok(())
 }

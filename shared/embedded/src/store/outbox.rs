@@ -9,6 +9,21 @@ use jiff::Timestamp;
 use rusqlite::{Connection, TransactionBehavior, params};
 
 impl SqliteStore {
+    /// Deletes mail sent or given up before `before`: the record of a sending
+    /// is kept as long as on AWS (the outbox item's TTL), then goes, with the
+    /// address and the letter it held.
+    pub async fn purge_finished_mail(&self, before: Timestamp) -> Result<usize, StoreError> {
+        self.with(move |c| {
+            exec(
+                c,
+                "DELETE FROM outbox WHERE coalesce(sent_at, undelivered_at) < ?1",
+                params![millis(before)],
+            )
+            .map_err(unavailable)
+        })
+        .await
+    }
+
     fn update_mail(
         conn: &mut Connection,
         id: MailId,
