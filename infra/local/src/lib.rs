@@ -279,6 +279,13 @@ pub fn router(local: Local) -> Router {
         router = router.route(route.path, on(filter, handler));
     }
     files::routes(dev::routes(router))
+        // Unknown addresses and wrong methods get a Portuguese page (or JSON), as on AWS.
+        .fallback(|req: axum::extract::Request| async move {
+            to_axum(balcao_web::respond::no_route(req.headers()))
+        })
+        .method_not_allowed_fallback(|req: axum::extract::Request| async move {
+            to_axum(balcao_web::respond::wrong_method(req.headers()))
+        })
         .layer(axum::middleware::map_response_with_state(
             local.clone(),
             secure,
@@ -328,6 +335,11 @@ async fn serve(
         Ok(req) => op.handle(&local.app, req).await,
         Err(refused) => refused,
     };
+    to_axum(res)
+}
+
+/// A response of the web layer as axum sends it.
+fn to_axum(res: balcao_web::Response) -> axum::response::Response {
     let (parts, body) = res.into_parts();
     let bytes: Vec<u8> = match body {
         lambda_http::Body::Empty => Vec::new(),

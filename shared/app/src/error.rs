@@ -7,7 +7,8 @@ use thiserror::Error;
 pub enum AppError {
     #[error("há campos com problemas")]
     Invalid(FieldErrors),
-    #[error("{0} não encontrado(a)")]
+    /// What was not found, as a noun phrase ("solicitação", "link (peça um novo)").
+    #[error("{}", not_found(.0))]
     NotFound(&'static str),
     #[error("a chave de idempotência já foi usada com outros dados")]
     IdempotencyMismatch,
@@ -83,5 +84,42 @@ impl AppError {
         let mut e = FieldErrors::default();
         e.add(field, message);
         Self::Invalid(e)
+    }
+}
+
+/// "Solicitação não encontrada.", "Link não encontrado (peça um novo).": the
+/// noun's gender decides the ending; a parenthesis stays at the end.
+fn not_found(what: &str) -> String {
+    const FEMININE: &[&str] = &["solicitação", "serventia", "agenda"];
+    let (noun, note) = match what.split_once(" (") {
+        Some((noun, note)) => (noun, format!(" ({note}")),
+        None => (what, String::new()),
+    };
+    let ending = if FEMININE.iter().any(|f| noun.starts_with(f)) {
+        "encontrada"
+    } else {
+        "encontrado"
+    };
+    let mut chars = noun.chars();
+    let first = chars
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default();
+    format!("{first}{} não {ending}{note}.", chars.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn not_found_agrees_with_its_noun() {
+        assert_eq!(
+            super::not_found("solicitação"),
+            "Solicitação não encontrada."
+        );
+        assert_eq!(super::not_found("anexo"), "Anexo não encontrado.");
+        assert_eq!(
+            super::not_found("link (peça um novo)"),
+            "Link não encontrado (peça um novo)."
+        );
     }
 }

@@ -63,6 +63,20 @@ ufs! {
     SE => "Sergipe", TO => "Tocantins",
 }
 
+impl Uf {
+    /// The state's name with the preposition Portuguese gives it: "na Bahia",
+    /// "no Acre", "em São Paulo".
+    pub fn in_name(self) -> String {
+        use Uf::*;
+        let preposition = match self {
+            BA | PB => "na",
+            AC | AP | AM | CE | DF | ES | MA | PA | PR | PI | RJ | RN | RS | TO => "no",
+            AL | GO | MT | MS | MG | PE | RO | RR | SC | SP | SE => "em",
+        };
+        format!("{preposition} {}", self.name())
+    }
+}
+
 impl fmt::Display for Uf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -439,6 +453,26 @@ pub fn parse_time_zone(name: &str) -> Result<String, OfficeError> {
         .map_err(|_| OfficeError::UnknownTimeZone(name.chars().take(64).collect()))
 }
 
+/// How people in Brazil name an office's time zone: "horário de Brasília",
+/// "horário de Rondônia"; a zone outside Brazil keeps its IANA name.
+pub fn zone_label(tz: &str) -> String {
+    let name = match tz {
+        "America/Sao_Paulo" | "America/Bahia" | "America/Fortaleza" | "America/Recife"
+        | "America/Maceio" | "America/Belem" | "America/Araguaina" | "America/Santarem" => {
+            "de Brasília"
+        }
+        "America/Noronha" => "de Fernando de Noronha",
+        "America/Manaus" => "do Amazonas",
+        "America/Boa_Vista" => "de Roraima",
+        "America/Porto_Velho" => "de Rondônia",
+        "America/Cuiaba" => "de Mato Grosso",
+        "America/Campo_Grande" => "de Mato Grosso do Sul",
+        "America/Rio_Branco" | "America/Eirunepe" => "do Acre",
+        other => return other.to_owned(),
+    };
+    format!("horário {name}")
+}
+
 /// CNS (Código Nacional de Serventia): six digits.
 pub fn parse_cns(input: &str) -> Result<String, OfficeError> {
     let d: String = input.chars().filter(char::is_ascii_digit).collect();
@@ -795,6 +829,12 @@ mod tests {
         assert!(parse_time_zone("America/Sao_Paulo").is_ok());
         assert!(parse_time_zone("America/Porto_Velho").is_ok());
         assert!(parse_time_zone("America/Narnia").is_err());
+        assert_eq!(zone_label("America/Sao_Paulo"), "horário de Brasília");
+        assert_eq!(zone_label("America/Porto_Velho"), "horário de Rondônia");
+        assert_eq!(zone_label("Europe/Lisbon"), "Europe/Lisbon");
+        assert_eq!(Uf::BA.in_name(), "na Bahia");
+        assert_eq!(Uf::AC.in_name(), "no Acre");
+        assert_eq!(Uf::SP.in_name(), "em São Paulo");
     }
 
     #[test]

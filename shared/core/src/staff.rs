@@ -28,6 +28,14 @@ impl Role {
             Self::Attendant => "attendant",
         }
     }
+
+    /// As people in the office say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Manager => "gestor(a)",
+            Self::Attendant => "atendente",
+        }
+    }
 }
 
 /// A signed-in member of one office's staff. Every staff operation is scoped to `office`.

@@ -15,6 +15,10 @@ pub struct OfficesPage {
     pub ufs: Vec<(&'static str, &'static str)>,
     pub uf: &'static str,
     pub uf_name: &'static str,
+    /// "na Bahia".
+    pub uf_in: String,
+    /// A city asked for that is not in this state.
+    pub dropped_city: Option<String>,
     pub cities: Vec<String>,
     pub city: String,
     pub offices: Vec<OfficeView>,
@@ -55,6 +59,27 @@ pub struct FieldInput {
     pub groups: Vec<(String, Vec<(String, String)>)>,
 }
 
+impl FieldInput {
+    /// The ids of the hint and the error that describe the input, for `aria-describedby`.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if !self.hint.is_empty() {
+            ids.push(format!("h-{}", self.key));
+        }
+        if self.error.is_some() {
+            ids.push(format!("e-{}", self.key));
+        }
+        ids.join(" ")
+    }
+}
+
+/// One line of a form's error summary: the field's id, its label, the problem.
+pub struct SummaryLine {
+    pub id: String,
+    pub label: String,
+    pub message: String,
+}
+
 #[derive(Template)]
 #[template(path = "request_form.html")]
 pub struct RequestFormPage {
@@ -64,7 +89,8 @@ pub struct RequestFormPage {
     pub service_name: String,
     pub service_description: String,
     pub fields: Vec<FieldInput>,
-    pub errors: Vec<(String, String)>,
+    /// The problems in the form's order, each linking to its field.
+    pub errors: Vec<SummaryLine>,
     pub consent_checked: bool,
     pub consent_error: Option<String>,
     pub privacy_version: String,
@@ -228,6 +254,38 @@ pub struct TicketPage {
     pub appointment: Option<String>,
     pub created_at: String,
     pub history: Vec<HistoryLine>,
+    /// What the last action did ("Mensagem enviada.").
+    pub notice: Option<&'static str>,
+    /// A refused action, with what was typed kept.
+    pub form: TicketForm,
+    /// A destructive action waiting for the citizen to confirm it.
+    pub confirm: Option<Confirm>,
+}
+
+/// What the citizen typed, and why it was refused.
+#[derive(Default)]
+pub struct TicketForm {
+    pub message: String,
+    /// Files already uploaded for the refused message: `(reference, name)`.
+    pub files: Vec<(String, String)>,
+    pub message_error: Option<String>,
+    pub files_error: Option<String>,
+    pub comment: String,
+    pub rating_error: Option<String>,
+    /// A refusal that belongs to no one field (the request moved on).
+    pub error: Option<String>,
+}
+
+/// "Cancelar a solicitação?": the form that does it, and the way back.
+pub struct Confirm {
+    /// `cancel` or `close`.
+    pub action: &'static str,
+    pub question: &'static str,
+    pub detail: &'static str,
+    pub button: &'static str,
+    pub action_key: String,
+    /// The closing note typed, carried through.
+    pub message: String,
 }
 
 #[derive(Template)]

@@ -126,6 +126,64 @@ fn internal(format: Format, detail: &str) -> Response {
     )
 }
 
+/// The page title people read for a failure.
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Pedido inválido",
+        401 => "Entre para continuar",
+        403 => "Acesso negado",
+        404 => "Página não encontrada",
+        405 => "Ação não permitida",
+        409 => "Não foi possível concluir",
+        415 => "Formato não aceito",
+        422 => "Há campos com problemas",
+        429 => "Muitas tentativas",
+        503 => "Serviço indisponível",
+        _ => "Erro",
+    }
+}
+
+/// A field's name as the forms label it.
+fn field_label(key: &str) -> &str {
+    if let Some(f) = balcao_core::FormField::ALL.iter().find(|f| f.key() == key) {
+        return f.label();
+    }
+    match key {
+        "attachments" => "Anexos",
+        "consent" => "Política de privacidade",
+        "cpf" => "CPF do titular",
+        "numero" | "number" => "Número do protocolo",
+        "note" => "Observação",
+        "confirm" => "Confirmação",
+        "verdict" => "Avaliação",
+        "comment" => "Comentário",
+        "justification" => "Justificativa",
+        other => other,
+    }
+}
+
+/// An address no route answers, on both runtimes: a page, or JSON to JSON clients.
+pub fn no_route(headers: &HeaderMap) -> Response {
+    error(
+        Format::of(headers),
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Esta página não existe. Confira o endereço ou comece pela lista de cartórios.",
+        None,
+    )
+}
+
+/// A route asked with a method it does not take (a form sent where a link goes).
+pub fn wrong_method(headers: &HeaderMap) -> Response {
+    error(
+        Format::of(headers),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Este endereço não aceita esta ação. Volte à página anterior e use os botões dela.",
+        None,
+    )
+}
+
 fn error(
     format: Format,
     status: StatusCode,
@@ -144,12 +202,12 @@ fn error(
         }
         Format::Html => {
             let page = ErrorPage {
-                title: status.canonical_reason().unwrap_or("Erro").to_owned(),
+                title: title(status).to_owned(),
                 message: message.to_owned(),
                 fields: fields
                     .map(|f| {
                         f.iter()
-                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                            .map(|(k, v)| (field_label(k).to_owned(), v.to_owned()))
                             .collect()
                     })
                     .unwrap_or_default(),

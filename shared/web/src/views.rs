@@ -43,6 +43,12 @@ pub struct OfficeView {
     pub email: String,
     pub whatsapp: Option<String>,
     pub timezone: String,
+    /// "horário de Brasília".
+    #[serde(skip)]
+    pub zone: String,
+    /// "na Bahia".
+    #[serde(skip)]
+    pub uf_in: String,
 }
 
 impl From<&Office> for OfficeView {
@@ -66,6 +72,8 @@ impl From<&OfficeListing> for OfficeView {
             email: o.email.to_string(),
             whatsapp: o.whatsapp.clone(),
             timezone: o.timezone.clone(),
+            zone: balcao_core::office::zone_label(&o.timezone),
+            uf_in: o.uf.in_name(),
         }
     }
 }
@@ -342,7 +350,7 @@ pub fn appointment_label(r: &Request) -> Option<String> {
             "{} às {} ({}) – {}",
             a.date.strftime("%d/%m/%Y"),
             a.time.strftime("%H:%M"),
-            r.office.timezone,
+            balcao_core::office::zone_label(&r.office.timezone),
             a.mode.label()
         );
         if let Some(m) = &a.meeting {

@@ -126,6 +126,7 @@ async fn closing_as_solved_from_the_page_adds_the_message_and_redirects() {
             && page.contains("Cancelar solicitação")
             && page.contains("Enviar mensagem")
     );
+    // The page asks first: nothing is done until the citizen confirms.
     let r = app
         .client
         .post(app.url(&format!("/tickets/{id}/close")))
@@ -138,6 +139,29 @@ async fn closing_as_solved_from_the_page_adds_the_message_and_redirects() {
         .send()
         .await
         .expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+    let asking = r.text().await.expect("page");
+    assert!(asking.contains("Concluir o atendimento?"));
+    assert!(asking.contains("name=\"confirm\" value=\"true\""));
+    assert!(
+        asking.contains("value=\"Obrigada, resolvido.\""),
+        "the note is carried"
+    );
+    let (_, still) = app.get_json(&format!("/tickets/{id}?k={k}")).await;
+    assert_eq!(still["status"], "received");
+    let r = app
+        .client
+        .post(app.url(&format!("/tickets/{id}/close")))
+        .header("accept", "text/html")
+        .form(&[
+            ("k", k.as_str()),
+            ("message", "Obrigada, resolvido."),
+            ("action_key", "01JD0000000000000000000003"),
+            ("confirm", "true"),
+        ])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status().as_u16(), 303);
     let location = r.headers()["location"]
         .to_str()
@@ -146,6 +170,10 @@ async fn closing_as_solved_from_the_page_adds_the_message_and_redirects() {
     let (status, page) = app.get_html(&location).await;
     assert_eq!(status, 200);
     assert!(page.contains("Encerrada pelo cidadão"));
+    assert!(
+        page.contains("Atendimento concluído. Obrigado!"),
+        "says what happened"
+    );
     assert!(
         page.contains("Atendimento concluído pelo cidadão.")
             && page.contains("Obrigada, resolvido.")

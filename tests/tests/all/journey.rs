@@ -296,7 +296,7 @@ async fn the_html_form_shows_errors_beside_fields_and_keeps_what_was_typed() {
         page.contains("Maria &#60;Teste&#62;") || page.contains("Maria &lt;Teste&gt;"),
         "kept and escaped"
     );
-    assert!(page.contains("aria-invalid=\"true\" aria-describedby=\"e-email\""));
+    assert!(page.contains("aria-invalid=\"true\" aria-describedby=\"h-email e-email\""));
     assert!(page.contains("id=\"e-email\"") && page.contains("e-mail inválido"));
     assert!(page.contains("id=\"e-consent\""), "consent error shown");
     assert!(

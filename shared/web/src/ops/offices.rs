@@ -36,7 +36,20 @@ pub async fn list(app: &App, req: Request) -> Response {
     };
     let result = async {
         let uf = uf.map_err(|e| AppError::invalid("uf", &e.to_string()))?;
-        let city = q.get("city").unwrap_or("").trim().to_owned();
+        // The page lists the state's cities; API clients ask for what they mean.
+        let cities = match format {
+            Format::Html => offices::cities(app, uf).await?,
+            Format::Json => vec![],
+        };
+        let asked = q.get("city").unwrap_or("").trim().to_owned();
+        // On the page, a city of another state (the UF changed, the old city
+        // stayed in the form) is dropped: the new state's offices, all cities.
+        let known = asked.is_empty()
+            || format == Format::Json
+            || cities
+                .iter()
+                .any(|c| balcao_core::fold(c) == balcao_core::fold(&asked));
+        let city = if known { asked.clone() } else { String::new() };
         let found = offices::list(app, uf, Some(&city), &page).await?;
         let views: Vec<OfficeView> = found.items.iter().map(OfficeView::from).collect();
         Ok::<_, Failure>(match format {
@@ -47,7 +60,9 @@ pub async fn list(app: &App, req: Request) -> Response {
                     ufs: uf_options(),
                     uf: uf.code(),
                     uf_name: uf.name(),
-                    cities: offices::cities(app, uf).await?,
+                    uf_in: uf.in_name(),
+                    cities,
+                    dropped_city: (!known).then_some(asked),
                     city,
                     offices: views,
                     next: next_page_href(&req, found.next.as_ref()),

@@ -3,7 +3,7 @@
 
 use crate::Response;
 use crate::forms::{body, path_param, query};
-use crate::pages::{AttachWidget, FieldInput, RequestFormPage};
+use crate::pages::{AttachWidget, FieldInput, RequestFormPage, SummaryLine};
 use crate::respond::{Failure, Format, finish, html, json, see_other, ticket_location};
 use crate::views::OfficeView;
 use balcao_app::booking::{self, SlotList};
@@ -211,6 +211,40 @@ fn slot_input(
     }
 }
 
+/// The error summary: each problem under its field's Portuguese label, in the
+/// form's order, linking to the field; what belongs to no field comes last.
+fn summary(fields: &[FieldInput], errors: &FieldErrors) -> Vec<SummaryLine> {
+    let mut lines: Vec<SummaryLine> = fields
+        .iter()
+        .filter_map(|f| {
+            f.error.as_ref().map(|m| SummaryLine {
+                id: format!("f-{}", f.key),
+                label: f.label.to_owned(),
+                message: m.clone(),
+            })
+        })
+        .collect();
+    let shown: Vec<&str> = fields.iter().map(|f| f.key).collect();
+    // Day and time are one choice when the service books slots.
+    let folded = |k: &str| k == "time" && shown.contains(&"date");
+    for (key, message) in errors.iter() {
+        if shown.contains(&key) || folded(key) {
+            continue;
+        }
+        let (id, label) = match key {
+            "attachments" => ("f-attachments".to_owned(), "Anexos".to_owned()),
+            "consent" => ("f-consent".to_owned(), "Política de privacidade".to_owned()),
+            _ => (String::new(), "Formulário".to_owned()),
+        };
+        lines.push(SummaryLine {
+            id,
+            label,
+            message: message.to_owned(),
+        });
+    }
+    lines
+}
+
 fn form_page(
     office: &Office,
     service: &Service,
@@ -219,7 +253,7 @@ fn form_page(
     errors: &FieldErrors,
     slots: Option<&SlotList>,
 ) -> RequestFormPage {
-    let fields = FormField::ALL
+    let fields: Vec<FieldInput> = FormField::ALL
         .iter()
         // Files have their own widget below the fields; a booked service picks day and time in one list.
         .filter(|f| service.fields.shows(**f) && **f != FormField::Attachments)
@@ -280,6 +314,7 @@ fn form_page(
         })
         .collect();
     let rule = service.fields.rule(FormField::Attachments);
+    let summary = summary(&fields, errors);
     RequestFormPage {
         attach: (rule != FieldRule::Hidden).then(|| AttachWidget {
             id: "attachments",
@@ -301,10 +336,7 @@ fn form_page(
         service_name: service.name.clone(),
         service_description: service.description.clone(),
         fields,
-        errors: errors
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
+        errors: summary,
         consent_checked: raw
             .consent
             .as_deref()

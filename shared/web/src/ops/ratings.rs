@@ -36,7 +36,7 @@ pub async fn rate(app: &App, req: Request) -> Response {
             Format::Html => see_other(&ticket_location(
                 t.request.id,
                 token.as_deref().unwrap_or_default(),
-                "",
+                "&feito=avaliada",
             )),
         })
     }

@@ -208,7 +208,7 @@ fn work_panel(t: &balcao_app::ports::Ticket, office: Option<&balcao_core::Office
                 appointment.and_then(|a| a.meeting.as_ref()),
                 Some(Meeting::Whatsapp)
             ),
-            timezone: r.office.timezone.clone(),
+            timezone: balcao_core::office::zone_label(&r.office.timezone),
         },
         can_conclude: allows(Action::Conclude),
         conclude_key: key(),
