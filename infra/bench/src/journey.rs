@@ -386,6 +386,7 @@ async fn staff(f: &Fixture, action: &str, id: &str, body: Value) -> Result<Value
 
 async fn approved(f: &Fixture) -> Result<Ticket, Error> {
     let t = open(f, "contato").await?;
+    staff(f, "analysis", &t.id, json!({})).await?;
     staff(
         f,
         "decision",
@@ -770,6 +771,7 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
         }
         "staff-decide" => {
             let t = open(f, "contato").await?;
+            staff(f, "analysis", &t.id, json!({})).await?;
             sp(
                 &[("id", &t.id)],
                 "",
@@ -1162,6 +1164,7 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
         }
         "staff-decide" => {
             let t = booked(f).await?;
+            staff(f, "analysis", &t.id, json!({})).await?;
             vec![(
                 "a refused booking gives its place back",
                 sp(
@@ -1176,6 +1179,7 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
         "staff-schedule" => {
             // A citizen's booking, approved, then moved by staff: its place is given back.
             let t = booked(f).await?;
+            staff(f, "analysis", &t.id, json!({})).await?;
             staff(
                 f,
                 "decision",
@@ -1196,6 +1200,7 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
         }
         "staff-conclude" => {
             let t = booked(f).await?;
+            staff(f, "analysis", &t.id, json!({})).await?;
             staff(
                 f,
                 "decision",

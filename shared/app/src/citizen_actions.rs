@@ -171,7 +171,12 @@ pub async fn act_on(
         }
         let mails = if notify && !held {
             let body = attachments::with_listing(&event.text, &files);
-            let letter = emails::office_notice(&next, &what.notice_subject(&next), &body);
+            let letter = emails::office_notice(
+                &next,
+                &what.notice_subject(&next),
+                &body,
+                &app.config.public_base_url,
+            );
             vec![OutboxMail::new(
                 r.office.email.clone(),
                 letter,

@@ -69,6 +69,9 @@ pub enum Content {
         r: Facts,
         headline: String,
         body: String,
+        /// The request's staff page (mail written before it has none).
+        #[serde(default)]
+        link: Option<String>,
     },
     MyRequests {
         link: String,
@@ -174,6 +177,7 @@ struct OfficeNoticeHtml<'a> {
     r: &'a Facts,
     headline: &'a str,
     body: &'a str,
+    link: &'a Option<String>,
 }
 
 #[derive(Template)]
@@ -182,14 +186,17 @@ struct OfficeNoticeText<'a> {
     r: &'a Facts,
     headline: &'a str,
     body: &'a str,
+    link: &'a Option<String>,
 }
 
 /// To the office: something happened on one of its requests (SPEC S10).
-pub fn office_notice(r: &Request, headline: &str, body: &str) -> Letter {
+/// A notice to the office, linking to the request's staff page at `base` (the public URL).
+pub fn office_notice(r: &Request, headline: &str, body: &str, base: &str) -> Letter {
     letter(Content::OfficeNotice {
         r: Facts::of(r),
         headline: headline.to_owned(),
         body: body.to_owned(),
+        link: Some(format!("{base}/staff/requests/{}", r.id)),
     })
 }
 
@@ -387,9 +394,26 @@ impl Letter {
                 }
                 .render(),
             ),
-            Content::OfficeNotice { r, headline, body } => (
-                OfficeNoticeText { r, headline, body }.render(),
-                OfficeNoticeHtml { r, headline, body }.render(),
+            Content::OfficeNotice {
+                r,
+                headline,
+                body,
+                link,
+            } => (
+                OfficeNoticeText {
+                    r,
+                    headline,
+                    body,
+                    link,
+                }
+                .render(),
+                OfficeNoticeHtml {
+                    r,
+                    headline,
+                    body,
+                    link,
+                }
+                .render(),
             ),
             Content::MyRequests { link } => (
                 MyRequestsText { link }.render(),
@@ -545,7 +569,20 @@ mod tests {
         );
         assert!(l.html.contains("Cartório &#60;1&#62;") || l.html.contains("Cartório &lt;1&gt;"));
         assert!(l.text.contains("***.982.247-**") && !l.text.contains("529.982.247-25"));
-        let n = office_notice(&r, "Nova mensagem na solicitação nº 7", "<b>oi</b>").render();
+        let n = office_notice(
+            &r,
+            "Nova mensagem na solicitação nº 7",
+            "<b>oi</b>",
+            "https://balcao.example.gov.br",
+        )
+        .render();
+        assert!(
+            n.text.contains(
+                "https://balcao.example.gov.br/staff/requests/00000000000000000000000000"
+            ),
+            "the office opens the request from the notice: {}",
+            n.text
+        );
         assert!(
             n.text.contains("<b>oi</b>"),
             "text bodies are not HTML-escaped"

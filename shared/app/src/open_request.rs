@@ -230,7 +230,8 @@ pub async fn open(
                 .map(|m| m.as_str())
                 .unwrap_or("(sem mensagem)");
             let body = attachments::with_listing(body, &files);
-            let notice = emails::office_notice(&request, &headline, &body);
+            let notice =
+                emails::office_notice(&request, &headline, &body, &app.config.public_base_url);
             mails.push(OutboxMail::new(office.email.clone(), notice, Some(id), now));
         }
         let idempotency = key.as_ref().map(|k| IdempotencyRecord {

@@ -107,7 +107,10 @@ async fn notify_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
                 "Cartório avisado de {} mensagem(ns) do cidadão.",
                 messages.len()
             );
-            Ok(office_notice(r, key, now, &subject, &body, text, |n| {
+            let letter = |n: &balcao_core::Request| {
+                emails::office_notice(n, &subject, &body, &app.config.public_base_url)
+            };
+            Ok(office_notice(r, key, now, letter, text, |n| {
                 n.office_notice = Some(balcao_core::NoticeMark {
                     at: now,
                     through: n.version,
@@ -125,8 +128,7 @@ fn office_notice(
     r: &balcao_core::Request,
     key: Ulid,
     now: Timestamp,
-    subject: &str,
-    body: &str,
+    letter: impl FnOnce(&balcao_core::Request) -> emails::Letter,
     text: String,
     mark: impl FnOnce(&mut balcao_core::Request),
 ) -> Change {
@@ -134,7 +136,7 @@ fn office_notice(
     n.version = r.version + 1;
     n.updated_at = now;
     mark(&mut n);
-    let letter = emails::office_notice(&n, subject, body);
+    let letter = letter(&n);
     let event = Event {
         id: key,
         seq: n.version,
@@ -262,7 +264,10 @@ async fn warn_office(app: &App, timer: &Timer, window: Window) -> Result<Fired, 
             let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
             let until = deadline.to_zoned(tz).strftime("%d/%m %H:%M").to_string();
             let (text, subject, body) = window.texts(r.number, &until);
-            Ok(office_notice(r, key, now, &subject, body, text, |_| {}))
+            let letter = |n: &balcao_core::Request| {
+                emails::office_notice(n, &subject, body, &app.config.public_base_url)
+            };
+            Ok(office_notice(r, key, now, letter, text, |_| {}))
         },
     )
     .await;

@@ -339,10 +339,40 @@ pub enum EventKind {
     Erased,
 }
 
-impl EventKind {
-    /// Entries about the office's own work that the citizen's page leaves out.
-    pub fn office_only(self) -> bool {
-        matches!(self, Self::MailUndelivered)
+impl Event {
+    /// Whether the citizen's history shows it: not the office's internal
+    /// steps (analysis started, checklist answers, warnings, failed mail) nor
+    /// the record of their own reading.
+    pub fn concerns_citizen(&self) -> bool {
+        match self.kind {
+            EventKind::Checklist
+            | EventKind::Read
+            | EventKind::Notice
+            | EventKind::MailUndelivered => false,
+            EventKind::StatusChanged => self.status != Some(Status::InAnalysis),
+            EventKind::Opened
+            | EventKind::Message
+            | EventKind::Appointment
+            | EventKind::Rating
+            | EventKind::Erased => true,
+        }
+    }
+
+    /// An entry that tells the citizen something new, as `unread_replies`
+    /// counts them: the office's messages and decisions, an appointment set or
+    /// moved, the request taken by another office, its expiry.
+    pub fn is_reply(&self) -> bool {
+        let by_staff = matches!(self.author, Author::Staff { .. });
+        match self.kind {
+            EventKind::Message | EventKind::Appointment => by_staff,
+            EventKind::StatusChanged => {
+                matches!(
+                    self.status,
+                    Some(Status::Rejected | Status::Concluded | Status::Expired)
+                ) || (by_staff && self.status == Some(Status::Received))
+            }
+            _ => false,
+        }
     }
 }
 
@@ -467,4 +497,45 @@ pub(crate) fn test_request() -> (Request, Vec<Event>) {
         ),
     ];
     (r, history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: EventKind, author: Author, status: Option<Status>) -> Event {
+        Event {
+            id: Ulid::nil(),
+            seq: 1,
+            at: Timestamp::UNIX_EPOCH,
+            kind,
+            author,
+            text: String::new(),
+            status,
+            attachments: vec![],
+        }
+    }
+
+    #[test]
+    fn the_citizen_sees_what_concerns_them_and_marks_follow_replies() {
+        let staff = || Author::Staff {
+            name: "Paula".into(),
+        };
+        let analysis = entry(EventKind::StatusChanged, staff(), Some(Status::InAnalysis));
+        let tick = entry(EventKind::Checklist, staff(), None);
+        let reply = entry(EventKind::Message, staff(), None);
+        let read = entry(EventKind::Read, Author::Citizen, None);
+        let expired = entry(
+            EventKind::StatusChanged,
+            Author::System,
+            Some(Status::Expired),
+        );
+        let mine = entry(EventKind::Message, Author::Citizen, None);
+        assert!(
+            !analysis.concerns_citizen() && !tick.concerns_citizen() && !read.concerns_citizen()
+        );
+        assert!(reply.concerns_citizen() && expired.concerns_citizen() && mine.concerns_citizen());
+        assert!(reply.is_reply() && expired.is_reply());
+        assert!(!tick.is_reply() && !analysis.is_reply() && !mine.is_reply() && !read.is_reply());
+    }
 }

@@ -87,8 +87,9 @@ impl Status {
         use Status as S;
         let next = match (self, action) {
             (S::Received, A::StartAnalysis) => S::InAnalysis,
-            (S::Received | S::InAnalysis, A::Approve) => S::InProgress,
-            (S::Received | S::InAnalysis, A::Reject) => S::Rejected,
+            // Seed 002: approving or rejecting follows the analysis.
+            (S::InAnalysis, A::Approve) => S::InProgress,
+            (S::InAnalysis, A::Reject) => S::Rejected,
             (S::InAnalysis | S::InProgress | S::AwaitingCitizen | S::Scheduled, A::Schedule) => {
                 S::Scheduled
             }

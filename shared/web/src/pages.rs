@@ -195,10 +195,10 @@ impl HistoryLine {
         let mut lines: Vec<Self> = t
             .events
             .iter()
-            .filter(|e| staff || !e.kind.office_only())
+            .filter(|e| staff || e.concerns_citizen())
             .rev()
             .map(|e| {
-                let unread = left > 0 && matches!(e.author, balcao_core::Author::Staff { .. });
+                let unread = left > 0 && e.is_reply();
                 left -= usize::from(unread);
                 Self {
                     at: crate::views::local_time(e.at, tz),
@@ -353,6 +353,10 @@ pub struct StaffRequestPage {
     pub work: WorkPanel,
     pub appointment: Option<String>,
     pub history: Vec<HistoryLine>,
+    /// When it was opened, and the windows still running, in the office's time.
+    pub created_at: String,
+    pub start_by: Option<String>,
+    pub reply_by: Option<String>,
 }
 
 #[derive(serde::Serialize)]

@@ -278,7 +278,7 @@ impl From<&Ticket> for TicketView {
             history: t
                 .events
                 .iter()
-                .filter(|e| !e.kind.office_only())
+                .filter(|e| e.concerns_citizen())
                 .map(|e| history_line(r, e))
                 .collect(),
             mail_undelivered: false,

@@ -297,6 +297,14 @@ async fn rejection_and_expiry_give_the_place_back() {
     assert_eq!(left(&s, "2026-11-24T09:00"), None);
 
     let desk = app.staff_login(ATTENDANT).await;
+    let (status, _) = app
+        .post_json(
+            &format!("/staff/requests/{rejected}/analysis"),
+            Some(&desk),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
     let (status, t) = app
         .post_json(
             &format!("/staff/requests/{rejected}/decision"),
@@ -372,6 +380,14 @@ async fn staff_moving_a_booked_appointment_frees_its_slot() {
     let s = slots(&app, SP_OFFICE, "?from=2026-11-25&days=1").await;
     assert_eq!(left(&s, "2026-11-25T14:00"), Some(1));
     let desk = app.staff_login(ATTENDANT).await;
+    let (status, _) = app
+        .post_json(
+            &format!("/staff/requests/{id}/analysis"),
+            Some(&desk),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
     let (status, t) = app
         .post_json(
             &format!("/staff/requests/{id}/decision"),

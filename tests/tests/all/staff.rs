@@ -266,6 +266,15 @@ async fn citizen_and_staff_exchange_messages_with_marks_that_clear() {
         assert_eq!(r.status().as_u16(), 200);
         let t: Value = r.json().await.expect("json");
         assert_eq!(t["unread_replies"], 0);
+        // The citizen's own reading is the office's record, not theirs.
+        assert!(
+            t["history"]
+                .as_array()
+                .expect("history")
+                .iter()
+                .all(|e| e["kind"] != "read")
+        );
+        let (_, t) = staff_get(&app, &token, &format!("/staff/requests/{id}")).await;
         let kinds: Vec<&str> = t["history"]
             .as_array()
             .expect("history")

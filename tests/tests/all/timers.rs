@@ -175,6 +175,16 @@ async fn porto_velho_keeps_its_own_time_zone_and_a_decision_stops_the_clock() {
         .await;
     let r = app
         .client
+        .post(app.url(&format!("/staff/requests/{decided_id}/analysis")))
+        .header("accept", "application/json")
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("analysis");
+    assert_eq!(r.status().as_u16(), 200);
+    let r = app
+        .client
         .post(app.url(&format!("/staff/requests/{decided_id}/decision")))
         .header("accept", "application/json")
         .bearer_auth(&token)
@@ -321,6 +331,7 @@ async fn schedule(app: &TestApp, office: &str, email: &str, day: &str) -> String
         .staff_login(&format!("paula@{office}.example.com"))
         .await;
     for (path, body) in [
+        ("analysis", json!({})),
         (
             "decision",
             json!({"decision": "approve", "attendant": "atendente-1"}),

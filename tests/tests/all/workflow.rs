@@ -89,6 +89,18 @@ async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_rec
 
     let page = desk.page(&id).await;
     assert!(page.contains("Iniciar análise") && page.contains("Formulário completo"));
+    assert!(
+        !page.contains(">Aprovar<"),
+        "approving follows the analysis (seed 002)"
+    );
+    let (status, _) = desk
+        .post(
+            &id,
+            "decision",
+            json!({"decision": "approve", "attendant": "atendente-2"}),
+        )
+        .await;
+    assert_eq!(status, 409, "not before the analysis starts");
     desk.ok(&id, "analysis", json!({})).await;
     let t = desk
         .ok(&id, "checklist", json!({"step": 1, "answer": "sim"}))
@@ -255,6 +267,7 @@ async fn certificates_decide_about_the_registry_record_or_reject_with_a_reason()
     };
 
     let created = open(&app, "certificado-digital", "cert1@example.com").await;
+    desk.ok(&created, "analysis", json!({})).await;
     let t = desk
         .ok(&created, "decision", json!({"decision": "create_record"}))
         .await;
@@ -278,6 +291,7 @@ async fn certificates_decide_about_the_registry_record_or_reject_with_a_reason()
     );
 
     let rejected = open(&app, "certificado-digital", "cert3@example.com").await;
+    desk.ok(&rejected, "analysis", json!({})).await;
     let (status, e) = desk
         .post(&rejected, "decision", json!({"decision": "reject"}))
         .await;
@@ -319,6 +333,7 @@ async fn an_appointment_invitation_updates_instead_of_duplicating() {
     };
     let email = "agenda@example.com";
     let id = open(&app, "agendamento", email).await;
+    desk.ok(&id, "analysis", json!({})).await;
     desk.ok(
         &id,
         "decision",
@@ -420,7 +435,13 @@ async fn an_appointment_invitation_updates_instead_of_duplicating() {
         .await;
     assert_eq!(
         statuses(&t),
-        ["received", "in_progress", "scheduled", "concluded"]
+        [
+            "received",
+            "in_analysis",
+            "in_progress",
+            "scheduled",
+            "concluded"
+        ]
     );
 }
 
@@ -470,6 +491,7 @@ async fn a_rating_is_given_once_and_its_comment_shows_only_after_moderation() {
     let (status, _) = rate(json!({"k": k, "verdict": "approve", "comment": comment})).await;
     assert_eq!(status, 409, "not before the conclusion");
 
+    desk.ok(&id, "analysis", json!({})).await;
     desk.ok(
         &id,
         "decision",
@@ -553,6 +575,7 @@ async fn ending_a_scheduled_request_takes_the_event_out_of_the_calendar() {
     };
     let schedule = async |email: &str| {
         let id = open(&app, "agendamento", email).await;
+        desk.ok(&id, "analysis", json!({})).await;
         desk.ok(
             &id,
             "decision",

@@ -24,13 +24,16 @@ async fn race(store: Arc<dyn Store>) {
         .expect("open");
     let id = opened.id.to_string();
 
-    // Twelve staff members at once: half approve, half reject.
+    // Twelve staff members at once, once the analysis started: half approve, half reject.
     let staff = |n: usize| StaffMember {
         office: office.id.clone(),
         role: Role::Attendant,
         name: format!("Atendente {n}"),
         email: Email::parse(&format!("a{n}@example.com")).expect("email"),
     };
+    staff_workflow::start_analysis(&app, &staff(99), &id, ulid::Ulid::generate())
+        .await
+        .expect("analysis");
     let calls = (0..12).map(|n| {
         let (app, id, me) = (app.clone(), id.clone(), staff(n));
         tokio::spawn(async move {
@@ -74,9 +77,9 @@ async fn race(store: Arc<dyn Store>) {
         })
         .count();
     assert_eq!(decisions, 1, "one decision in the history");
-    assert_eq!(t.request.version, 2);
+    assert_eq!(t.request.version, 3);
     let seqs: Vec<u64> = t.events.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(seqs, vec![1, 2, 3]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

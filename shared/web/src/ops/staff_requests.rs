@@ -140,6 +140,21 @@ pub async fn show(app: &App, req: Request) -> Response {
                 history: HistoryLine::all(&t, true, |a| {
                     format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
                 }),
+                created_at: local_time(t.request.created_at, &t.request.office.timezone),
+                start_by: t
+                    .request
+                    .start_by
+                    .as_ref()
+                    .filter(|_| {
+                        t.request.status == balcao_core::Status::Received
+                            && t.request.decided_at.is_none()
+                    })
+                    .map(|d| local_time(d.at, &t.request.office.timezone)),
+                reply_by: t
+                    .request
+                    .reply_by
+                    .as_ref()
+                    .map(|w| local_time(w.deadline.at, &t.request.office.timezone)),
             },
         ))
     }
