@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 import urllib.request
 from datetime import date, timedelta
 
@@ -339,6 +340,15 @@ def not_found(rt, j):
     expect(j.page.locator("h1")).to_be_visible()
     assert "Balcão" in j.page.title() and "Not Found" not in j.page.title(), j.page.title()
     j.check("404")
+    # A form sent where a link goes: 405, in Portuguese, as JSON to JSON clients.
+    req = urllib.request.Request(rt.base + "/offices", data=b"", method="POST",
+                                 headers={"accept": "application/json"})
+    try:
+        urllib.request.urlopen(req)
+        raise AssertionError("POST /offices was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 405, e.code
+        assert json.load(e)["error"]["code"] == "method_not_allowed"
 
 
 def my_data(rt, j):

@@ -23,13 +23,15 @@ pub enum Input {
     MailEvent(Value),
     /// The daily retention sweep's scheduled event.
     Sweep,
+    /// A request no route takes (API Gateway's default route).
+    Unmatched(Value),
 }
 
 impl Input {
     /// What the function's binary receives.
     pub fn event(&self) -> Value {
         match self {
-            Self::Http(e) | Self::Stream(e) | Self::MailEvent(e) => e.clone(),
+            Self::Http(e) | Self::Stream(e) | Self::MailEvent(e) | Self::Unmatched(e) => e.clone(),
             Self::Timer(t) => serde_json::to_value(t).unwrap_or(Value::Null),
             Self::Sweep => json!({"source": "aws.events", "detail-type": "Scheduled Event"}),
         }
@@ -196,6 +198,7 @@ pub const CASES: &[Case] = &[
         "0 (Cognito's token endpoint is not an AWS API; measured: a refused state)",
     ),
     case("staff-sign-out", false, "0 (the cookie is cleared)"),
+    case("no-route", false, "0 (nothing is read)"),
     case(
         "retention",
         true,
@@ -251,6 +254,13 @@ pub async fn run(function: &str, app: &App, courier: &Courier, input: &Input) ->
         Input::Sweep => {
             balcao_app::my_data::sweep(app).await?;
             Ok(())
+        }
+        Input::Unmatched(event) => {
+            let res = balcao_web::respond::unmatched(&crate::events::request(event));
+            match res.status().as_u16() {
+                404 => Ok(()),
+                other => Err(format!("no-route answered {other}").into()),
+            }
         }
         Input::MailEvent(event) => {
             balcao_aws::mail_events::handle(app, &*courier.outbox, event.clone())
@@ -719,6 +729,14 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
             let (t, _) = with_file(f).await?;
             let k = my_data_link(f, &t).await?;
             citizen(&[], "", Some(json!({"k": k, "confirm": true})))
+        }
+        "no-route" => {
+            let mut e = apigw("no-route", &[], "", None, "text/html");
+            e["rawPath"] = json!("/nao-existe");
+            e["routeKey"] = json!("$default");
+            e["requestContext"]["routeKey"] = json!("$default");
+            e["requestContext"]["http"]["path"] = json!("/nao-existe");
+            Input::Unmatched(e)
         }
         "retention" => {
             let t = concluded(f).await?;

@@ -281,7 +281,9 @@ pub fn router(local: Local) -> Router {
     files::routes(dev::routes(router))
         // Unknown addresses and wrong methods get a Portuguese page (or JSON), as on AWS.
         .fallback(|req: axum::extract::Request| async move {
-            to_axum(balcao_web::respond::no_route(req.headers()))
+            let (parts, _) = req.into_parts();
+            let req = lambda_http::Request::from_parts(parts, lambda_http::Body::Empty);
+            to_axum(balcao_web::respond::unmatched(&req))
         })
         .method_not_allowed_fallback(|req: axum::extract::Request| async move {
             to_axum(balcao_web::respond::wrong_method(req.headers()))

@@ -388,6 +388,26 @@ pub async fn serve_mail_events() -> Result<(), Error> {
     .await
 }
 
+/// Runs API Gateway's `$default` route: whatever no route took gets the
+/// Portuguese 404 or 405 page (or JSON), as the local runtime answers. No
+/// client is built: it reads nothing.
+pub async fn serve_no_route() -> Result<(), Error> {
+    init_tracing();
+    let public = std::env::var("PUBLIC_BASE_URL").unwrap_or_default();
+    let upload_origin = std::env::var("UPLOAD_ORIGIN").unwrap_or_else(|_| public.clone());
+    let (public, upload_origin) = (&public, &upload_origin);
+    lambda_http::run(service_fn(move |req: lambda_http::Request| async move {
+        let mut res = balcao_web::respond::unmatched(&req);
+        balcao_web::security::apply(
+            res.headers_mut(),
+            upload_origin,
+            public.starts_with("https://"),
+        );
+        Ok::<_, Error>(res)
+    }))
+    .await
+}
+
 /// Runs the retention sweep: a daily schedule invokes it (LGPD art. 15–16).
 /// A sweep erases a batch at a time until none is left or the invocation is
 /// near its end; what is left waits for the next day's.

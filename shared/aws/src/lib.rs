@@ -16,7 +16,8 @@ pub use balcao_web::{Op, ops};
 pub use cognito::{CognitoAuth, CognitoConfig};
 pub use dynamo::DynamoStore;
 pub use lambda::{
-    Error, Handler, serve, serve_mail_events, serve_mailer, serve_retention, serve_timer,
+    Error, Handler, serve, serve_mail_events, serve_mailer, serve_no_route, serve_retention,
+    serve_timer,
 };
 pub use s3::S3Blobs;
 pub use scheduler::{SchedulerConfig, SchedulerTimers};

@@ -141,6 +141,8 @@ pub fn of_function(name: &str) -> Option<u8> {
         "mailer" => Some(MAILER_FUNCTION),
         "mail-events" => Some(MAIL_EVENTS_FUNCTION),
         "retention" => Some(RETENTION_FUNCTION),
+        // Answers what no route took: reads nothing.
+        "no-route" => Some(0),
         _ => Op::ALL
             .iter()
             .find(|op| op.function() == name)

@@ -162,6 +162,30 @@ fn field_label(key: &str) -> &str {
     }
 }
 
+/// What a request no route took gets: 405 when its path is a route's (a form
+/// sent where a link goes), 404 otherwise. API Gateway's `$default` route on AWS.
+pub fn unmatched(req: &lambda_http::Request) -> Response {
+    let path = req.uri().path();
+    let known = crate::ROUTES.iter().any(|r| same_path(r.path, path));
+    if known {
+        wrong_method(req.headers())
+    } else {
+        no_route(req.headers())
+    }
+}
+
+/// `/tickets/{id}` matches `/tickets/01J…`: each `{…}` takes one segment.
+fn same_path(pattern: &str, path: &str) -> bool {
+    let (p, q): (Vec<&str>, Vec<&str>) = (
+        pattern.trim_end_matches('/').split('/').collect(),
+        path.trim_end_matches('/').split('/').collect(),
+    );
+    p.len() == q.len()
+        && p.iter()
+            .zip(&q)
+            .all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
+}
+
 /// An address no route answers, on both runtimes: a page, or JSON to JSON clients.
 pub fn no_route(headers: &HeaderMap) -> Response {
     error(
@@ -374,4 +398,16 @@ pub fn failure(format: Format, f: Failure) -> Response {
 /// Runs an operation body and maps its failure.
 pub fn finish(format: Format, result: Result<Response, Failure>) -> Response {
     result.unwrap_or_else(|f| failure(format, f))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_match_route_patterns_segment_by_segment() {
+        assert!(super::same_path("/tickets/{id}", "/tickets/01J"));
+        assert!(super::same_path("/my-data", "/my-data/"));
+        assert!(!super::same_path("/tickets/{id}", "/tickets/01J/x"));
+        assert!(!super::same_path("/tickets/{id}", "/tickets/"));
+        assert!(!super::same_path("/offices", "/nada"));
+    }
 }

@@ -15,7 +15,7 @@ fn yaml(path: &str) -> Value {
 }
 
 /// Functions that are not behind an HTTP route.
-const EVENT_FUNCTIONS: &[&str] = &["mailer", "mail-events", "retention", "timer"];
+const EVENT_FUNCTIONS: &[&str] = &["mailer", "mail-events", "no-route", "retention", "timer"];
 
 fn route_set() -> BTreeSet<(String, String, String)> {
     ROUTES
@@ -143,11 +143,19 @@ fn every_function_gets_the_environment_it_reads() {
 fn the_http_api_routes_are_the_route_table() {
     let template = yaml("template.yaml");
     let mut events = BTreeSet::new();
+    let mut defaults = 0;
     for (binary, r) in balcao_tests::template_functions(&template) {
         if let Some(evs) = r["Properties"]["Events"].as_mapping() {
             for (_, e) in evs {
                 if e["Type"].as_str() == Some("HttpApi") {
                     let p = &e["Properties"];
+                    // No path nor method: API Gateway's `$default` route, what no
+                    // route takes (the Portuguese 404/405, `respond::unmatched`).
+                    if p["Path"].is_null() && p["Method"].is_null() {
+                        assert_eq!(binary, "no-route");
+                        defaults += 1;
+                        continue;
+                    }
                     let path = p["Path"].as_str().expect("Path");
                     // Staff functions verify the session themselves (cookie or bearer,
                     // `staff::admit`): an API Gateway authorizer reads only one header.
@@ -165,6 +173,7 @@ fn the_http_api_routes_are_the_route_table() {
         }
     }
     assert_eq!(events, route_set());
+    assert_eq!(defaults, 1, "one function answers what no route takes");
 }
 
 #[test]
