@@ -453,6 +453,10 @@ pub fn dynamo_client() -> aws_sdk_dynamodb::Client {
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .endpoint_url(endpoint("BALCAO_TEST_DYNAMODB_ENDPOINT"))
         .credentials_provider(credentials())
+        // DynamoDB Local answers "timed out waiting for a lock" (500) when many
+        // transactions meet on one item while the machine is busy; its message
+        // says DynamoDB would succeed. More retries ride that out.
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(8))
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }

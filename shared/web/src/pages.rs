@@ -333,6 +333,8 @@ impl serde::Serialize for QueueLine {
 #[derive(Template)]
 #[template(path = "staff_queue.html")]
 pub struct StaffQueuePage {
+    /// "2 protocolo(s) publicado(s)." after publishing.
+    pub notice: Option<String>,
     pub staff_name: String,
     pub statuses: Vec<(&'static str, &'static str)>,
     pub status: &'static str,
@@ -357,6 +359,11 @@ pub struct StaffRequestPage {
     pub created_at: String,
     pub start_by: Option<String>,
     pub reply_by: Option<String>,
+    /// What the last action did ("Resposta enviada ao cidadão.").
+    pub notice: Option<&'static str>,
+    /// A refused action, with the reply typed kept.
+    pub error: Option<String>,
+    pub reply_text: String,
 }
 
 #[derive(serde::Serialize)]
@@ -426,6 +433,10 @@ pub struct ServiceSettings {
 #[derive(Template)]
 #[template(path = "staff_office.html")]
 pub struct OfficeSettingsPage {
+    /// "Configurações salvas." after a save.
+    pub notice: Option<&'static str>,
+    /// A refused section: which, and why (the page keeps the other sections as saved).
+    pub error: Option<(String, String)>,
     pub staff_name: String,
     pub office_id: String,
     pub privacy_version: String,

@@ -22,11 +22,15 @@ pub async fn show(app: &App, req: Request) -> Response {
     let result = async {
         let me = staff(&req)?;
         let s = office_settings::get(app, &me).await?;
+        let saved = crate::forms::query(&req).get("salvo") == Some("1");
         Ok::<_, Failure>(negotiate(
             format,
             StatusCode::OK,
             || s.clone(),
-            || page(&s, &me),
+            || OfficeSettingsPage {
+                notice: saved.then_some("Configurações salvas."),
+                ..page(&s, &me)
+            },
         ))
     }
     .await;
@@ -59,7 +63,59 @@ pub async fn update(app: &App, req: Request) -> Response {
         })
     }
     .await;
-    finish(format, result)
+    match result {
+        // A refused section comes back on the settings page, saying which and why.
+        Err(Failure::App(e @ (AppError::Invalid(_) | AppError::Conflict)))
+            if format == Format::Html =>
+        {
+            let Ok(me) = staff(&req) else {
+                return finish(format, Err(Failure::Unauthorized));
+            };
+            let why = match e.field_errors() {
+                Some(f) => f
+                    .iter()
+                    .map(|(_, m)| m.to_owned())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                None => e.to_string(),
+            };
+            let section = body(&req)
+                .await
+                .ok()
+                .and_then(|f| f.get("section").map(section_label))
+                .unwrap_or_default();
+            match office_settings::get(app, &me).await {
+                Ok(s) => crate::respond::html(
+                    if matches!(e, AppError::Conflict) {
+                        StatusCode::CONFLICT
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    },
+                    &OfficeSettingsPage {
+                        error: Some((section, why)),
+                        ..page(&s, &me)
+                    },
+                ),
+                Err(other) => finish(format, Err(other.into())),
+            }
+        }
+        other => finish(format, other),
+    }
+}
+
+/// A section of the page as its heading names it.
+fn section_label(key: &str) -> String {
+    match key {
+        "privacy" => "Privacidade",
+        "notifications" => "Avisos por e-mail",
+        "limits" => "Agenda e anexos",
+        "hours" => "Horário de atendimento",
+        "holidays" => "Feriados",
+        "people" => "Setores e atendentes",
+        "service" => "Atendimento",
+        _ => "",
+    }
+    .to_owned()
 }
 
 fn invalid(field: &str, message: String) -> AppError {
@@ -231,6 +287,8 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
 
 fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage {
     OfficeSettingsPage {
+        notice: None,
+        error: None,
         staff_name: me.name.clone(),
         office_id: me.office.to_string(),
         privacy_version: s.privacy_version.clone(),

@@ -55,7 +55,7 @@ pub async fn take(app: &App, req: Request) -> Response {
         let t = pool::take(app, &me, &id, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
-            Format::Html => see_other(&format!("/staff/requests/{}", t.request.id)),
+            Format::Html => see_other(&format!("/staff/requests/{}?feito=assumida", t.request.id)),
         })
     }
     .await;

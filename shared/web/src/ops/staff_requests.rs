@@ -99,6 +99,10 @@ pub async fn queue(app: &App, req: Request) -> Response {
             Format::Html => crate::respond::html(
                 StatusCode::OK,
                 &StaffQueuePage {
+                    notice: query(&req)
+                        .get("protocolos")
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .map(|n| format!("{n} protocolo(s) publicado(s) para consulta.")),
                     staff_name: me.name.clone(),
                     statuses: Status::ALL.iter().map(|s| (s.key(), s.label())).collect(),
                     status: match filter.status {
@@ -121,45 +125,110 @@ pub async fn show(app: &App, req: Request) -> Response {
     let result = async {
         let me = staff(&req)?;
         let (t, office) = staff_requests::workbench(app, &me, &path_param(&req, "id")?).await?;
+        let notice = query(&req).get("feito").and_then(done_notice);
         Ok::<_, Failure>(negotiate(
             format,
             StatusCode::OK,
             || TicketView::for_staff(&t),
             || StaffRequestPage {
-                t: TicketView::for_staff(&t),
-                staff_name: me.name.clone(),
-                action_key: ulid::Ulid::generate().to_string(),
-                can_reply: !t.request.status.is_terminal(),
-                can_ask: t.request.status.apply(Action::AskCitizen).is_ok(),
-                attach: AttachWidget::new(
-                    "/staff/attachments".into(),
-                    balcao_core::attachment::DEFAULT_MAX_BYTES,
-                ),
-                work: work_panel(&t, office.as_ref()),
-                appointment: appointment_label(&t.request),
-                history: HistoryLine::all(&t, true, |a| {
-                    format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
-                }),
-                created_at: local_time(t.request.created_at, &t.request.office.timezone),
-                start_by: t
-                    .request
-                    .start_by
-                    .as_ref()
-                    .filter(|_| {
-                        t.request.status == balcao_core::Status::Received
-                            && t.request.decided_at.is_none()
-                    })
-                    .map(|d| local_time(d.at, &t.request.office.timezone)),
-                reply_by: t
-                    .request
-                    .reply_by
-                    .as_ref()
-                    .map(|w| local_time(w.deadline.at, &t.request.office.timezone)),
+                notice,
+                ..page(&t, office.as_ref(), &me)
             },
         ))
     }
     .await;
     finish(format, result)
+}
+
+/// What a done action tells staff, from the `feito` the redirect carries.
+fn done_notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "resposta" => "Resposta enviada ao cidadão.",
+        "analise" => "Análise iniciada.",
+        "etapa" => "Etapa registrada.",
+        "decisao" => "Decisão registrada; o cidadão foi avisado quando cabia.",
+        "agendamento" => "Agendamento salvo; o cidadão recebeu o convite.",
+        "conclusao" => "Atendimento concluído; o cidadão foi avisado.",
+        "assumida" => "Solicitação assumida pelo seu cartório.",
+        _ => return None,
+    })
+}
+
+/// The request's page for staff.
+pub fn page(
+    t: &balcao_app::ports::Ticket,
+    office: Option<&balcao_core::Office>,
+    me: &balcao_core::StaffMember,
+) -> StaffRequestPage {
+    let tz = &t.request.office.timezone;
+    StaffRequestPage {
+        t: TicketView::for_staff(t),
+        staff_name: me.name.clone(),
+        action_key: ulid::Ulid::generate().to_string(),
+        can_reply: !t.request.status.is_terminal(),
+        can_ask: t.request.status.apply(Action::AskCitizen).is_ok(),
+        attach: AttachWidget::new(
+            "/staff/attachments".into(),
+            balcao_core::attachment::DEFAULT_MAX_BYTES,
+        ),
+        work: work_panel(t, office),
+        appointment: appointment_label(&t.request),
+        history: HistoryLine::all(t, true, |a| {
+            format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
+        }),
+        created_at: local_time(t.request.created_at, tz),
+        start_by: t
+            .request
+            .start_by
+            .as_ref()
+            .filter(|_| {
+                t.request.status == balcao_core::Status::Received && t.request.decided_at.is_none()
+            })
+            .map(|d| local_time(d.at, tz)),
+        reply_by: t
+            .request
+            .reply_by
+            .as_ref()
+            .map(|w| local_time(w.deadline.at, tz)),
+        notice: None,
+        error: None,
+        reply_text: String::new(),
+    }
+}
+
+/// A refused staff action in a page: the request's page again, the reason on
+/// top, the reply typed kept. Refusals of another kind keep their own page.
+pub async fn refused_page(
+    app: &App,
+    me: &balcao_core::StaffMember,
+    id: &str,
+    e: AppError,
+    typed: &str,
+) -> Response {
+    let status = match &e {
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::NotAllowed(_) | AppError::Refused(_) | AppError::Conflict => StatusCode::CONFLICT,
+        _ => return crate::respond::failure(Format::Html, e.into()),
+    };
+    let message = match e.field_errors() {
+        Some(fields) => fields
+            .iter()
+            .map(|(_, m)| m.to_owned())
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => e.to_string(),
+    };
+    match staff_requests::workbench(app, me, id).await {
+        Ok((t, office)) => crate::respond::html(
+            status,
+            &StaffRequestPage {
+                error: Some(message),
+                reply_text: typed.to_owned(),
+                ..page(&t, office.as_ref(), me)
+            },
+        ),
+        Err(other) => crate::respond::failure(Format::Html, other.into()),
+    }
 }
 
 /// The forms for what can happen next, from the transition table.
@@ -244,9 +313,20 @@ pub async fn message(app: &App, req: Request) -> Response {
         let t = staff_requests::reply(app, &me, &id, text, &files, ask, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
-            Format::Html => see_other(&format!("/staff/requests/{}", t.request.id)),
+            Format::Html => see_other(&format!("/staff/requests/{}?feito=resposta", t.request.id)),
         })
     }
     .await;
-    finish(format, result)
+    match result {
+        Err(Failure::App(e)) if format == Format::Html => {
+            let (me, id) = match (staff(&req), path_param(&req, "id")) {
+                (Ok(me), Ok(id)) => (me, id),
+                (Err(f), _) | (_, Err(f)) => return finish(format, Err(f)),
+            };
+            let typed = body(&req).await.ok();
+            let typed = typed.as_ref().and_then(|f| f.get("message")).unwrap_or("");
+            refused_page(app, &me, &id, e, typed).await
+        }
+        other => finish(format, other),
+    }
 }

@@ -16,14 +16,14 @@ use lambda_http::Request;
 use ulid::Ulid;
 
 pub async fn start_analysis(app: &App, req: Request) -> Response {
-    run(req, async |me, id, _, key| {
+    run(app, req, "analise", async |me, id, _, key| {
         staff_workflow::start_analysis(app, me, id, key).await
     })
     .await
 }
 
 pub async fn checklist(app: &App, req: Request) -> Response {
-    run(req, async |me, id, f, key| {
+    run(app, req, "etapa", async |me, id, f, key| {
         let step = f.get("step").unwrap_or("");
         let answer = f.get("answer").unwrap_or("");
         staff_workflow::answer_checklist(app, me, id, step, answer, key).await
@@ -32,7 +32,7 @@ pub async fn checklist(app: &App, req: Request) -> Response {
 }
 
 pub async fn decision(app: &App, req: Request) -> Response {
-    run(req, async |me, id, f, key| {
+    run(app, req, "decisao", async |me, id, f, key| {
         let input = DecisionInput {
             decision: f.get("decision").unwrap_or("").to_owned(),
             attendant: f.get("attendant").map(ToOwned::to_owned),
@@ -44,7 +44,7 @@ pub async fn decision(app: &App, req: Request) -> Response {
 }
 
 pub async fn appointment(app: &App, req: Request) -> Response {
-    run(req, async |me, id, f, key| {
+    run(app, req, "agendamento", async |me, id, f, key| {
         let text = |k: &str| f.get(k).map(ToOwned::to_owned);
         let input = AppointmentInput {
             date: text("date"),
@@ -60,7 +60,7 @@ pub async fn appointment(app: &App, req: Request) -> Response {
 }
 
 pub async fn conclusion(app: &App, req: Request) -> Response {
-    run(req, async |me, id, f, key| {
+    run(app, req, "conclusao", async |me, id, f, key| {
         let files = attachments::parse_refs(f.all("attachments"))?;
         let note = f.get("message").unwrap_or("");
         staff_workflow::conclude(app, me, id, note, &files, key).await
@@ -71,7 +71,9 @@ pub async fn conclusion(app: &App, req: Request) -> Response {
 /// Reads the caller, the request id, the fields and the action key; answers the
 /// request as it is after the action (JSON) or goes back to its page (HTML).
 async fn run(
+    app: &App,
     req: Request,
+    done: &str,
     act: impl AsyncFnOnce(&StaffMember, &str, &Fields, Ulid) -> Result<Ticket, AppError>,
 ) -> Response {
     let format = Format::of(req.headers());
@@ -83,9 +85,20 @@ async fn run(
         let t = act(&me, &id, &fields, key).await?;
         Ok::<_, Failure>(match format {
             Format::Json => json(StatusCode::OK, &TicketView::for_staff(&t)),
-            Format::Html => see_other(&format!("/staff/requests/{}", t.request.id)),
+            Format::Html => see_other(&format!("/staff/requests/{}?feito={done}", t.request.id)),
         })
     }
     .await;
-    finish(format, result)
+    match result {
+        // A refused form comes back on the request's page, saying why.
+        Err(Failure::App(e)) if format == Format::Html => {
+            match (staff(&req), path_param(&req, "id")) {
+                (Ok(me), Ok(id)) => {
+                    crate::ops::staff_requests::refused_page(app, &me, &id, e, "").await
+                }
+                (Err(f), _) | (_, Err(f)) => finish(format, Err(f)),
+            }
+        }
+        other => finish(format, other),
+    }
 }
