@@ -294,7 +294,10 @@ def staff(rt, j):
     j.check("solicitacao")
     p.fill("#f-message", "Bom dia, Carla. Vamos analisar.")
     p.get_by_role("button", name="Enviar resposta").click()
+    expect(p.locator("[role=status]").first).to_contain_text("Resposta enviada")
     expect(p.locator("ol.history")).to_contain_text("Vamos analisar")
+    # Approving waits for the analysis (seed 002): not offered before it.
+    expect(p.get_by_role("button", name="Aprovar")).to_have_count(0)
     p.get_by_role("button", name="Iniciar análise").click()
     expect(p.locator(".status").first).to_contain_text("Em análise")
     steps = p.locator("ol.checklist button", has_text="Sim")
@@ -311,6 +314,12 @@ def staff(rt, j):
     p.fill("#f-subject", "Assinatura da procuração")
     p.get_by_role("button", name="Salvar agendamento e avisar o cidadão").click()
     expect(p.locator(".status").first).to_contain_text("Agendada")
+    # A conclusion without its PDF comes back here, saying why.
+    p.fill("#f-conclusion", "Procuração lavrada.")
+    p.get_by_role("button", name="Finalizar").click()
+    expect(p.get_by_role("alert").first).to_contain_text("PDF")
+    expect(p.locator("h1")).to_contain_text(f"nº {number}")
+    j.check("conclusao-recusada")
     p.fill("#f-conclusion", "Procuração lavrada.")
     upload_file(p, "#f-conclusion-files", "procuracao.pdf", PDF, "application/pdf")
     expect(p.locator("fieldset.attach", has=p.locator("#f-conclusion-files"))).to_contain_text("procuracao.pdf")
@@ -330,7 +339,15 @@ def manager(rt, j):
     p.fill("#s-retention", "400")
     p.locator("#s-retention").locator("xpath=ancestor::form").get_by_role("button", name="Salvar").click()
     expect(p.locator("#s-retention")).to_have_value("400")
+    expect(p.locator("[role=status]").first).to_contain_text("Configurações salvas")
     j.check("salvas")
+    # A refused value comes back on the page with the reason (past the
+    # browser's own check, as a browser without it would send it).
+    p.eval_on_selector("#s-retention", "e => e.removeAttribute('min')")
+    p.fill("#s-retention", "10")
+    p.locator("#s-retention").locator("xpath=ancestor::form").get_by_role("button", name="Salvar").click()
+    expect(p.get_by_role("alert").first).to_contain_text("prazo de guarda")
+    j.check("recusada")
 
 
 def not_found(rt, j):

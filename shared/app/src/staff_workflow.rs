@@ -385,10 +385,10 @@ pub async fn schedule(
                 sequence,
             };
             let when = format!(
-                "{} às {} (horário de {})",
+                "{} às {} ({})",
                 plan.date.strftime("%d/%m/%Y"),
                 plan.time.strftime("%H:%M"),
-                office.timezone
+                balcao_core::office::zone_label(&office.timezone)
             );
             let place = match &plan.meeting {
                 Some(m) => m.label(),

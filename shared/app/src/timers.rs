@@ -319,10 +319,10 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
             n.add_secret_hash(secret.hash());
             let link = open_request::ticket_url(app, r.id, &secret.encode());
             let when = format!(
-                "{} às {} (horário de {})",
+                "{} às {} ({})",
                 a.date.strftime("%d/%m/%Y"),
                 a.time.strftime("%H:%M"),
-                r.office.timezone
+                balcao_core::office::zone_label(&r.office.timezone)
             );
             let place = match &a.meeting {
                 Some(m) => m.label(),

@@ -418,7 +418,7 @@ async fn the_reminder_arrives_once_the_day_before_at_each_office_s_local_time() 
         .expect("reminder");
     assert!(
         mail.text
-            .contains("02/12/2026 às 10:30 (horário de America/Porto_Velho)"),
+            .contains("02/12/2026 às 10:30 (horário de Rondônia)"),
         "{}",
         mail.text
     );

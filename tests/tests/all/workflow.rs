@@ -381,10 +381,9 @@ async fn an_appointment_invitation_updates_instead_of_duplicating() {
     assert_eq!(t["status"], "scheduled");
     let first = app.wait_for_subject(email, "Atendimento marcado").await;
     assert!(
-        first.text.contains(&format!(
-            "{} às 10:30 (horário de America/Sao_Paulo)",
-            br(&day1)
-        )),
+        first
+            .text
+            .contains(&format!("{} às 10:30 (horário de Brasília)", br(&day1))),
         "{}",
         first.text
     );
