@@ -230,14 +230,19 @@ def booking(rt, j):
     p.fill("#f-email", email)
     p.fill("#f-document", CPF)
     p.fill("#f-mobile", "(11) 91234-5678")
-    slot = p.locator("#f-date option[value]:not([value=''])").nth(2).get_attribute("value")
-    p.select_option("#f-date", slot)
+    # Days are listed with their times: the first is open, another day opens on a tap.
+    days = p.locator(".slots details")
+    assert days.count() > 1, "free days are listed"
+    days.nth(1).locator("summary").click()
+    day = days.nth(1).locator("summary").inner_text()
+    days.nth(1).locator("input[name=slot]").first.check()
     p.locator("input[name=mode][value=in_person]").check()
     p.fill("#f-message", "Escritura de imóvel.")
     p.check("#f-consent")
     p.get_by_role("button", name="Enviar solicitação").click()
     expect(p.locator("[role=status]").first).to_contain_text("Solicitação enviada")
     expect(p.locator("main")).to_contain_text("horário de Brasília")
+    expect(p.locator("main")).to_contain_text(re.search(r"\d{2}/\d{2}/\d{4}", day).group(0))
     j.check("agendada")
 
 

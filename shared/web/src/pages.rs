@@ -55,8 +55,8 @@ pub struct FieldInput {
     pub autocomplete: &'static str,
     pub hint: &'static str,
     pub options: Vec<(String, String)>,
-    /// For `slot`: per day, its label and `(value, label)` per open time.
-    pub groups: Vec<(String, Vec<(String, String)>)>,
+    /// For `slot`: per day, its ISO date and label, and `(value, label)` per open time.
+    pub groups: Vec<((String, String), Vec<(String, String)>)>,
 }
 
 impl FieldInput {

@@ -222,10 +222,13 @@ async fn the_form_offers_open_slots_and_a_full_one_comes_back_with_its_error() {
     let form = format!("/offices/{SP_OFFICE}/requests/new?service=agendamento");
     let (status, page) = app.get_html(&form).await;
     assert_eq!(status, 200);
+    // Day first (one disclosure per day, the first open), then its times: no
+    // script needed, the day stays visible beside the chosen time.
     assert!(
-        page.contains(r#"<optgroup label="Segunda 23/11/2026">"#),
+        page.contains("<summary>Segunda 23/11/2026 <span class=\"muted\">"),
         "{page}"
     );
+    assert!(page.contains(r#"type="radio" name="slot" value="2026-11-23T08:00""#));
     assert!(page.contains(r#"value="2026-11-23T08:00""#));
     assert!(page.contains("08:00 (2 vagas)"));
     assert!(

@@ -168,12 +168,15 @@ fn slot_input(
     errors: &FieldErrors,
     slots: &SlotList,
 ) -> FieldInput {
-    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let mut groups: Vec<((String, String), Vec<(String, String)>)> = Vec::new();
     for s in &slots.slots {
-        let day = format!(
-            "{} {}",
-            weekday_label(s.key.date.weekday()),
-            s.key.date.strftime("%d/%m/%Y")
+        let day = (
+            s.key.date.to_string(),
+            format!(
+                "{} {}",
+                weekday_label(s.key.date.weekday()),
+                s.key.date.strftime("%d/%m/%Y")
+            ),
         );
         let time = s.key.time.strftime("%H:%M").to_string();
         let label = match (slots.capacity, s.left) {
