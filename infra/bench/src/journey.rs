@@ -87,7 +87,7 @@ pub const CASES: &[Case] = &[
     case(
         "open-request",
         true,
-        "1 PutItem (limit) + 1 TransactWriteItems + 1 CreateSchedule (reply window)",
+        "1 Query (GSI3: the same request sent again) + 1 PutItem (limit) + 1 TransactWriteItems + 1 CreateSchedule (reply window)",
     ),
     case("get-ticket", false, "1 Query"),
     case(
@@ -1305,7 +1305,10 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
             )
             .await
             .map_err(|e| e.to_string())?;
-            open_with(f, open_body("contato", &first.email), first.email.clone()).await?;
+            // Another question from the same address (the same one again is the first request).
+            let mut second = open_body("contato", &first.email);
+            second["message"] = json!("E o valor dos emolumentos?");
+            open_with(f, second, first.email.clone()).await?;
             let ids = mail_ids(&written(f));
             vec![
                 ("the sweep of mail due", Input::Stream(json!({}))),

@@ -24,6 +24,15 @@ pub enum AppError {
     /// Someone else took the slot's last place (SPEC C4).
     #[error("este horário acabou de ser preenchido; escolha outro")]
     SlotFull,
+    /// The same citizen sent the same request moments ago (back and submit
+    /// again): that one stands; its link went to their email.
+    #[error("{message}")]
+    AlreadyOpened {
+        number: balcao_core::TicketNumber,
+        message: String,
+        /// The form field the message belongs beside.
+        field: &'static str,
+    },
     /// An abuse limit was reached; it lifts in `retry_after` seconds.
     #[error("{message}")]
     TooMany {
@@ -53,6 +62,11 @@ impl AppError {
             Self::SlotFull => {
                 let mut e = FieldErrors::default();
                 e.add("date", self.to_string());
+                Some(e)
+            }
+            Self::AlreadyOpened { message, field, .. } => {
+                let mut e = FieldErrors::default();
+                e.add(field, message.clone());
                 Some(e)
             }
             Self::TooMany { message, field, .. } => {

@@ -95,8 +95,17 @@ pub async fn open(
         return replay(app, k, office_key, &record, &fingerprint);
     }
 
-    // At most a few new requests per email an hour: no one is bombed through an office.
     let citizen_key = crate::secrets::citizen_key(app.keys.get().await?, &form.citizen.email);
+    // Back and submit again brings a new key with the same request: the one
+    // already open stands, and a booking never holds two places for one person.
+    if let Some(open) = already_open(app, &citizen_key, &office, &form, files, now).await? {
+        if let (Some(k), Some(record)) = (&key, earlier(app).await?) {
+            return replay(app, k, office_key, &record, &fingerprint);
+        }
+        return Err(open);
+    }
+
+    // At most a few new requests per email an hour: no one is bombed through an office.
     let member = key_hash
         .clone()
         .unwrap_or_else(|| Ulid::generate().to_string());
@@ -310,4 +319,51 @@ fn replay(
 
 pub fn ticket_url(app: &App, id: RequestId, token: &str) -> String {
     format!("{}/tickets/{id}?k={token}", app.config.public_base_url)
+}
+
+/// How long an identical request counts as the same one sent again.
+const RESUBMISSION: jiff::SignedDuration = jiff::SignedDuration::from_mins(30);
+
+/// The citizen's open request this form repeats: at the same office and
+/// service, sent moments ago with the same text and no new files, or holding
+/// the same slot.
+async fn already_open(
+    app: &App,
+    citizen: &balcao_core::CitizenKey,
+    office: &balcao_core::Office,
+    form: &ValidRequestForm,
+    files: &[UploadRef],
+    now: jiff::Timestamp,
+) -> Result<Option<AppError>, AppError> {
+    let slot = form.appointment.as_ref().map(|a| SlotKey {
+        date: a.date,
+        time: a.time,
+    });
+    let recent = app.tickets.citizen_requests(citizen.as_str(), 5).await?;
+    let same = recent.iter().find(|r| {
+        let here = r.office.id == office.id && !r.status.is_closed();
+        let same_slot = slot.is_some() && r.slot == slot;
+        // New files make it another submission (the earlier uploads were spent).
+        let same_text = files.is_empty()
+            && r.service_id == form.service.id
+            && r.details.message == form.details.message
+            && r.created_at + RESUBMISSION > now;
+        here && (same_slot || same_text)
+    });
+    Ok(same.map(|r| {
+        let to = form.citizen.email.masked();
+        let (field, what) = if slot.is_some() && r.slot == slot {
+            ("date", "Você já tem este horário reservado")
+        } else {
+            ("message", "Você já enviou esta solicitação há pouco")
+        };
+        AppError::AlreadyOpened {
+            number: r.number,
+            message: format!(
+                "{what} (solicitação nº {}); o link para acompanhá-la foi enviado para {to}. Não é preciso enviar de novo.",
+                r.number
+            ),
+            field,
+        }
+    }))
 }

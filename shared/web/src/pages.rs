@@ -55,9 +55,12 @@ pub struct FieldInput {
     pub autocomplete: &'static str,
     pub hint: &'static str,
     pub options: Vec<(String, String)>,
-    /// For `slot`: per day, its ISO date and label, and `(value, label)` per open time.
-    pub groups: Vec<((String, String), Vec<(String, String)>)>,
+    /// For `slot`: the days with open times.
+    pub groups: Vec<SlotDay>,
 }
+
+/// One day of the slot picker: `(ISO date, label)` and `(value, label)` per open time.
+pub type SlotDay = ((String, String), Vec<(String, String)>);
 
 impl FieldInput {
     /// The ids of the hint and the error that describe the input, for `aria-describedby`.

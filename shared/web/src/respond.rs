@@ -279,6 +279,13 @@ pub fn failure(format: Format, f: Failure) -> Response {
             &e.to_string(),
             None,
         ),
+        Failure::App(e @ AppError::AlreadyOpened { .. }) => error(
+            format,
+            StatusCode::CONFLICT,
+            "already_opened",
+            &e.to_string(),
+            e.field_errors().as_ref(),
+        ),
         Failure::App(e @ AppError::SlotFull) => error(
             format,
             StatusCode::CONFLICT,

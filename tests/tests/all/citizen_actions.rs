@@ -303,6 +303,8 @@ async fn at_most_five_new_requests_per_email_an_hour() {
     for i in 0..5 {
         let mut body = contact_request(victim);
         body["idempotency_key"] = json!(format!("pedido-numero-{i}"));
+        // Different requests (the same text again would be the first one sent again).
+        body["message"] = json!(format!("Pergunta número {i}"));
         let (status, answer) = app.open_json(SP_OFFICE, &body).await;
         assert_eq!(status, 201, "{answer}");
         // A retry of the same submission is not a new request.
@@ -443,4 +445,55 @@ fn base64_sha256(s: &str) -> String {
         "'sha256-{}'",
         base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_and_submit_again_leads_to_the_request_already_open() {
+    let app = TestApp::spawn().await;
+    let email = "repetida@example.com";
+    let mut body = contact_request(email);
+    body["idempotency_key"] = json!("01JD00000000000000000000R1");
+    let (status, first) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{first}");
+    // The form fetched again carries a new key; the request is the same.
+    body["idempotency_key"] = json!("01JD00000000000000000000R2");
+    let (status, again) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 409, "{again}");
+    assert_eq!(again["error"]["code"], "already_opened");
+    let said = again["error"]["fields"]["message"]
+        .as_str()
+        .expect("beside the message");
+    assert!(said.contains(&format!("nº {}", first["number"])), "{said}");
+    assert!(!said.contains(email), "the address is masked: {said}");
+    // The page says it beside the message, keeping what was typed.
+    let r = app
+        .client
+        .post(app.url(&format!("/offices/{SP_OFFICE}/requests")))
+        .form(&[
+            ("service", "contato"),
+            ("name", "Maria da Silva"),
+            ("email", email),
+            ("document", balcao_tests::CPF),
+            ("mobile", "(11) 98765-4321"),
+            ("message", "Qual o prazo para uma escritura?"),
+            ("consent", "true"),
+            ("idempotency_key", "01JD00000000000000000000R3"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 409);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("Você já enviou esta solicitação há pouco"),
+        "{page}"
+    );
+    // The retry of the first submission still answers its ticket.
+    body["idempotency_key"] = json!("01JD00000000000000000000R1");
+    let (status, replay) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!((status, &replay["id"]), (201, &first["id"]));
+    // Another question is another request.
+    body["idempotency_key"] = json!("01JD00000000000000000000R4");
+    body["message"] = json!("E o valor dos emolumentos?");
+    assert_eq!(app.open_json(SP_OFFICE, &body).await.0, 201);
 }

@@ -29,7 +29,8 @@ async fn open(app: &App, store: &dyn Store, email: &str) -> (Ticket, MailId) {
         service: Some("contato".into()),
         name: Some("Lúcia Prado".into()),
         email: Some(email.into()),
-        message: Some("Qual o prazo?".into()),
+        // Each opening its own question: the same text again is the same request.
+        message: Some(format!("Qual o prazo? ({})", ulid::Ulid::generate())),
         consent: Some("true".into()),
         ..Default::default()
     };

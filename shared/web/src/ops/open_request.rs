@@ -96,7 +96,9 @@ pub async fn submit(app: &App, req: Request) -> Response {
             {
                 let errors = e.field_errors().unwrap_or_default();
                 let (status, retry_after) = match e {
-                    AppError::SlotFull => (StatusCode::CONFLICT, None),
+                    AppError::SlotFull | AppError::AlreadyOpened { .. } => {
+                        (StatusCode::CONFLICT, None)
+                    }
                     AppError::TooMany { retry_after, .. } => {
                         (StatusCode::TOO_MANY_REQUESTS, Some(retry_after))
                     }
@@ -168,7 +170,7 @@ fn slot_input(
     errors: &FieldErrors,
     slots: &SlotList,
 ) -> FieldInput {
-    let mut groups: Vec<((String, String), Vec<(String, String)>)> = Vec::new();
+    let mut groups: Vec<SlotDay> = Vec::new();
     for s in &slots.slots {
         let day = (
             s.key.date.to_string(),
