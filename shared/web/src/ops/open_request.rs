@@ -3,7 +3,7 @@
 
 use crate::Response;
 use crate::forms::{body, path_param, query};
-use crate::pages::{AttachWidget, FieldInput, RequestFormPage, SummaryLine};
+use crate::pages::{AttachWidget, FieldInput, RequestFormPage, SlotDay, SummaryLine};
 use crate::respond::{Failure, Format, finish, html, json, see_other, ticket_location};
 use crate::views::OfficeView;
 use balcao_app::booking::{self, SlotList};
