@@ -13,7 +13,7 @@ use balcao_core::ics::{Invite, Method};
 use balcao_core::{
     Action, Appointment, AppointmentMode, AppointmentPlan, Attachment, Author, ChecklistAnswer,
     Decision, Event, EventKind, FileType, FreeText, Meeting, Office, Request, Service, StaffMember,
-    Status, TransitionError, UploadRef,
+    TransitionError, UploadRef,
 };
 use jiff::civil::{Date, Time};
 use jiff::{SignedDuration, Timestamp};
@@ -167,7 +167,7 @@ pub async fn answer_checklist(
         |t| own(staff, t),
         |t, now| {
             let r = &t.request;
-            if !matches!(r.status, Status::Received | Status::InAnalysis) {
+            if !r.status.checklist_open() {
                 return Err(AppError::NotAllowed(TransitionError {
                     from: r.status,
                     action: Action::StartAnalysis,

@@ -81,6 +81,15 @@ impl Status {
         self.is_terminal() || matches!(self, Self::Expired | Self::Released)
     }
 
+    /// The request's steps (its checklist) can be answered: from the analysis
+    /// on, through the service, until it closes (seed 002).
+    pub fn checklist_open(self) -> bool {
+        matches!(
+            self,
+            Self::InAnalysis | Self::InProgress | Self::AwaitingCitizen | Self::Scheduled
+        )
+    }
+
     /// The single source of truth for transitions.
     pub fn apply(self, action: Action) -> Result<Status, TransitionError> {
         use Action as A;

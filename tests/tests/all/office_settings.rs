@@ -78,6 +78,15 @@ async fn a_manager_changes_the_settings_and_attendants_cannot() {
         )
         .await;
     let id = opened["id"].as_str().expect("id");
+    // The steps are answered once the analysis starts.
+    let (status, _) = app
+        .post_json(
+            &format!("/staff/requests/{id}/analysis"),
+            Some(&attendant),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
     let page = app
         .client
         .get(app.url(&format!("/staff/requests/{id}")))

@@ -88,7 +88,7 @@ async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_rec
     let id = open(&app, "contato", email).await;
 
     let page = desk.page(&id).await;
-    assert!(page.contains("Iniciar análise") && page.contains("Formulário completo"));
+    assert!(page.contains("Iniciar análise") && !page.contains("Formulário completo"));
     assert!(
         !page.contains(">Aprovar<"),
         "approving follows the analysis (seed 002)"
@@ -102,6 +102,10 @@ async fn a_contact_request_goes_from_analysis_to_a_conclusion_with_the_whole_rec
         .await;
     assert_eq!(status, 409, "not before the analysis starts");
     desk.ok(&id, "analysis", json!({})).await;
+    assert!(
+        desk.page(&id).await.contains("Formulário completo"),
+        "the steps open with the analysis"
+    );
     let t = desk
         .ok(&id, "checklist", json!({"step": 1, "answer": "sim"}))
         .await;

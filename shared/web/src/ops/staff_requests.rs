@@ -237,7 +237,7 @@ fn work_panel(t: &balcao_app::ports::Ticket, office: Option<&balcao_core::Office
     let key = || ulid::Ulid::generate().to_string();
     let allows = |a: Action| r.status.apply(a).is_ok();
     let service = office.and_then(|o| o.service(r.service_id.as_str()));
-    let analysing = matches!(r.status, Status::Received | Status::InAnalysis);
+    let analysing = r.status.checklist_open();
     let checklist = match (service, analysing) {
         (Some(s), true) => s
             .checklist
