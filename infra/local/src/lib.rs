@@ -237,23 +237,17 @@ async fn seed_if_empty(store: &SqliteStore) -> Result<(), StoreError> {
 /// Fires due timers and drains the outbox now and then, as EventBridge
 /// Scheduler and the DynamoDB stream do on AWS.
 async fn courier_loop(local: Local, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut last_housekeeping: Option<jiff::Timestamp> = None;
     loop {
         fire_due_timers(&local).await;
-        // Uploads no request kept are deleted a day on, like S3's lifecycle rule.
-        let day_ago = local.app.clock.now() - jiff::SignedDuration::from_hours(24);
-        match local.blobs.expire_uploads(day_ago) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "unkept uploads deleted"),
-            Err(e) => tracing::warn!(error = %e, "could not delete old uploads"),
-        }
-        // Sent mail's records go after 30 days, as the outbox items' TTL does on AWS.
-        let month_ago = local.app.clock.now() - jiff::SignedDuration::from_hours(24 * 30);
-        if let Err(e) = local.db.purge_finished_mail(month_ago).await {
-            tracing::warn!(error = %e, "could not purge sent mail");
-        }
-        // Closed requests whose retention ended are erased, as the daily sweep does on AWS.
-        if let Err(e) = balcao_app::my_data::sweep(&local.app).await {
-            tracing::error!(error = %e, "retention sweep failed");
+        // Day-scale work need not run at the courier's pace: once the runtime's
+        // clock (manual or not) has moved a minute, either way.
+        let now = local.app.clock.now();
+        if last_housekeeping
+            .is_none_or(|t| now.duration_since(t).abs() >= jiff::SignedDuration::from_mins(1))
+        {
+            housekeeping(&local).await;
+            last_housekeeping = Some(now);
         }
         if let Err(e) = local.courier.drain(50).await {
             tracing::error!(error = %e, "courier failed");
@@ -262,6 +256,29 @@ async fn courier_loop(local: Local, every: Duration, mut stop: watch::Receiver<b
             _ = tokio::time::sleep(every) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
+    }
+}
+
+/// What AWS does by lifecycle rules, TTL and the daily retention sweep.
+async fn housekeeping(local: &Local) {
+    let now = local.app.clock.now();
+    // Uploads no request kept are deleted a day on, like S3's lifecycle rule.
+    match local
+        .blobs
+        .expire_uploads(now - jiff::SignedDuration::from_hours(24))
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "unkept uploads deleted"),
+        Err(e) => tracing::warn!(error = %e, "could not delete old uploads"),
+    }
+    // Sent mail's records go after 30 days, as the outbox items' TTL does on AWS.
+    let month_ago = now - jiff::SignedDuration::from_hours(24 * 30);
+    if let Err(e) = local.db.purge_finished_mail(month_ago).await {
+        tracing::warn!(error = %e, "could not purge sent mail");
+    }
+    // Closed requests whose retention ended are erased, as the daily sweep does on AWS.
+    if let Err(e) = balcao_app::my_data::sweep(&local.app).await {
+        tracing::error!(error = %e, "retention sweep failed");
     }
 }
 
