@@ -276,8 +276,13 @@ pub async fn download_url(app: &App, ticket: &Ticket, file: &str) -> Result<Stri
         .flat_map(|e| &e.attachments)
         .find(|a| a.id == id)
         .ok_or(NOT_FOUND)?;
+    signed_url(app, ticket.request.id, a).await
+}
+
+/// A link to one kept file of `request` that works for [`DOWNLOAD_TTL`].
+pub async fn signed_url(app: &App, request: RequestId, a: &Attachment) -> Result<String, AppError> {
     let now = app.clock.now();
-    let key = file_key(ticket.request.id, a.id);
+    let key = file_key(request, a.id);
     let link = DownloadLink {
         key: &key,
         file_name: a.name.as_str(),

@@ -8,70 +8,41 @@
 //! them. It works while the address has requests: after an erasure it, and
 //! every other link of the address, answers as not found.
 
-use crate::attachments::{DOWNLOAD_TTL, file_key};
+use crate::attachments::{file_key, signed_url};
 use crate::citizen_actions::{CitizenAction, act_on};
-use crate::ports::{AccessLink, DownloadLink, OutboxMail, Ticket, Timer};
-use crate::secrets::{TicketSecret, address_key, citizen_key, sha256_hex};
+use crate::my_requests::{LinkKind, link_citizen, send_link};
+use crate::ports::{OutboxMail, Ticket, Timer};
+use crate::secrets::{address_key, sha256_hex};
 use crate::{App, AppError, emails};
+use balcao_core::RequestId;
 use balcao_core::erasure::{self, ErasureReason};
-use balcao_core::{Email, RequestId};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use std::collections::HashMap;
 use ulid::Ulid;
 
-const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
-/// At most one such email per address in this window (counted apart from "minhas solicitações").
-const THROTTLE: SignedDuration = SignedDuration::from_mins(2);
 /// Most requests read for one address: far more than a person opens.
 const MOST: usize = 500;
 const NOT_FOUND: AppError = AppError::NotFound("link (peça um novo)");
 /// Requests erased by one sweep before it stops (the next one goes on).
 pub const SWEEP_BATCH: usize = 100;
 
-/// The stored hash of a "meus dados" secret: of its own kind.
-fn link_hash(secret: &TicketSecret) -> String {
-    sha256_hex(format!("my-data:{}", secret.hash()).as_bytes())
-}
+/// "Meus dados": stored under a hash of its own kind, throttled apart.
+const DATA: LinkKind = LinkKind {
+    path: "/my-data",
+    hash: |secret| sha256_hex(format!("my-data:{}", secret.hash()).as_bytes()),
+    letter: emails::my_data,
+    throttle: |citizen| format!("{citizen}#data"),
+};
 
 /// Emails a link if the address has requests; silent otherwise, and the
 /// answer is the same either way.
 pub async fn request_link(app: &App, email: &str) -> Result<(), AppError> {
-    let email = Email::parse(email).map_err(|e| AppError::invalid("email", &e.to_string()))?;
-    let citizen = citizen_key(app.keys.get().await?, &email).0;
-    if app.tickets.citizen_requests(&citizen, 1).await?.is_empty() {
-        return Ok(());
-    }
-    let now = app.clock.now();
-    let secret = TicketSecret::generate();
-    let link = AccessLink {
-        token_hash: link_hash(&secret),
-        citizen,
-        expires_at: now + LINK_LIFETIME,
-    };
-    let url = format!(
-        "{}/my-data?k={}",
-        app.config.public_base_url,
-        secret.encode()
-    );
-    let mail = OutboxMail::new(email, emails::my_data(&url), None, now);
-    app.links
-        .put_access_link(
-            &link,
-            &mail,
-            &format!("{}#data", link.citizen),
-            now - THROTTLE,
-        )
-        .await?;
-    Ok(())
+    send_link(app, email, &DATA).await
 }
 
 /// The citizen key behind a live "meus dados" link.
 async fn citizen_for(app: &App, token: &str) -> Result<String, AppError> {
-    let secret = TicketSecret::decode(token).ok_or(NOT_FOUND)?;
-    let link = app.links.get_access_link(&link_hash(&secret)).await?;
-    link.filter(|l| l.expires_at > app.clock.now())
-        .map(|l| l.citizen)
-        .ok_or(NOT_FOUND)
+    link_citizen(app, token, &DATA).await?.ok_or(NOT_FOUND)
 }
 
 /// Every request of the citizen with its history, newest first.
@@ -106,21 +77,13 @@ pub struct FileLink {
 
 /// A download link for every file of these requests, for the export.
 pub async fn file_links(app: &App, tickets: &[Ticket]) -> Result<Vec<FileLink>, AppError> {
-    let now = app.clock.now();
     let mut links = Vec::new();
     for t in tickets {
         for a in t.events.iter().flat_map(|e| &e.attachments) {
-            let key = file_key(t.request.id, a.id);
-            let link = DownloadLink {
-                key: &key,
-                file_name: a.name.as_str(),
-                content_type: a.file_type.content_type(),
-                expires_at: now + DOWNLOAD_TTL,
-            };
             links.push(FileLink {
                 request: t.request.id,
                 file: a.id,
-                url: app.blobs.download_url(&link, now).await?,
+                url: signed_url(app, t.request.id, a).await?,
             });
         }
     }
@@ -262,7 +225,7 @@ pub async fn sweep(app: &App) -> Result<usize, AppError> {
             continue;
         };
         let r = &t.request;
-        let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let tz = r.office.time_zone();
         let due = r.erase_on.is_some_and(|d| d <= now.to_zoned(tz).date());
         if !due || !r.status.is_closed() {
             continue;

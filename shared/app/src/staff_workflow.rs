@@ -598,7 +598,7 @@ pub async fn conclude(
 
 /// Every entry of the history and every file, as the conclusion email lists them.
 fn record_lines(t: &Ticket, last: &Event) -> Vec<String> {
-    let tz = jiff::tz::TimeZone::get(&t.request.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = t.request.office.time_zone();
     t.events
         .iter()
         .chain(std::iter::once(last))

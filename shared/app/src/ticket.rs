@@ -112,8 +112,7 @@ async fn erase_on(app: &App, r: &Request, now: Timestamp) -> Result<jiff::civil:
         .await?
         .map(|o| o.retention)
         .unwrap_or_default();
-    let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    Ok(retention.erase_on(now.to_zoned(tz).date()))
+    Ok(retention.erase_on(now.to_zoned(r.office.time_zone()).date()))
 }
 
 /// Keeps the reply warning's timer in step with the written request: set when

@@ -88,7 +88,7 @@ async fn notify_office(app: &App, timer: &Timer) -> Result<Fired, AppError> {
             }
             let r = &t.request;
             let messages = unnoticed(t);
-            let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let tz = r.office.time_zone();
             let body = messages
                 .iter()
                 .map(|e| {
@@ -261,7 +261,7 @@ async fn warn_office(app: &App, timer: &Timer, window: Window) -> Result<Fired, 
             let Some(deadline) = window.deadline(r, timer) else {
                 return Err(AppError::Refused("o prazo não se aplica mais"));
             };
-            let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let tz = r.office.time_zone();
             let until = deadline.to_zoned(tz).strftime("%d/%m %H:%M").to_string();
             let (text, subject, body) = window.texts(r.number, &until);
             let letter = |n: &balcao_core::Request| {

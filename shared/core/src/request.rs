@@ -141,6 +141,13 @@ pub struct OfficeSnapshot {
     pub timezone: String,
 }
 
+impl OfficeSnapshot {
+    /// The office's zone; UTC only if the zone bundle lost its name.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
 impl From<&Office> for OfficeSnapshot {
     fn from(o: &Office) -> Self {
         Self {

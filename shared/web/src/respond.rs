@@ -143,6 +143,19 @@ fn title(status: StatusCode) -> &'static str {
     }
 }
 
+/// Why an action was refused, in one line for a page's alert: the fields'
+/// messages, or the error itself.
+pub fn reason(e: &AppError) -> String {
+    match e.field_errors() {
+        Some(f) => f
+            .iter()
+            .map(|(_, m)| m.to_owned())
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => e.to_string(),
+    }
+}
+
 /// A field's name as the forms label it.
 fn field_label(key: &str) -> &str {
     if let Some(f) = balcao_core::FormField::ALL.iter().find(|f| f.key() == key) {

@@ -362,3 +362,16 @@ pub fn appointment_label(r: &Request) -> Option<String> {
         text
     })
 }
+
+/// The windows still running, in the office's time: until when the office must
+/// start (while nothing was decided), and until when it must answer.
+pub fn running_windows(r: &Request) -> (Option<String>, Option<String>) {
+    let tz = &r.office.timezone;
+    let start_by = r
+        .start_by
+        .as_ref()
+        .filter(|_| r.status == balcao_core::Status::Received && r.decided_at.is_none())
+        .map(|d| local_time(d.at, tz));
+    let reply_by = r.reply_by.as_ref().map(|w| local_time(w.deadline.at, tz));
+    (start_by, reply_by)
+}

@@ -150,7 +150,7 @@ fn retention(tx: &Transaction<'_>) -> Result<(), StoreError> {
         if !r.status.is_closed() || r.erased_at.is_some() || r.erase_on.is_some() {
             continue;
         }
-        let tz = jiff::tz::TimeZone::get(&r.office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let tz = r.office.time_zone();
         let day = RetentionDays::default().erase_on(r.updated_at.to_zoned(tz).date());
         r.erase_on = Some(day);
         tx.execute(

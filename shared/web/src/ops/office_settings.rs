@@ -71,14 +71,7 @@ pub async fn update(app: &App, req: Request) -> Response {
             let Ok(me) = staff(&req) else {
                 return finish(format, Err(Failure::Unauthorized));
             };
-            let why = match e.field_errors() {
-                Some(f) => f
-                    .iter()
-                    .map(|(_, m)| m.to_owned())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                None => e.to_string(),
-            };
+            let why = crate::respond::reason(&e);
             let section = body(&req)
                 .await
                 .ok()

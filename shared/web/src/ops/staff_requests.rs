@@ -9,7 +9,7 @@ use crate::pages::{
 };
 use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
 use crate::staff::staff;
-use crate::views::{List, TicketView, appointment_label, local_time};
+use crate::views::{List, TicketView, appointment_label, local_time, running_windows};
 use balcao_app::staff_requests::{self, QueueFilter};
 use balcao_app::ticket::parse_action_key;
 use balcao_app::{App, AppError, attachments};
@@ -160,7 +160,7 @@ pub fn page(
     office: Option<&balcao_core::Office>,
     me: &balcao_core::StaffMember,
 ) -> StaffRequestPage {
-    let tz = &t.request.office.timezone;
+    let (start_by, reply_by) = running_windows(&t.request);
     StaffRequestPage {
         t: TicketView::for_staff(t),
         staff_name: me.name.clone(),
@@ -176,20 +176,9 @@ pub fn page(
         history: HistoryLine::all(t, true, |a| {
             format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
         }),
-        created_at: local_time(t.request.created_at, tz),
-        start_by: t
-            .request
-            .start_by
-            .as_ref()
-            .filter(|_| {
-                t.request.status == balcao_core::Status::Received && t.request.decided_at.is_none()
-            })
-            .map(|d| local_time(d.at, tz)),
-        reply_by: t
-            .request
-            .reply_by
-            .as_ref()
-            .map(|w| local_time(w.deadline.at, tz)),
+        created_at: local_time(t.request.created_at, &t.request.office.timezone),
+        start_by,
+        reply_by,
         notice: None,
         error: None,
         reply_text: String::new(),
@@ -210,14 +199,7 @@ pub async fn refused_page(
         AppError::NotAllowed(_) | AppError::Refused(_) | AppError::Conflict => StatusCode::CONFLICT,
         _ => return crate::respond::failure(Format::Html, e.into()),
     };
-    let message = match e.field_errors() {
-        Some(fields) => fields
-            .iter()
-            .map(|(_, m)| m.to_owned())
-            .collect::<Vec<_>>()
-            .join("; "),
-        None => e.to_string(),
-    };
+    let message = crate::respond::reason(&e);
     match staff_requests::workbench(app, me, id).await {
         Ok((t, office)) => crate::respond::html(
             status,

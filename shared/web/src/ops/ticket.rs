@@ -4,7 +4,7 @@ use crate::Response;
 use crate::forms::{path_param, query};
 use crate::pages::{AttachWidget, HistoryLine, TicketForm, TicketPage};
 use crate::respond::{Format, finish, negotiate};
-use crate::views::{TicketView, appointment_label, local_time};
+use crate::views::{TicketView, appointment_label, local_time, running_windows};
 use balcao_app::ports::Ticket;
 use balcao_app::{App, ticket};
 use balcao_core::{Action, Status};
@@ -49,6 +49,7 @@ fn done_notice(done: &str) -> Option<&'static str> {
 pub fn page(t: &Ticket, token: &str, form: TicketForm) -> TicketPage {
     let tz = t.request.office.timezone.clone();
     let token = token.to_owned();
+    let (start_by, reply_by) = running_windows(&t.request);
     TicketPage {
         t: TicketView::from(t),
         token: token.clone(),
@@ -68,19 +69,8 @@ pub fn page(t: &Ticket, token: &str, form: TicketForm) -> TicketPage {
                 balcao_core::attachment::DEFAULT_MAX_BYTES,
             )
         },
-        start_by: t
-            .request
-            .start_by
-            .as_ref()
-            .filter(|_| {
-                t.request.status == balcao_core::Status::Received && t.request.decided_at.is_none()
-            })
-            .map(|d| local_time(d.at, &tz)),
-        reply_by: t
-            .request
-            .reply_by
-            .as_ref()
-            .map(|w| local_time(w.deadline.at, &tz)),
+        start_by,
+        reply_by,
         can_release: t.request.status.apply(Action::Release).is_ok(),
         release_key: ulid::Ulid::generate().to_string(),
         can_rate: t.request.rating.is_none() && balcao_core::Rating::allowed(t.request.status),
