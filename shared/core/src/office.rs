@@ -134,6 +134,35 @@ macro_rules! slug_id {
 slug_id!(OfficeId, "An office's id, as it appears in URLs.");
 slug_id!(ServiceId, "A service's id within its office.");
 
+impl ServiceId {
+    /// An id made from what a manager named the thing ("Notas e Procurações"
+    /// becomes `notas-e-procuracoes`), with `-2`, `-3`… when `taken` says the
+    /// plain one is in use. Managers type names, not ids.
+    pub fn from_label(label: &str, taken: impl Fn(&str) -> bool) -> Self {
+        let mut base = String::new();
+        for c in crate::text::fold(label).chars() {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                base.push(c);
+            } else if !base.is_empty() && !base.ends_with('-') {
+                base.push('-');
+            }
+        }
+        base.truncate(40);
+        let base = match base.trim_end_matches('-') {
+            "" => "item".to_owned(),
+            b => b.to_owned(),
+        };
+        let id = (1..)
+            .map(|n| match n {
+                1 => base.clone(),
+                n => format!("{base}-{n}"),
+            })
+            .find(|id| !taken(id))
+            .unwrap_or(base);
+        Self(id)
+    }
+}
+
 /// The kinds of service of SPEC C2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -146,6 +175,58 @@ pub enum ServiceKind {
 }
 
 impl ServiceKind {
+    pub const ALL: &'static [ServiceKind] = &[
+        Self::Contact,
+        Self::Appointment,
+        Self::ProtocolLookup,
+        Self::Whatsapp,
+        Self::Certificate,
+    ];
+
+    /// The name in the public contract (`contact`, `protocol_lookup`…).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::Appointment => "appointment",
+            Self::ProtocolLookup => "protocol_lookup",
+            Self::Whatsapp => "whatsapp",
+            Self::Certificate => "certificate",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.key() == key)
+    }
+
+    /// The form fields a manager may set for this kind: the appointment's date,
+    /// time and mode belong to appointments; a WhatsApp link has no form.
+    pub fn configurable_fields(self) -> impl Iterator<Item = FormField> {
+        FormField::ALL.iter().copied().filter(move |f| {
+            !f.is_essential()
+                && match self {
+                    Self::Whatsapp => false,
+                    Self::Appointment => true,
+                    _ => !matches!(f, FormField::Date | FormField::Time | FormField::Mode),
+                }
+        })
+    }
+
+    /// A new service of this kind: its fields' usual rules, and the start window
+    /// seed 004 sets for certificates.
+    pub fn new_service(self, id: ServiceId, name: String) -> Service {
+        Service {
+            id,
+            kind: self,
+            name,
+            description: String::new(),
+            fields: FieldRules::for_kind(self, &[])
+                .expect("a kind's own rules keep name and email required"),
+            checklist: Vec::new(),
+            start_window_minutes: (self == Self::Certificate).then_some(15),
+            response_window_hours: None,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Contact => "Contato",
@@ -235,7 +316,7 @@ impl FormField {
     }
 
     /// Name and email are how the office answers: no configuration may drop them.
-    fn is_essential(self) -> bool {
+    pub fn is_essential(self) -> bool {
         matches!(self, Self::Name | Self::Email)
     }
 }
@@ -257,7 +338,38 @@ pub enum FieldRule {
 )]
 pub struct FieldRules(BTreeMap<FormField, FieldRule>);
 
+impl FieldRule {
+    pub const ALL: &'static [FieldRule] = &[Self::Required, Self::Optional, Self::Hidden];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::Optional => "optional",
+            Self::Hidden => "hidden",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Required => "Obrigatório",
+            Self::Optional => "Opcional",
+            Self::Hidden => "Não pedir",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.key() == key)
+    }
+}
+
 impl FieldRules {
+    /// The same rules with `field` set to `rule` (name and email stay required).
+    pub fn with(&self, field: FormField, rule: FieldRule) -> Result<Self, OfficeError> {
+        let mut map = self.0.clone();
+        map.insert(field, rule);
+        Self::try_from(map)
+    }
+
     /// Rules for a kind of service; `overrides` are the office's choices.
     pub fn for_kind(
         kind: ServiceKind,
@@ -791,6 +903,17 @@ mod tests {
         assert_eq!(Uf::parse("sp"), Ok(Uf::SP));
         assert_eq!(Uf::parse("RO").unwrap().name(), "Rondônia");
         assert!(Uf::parse("XX").is_err());
+    }
+
+    #[test]
+    fn ids_come_from_names_and_stay_unique() {
+        let id = ServiceId::from_label("Notas e Procurações", |_| false);
+        assert_eq!(id.as_str(), "notas-e-procuracoes");
+        let id = ServiceId::from_label("  Notas!! ", |t| t == "notas" || t == "notas-2");
+        assert_eq!(id.as_str(), "notas-3");
+        assert_eq!(ServiceId::from_label("???", |_| false).as_str(), "item");
+        let long = ServiceId::from_label(&"ç".repeat(300), |_| false);
+        assert!(ServiceId::parse(long.as_str()).is_ok(), "{long}");
     }
 
     #[test]

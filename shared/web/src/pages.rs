@@ -428,6 +428,9 @@ pub struct ProtocolPage {
 pub struct ServiceSettings {
     pub id: String,
     pub name: String,
+    pub kind: &'static str,
+    pub description: String,
+    pub rules: Vec<FieldRuleRow>,
     pub checklist: String,
     pub start_window_minutes: String,
     pub response_window_hours: String,
@@ -438,8 +441,9 @@ pub struct ServiceSettings {
 pub struct OfficeSettingsPage {
     /// "Configurações salvas." after a save.
     pub notice: Option<&'static str>,
-    /// A refused section: which, and why (the page keeps the other sections as saved).
-    pub error: Option<(String, String)>,
+    /// A refused form, why, and what it sent (shown again in it; the other
+    /// forms keep what is saved).
+    pub refused: Option<RefusedForm>,
     pub staff_name: String,
     pub office_id: String,
     pub privacy_version: String,
@@ -458,9 +462,71 @@ pub struct OfficeSettingsPage {
     pub holidays: String,
     pub hours: String,
     pub hours_hint: String,
-    pub sectors: String,
-    pub attendants: String,
+    /// (id, name)
+    pub sectors: Vec<(String, String)>,
+    /// (id, name, email)
+    pub attendants: Vec<(String, String, String)>,
+    /// Kinds of service a manager may add: (key, label).
+    pub kinds: Vec<(&'static str, &'static str)>,
     pub services: Vec<ServiceSettings>,
+}
+
+/// A settings form the manager sent and that was not saved.
+pub struct RefusedForm {
+    /// Which form: `hours`, `sector:<id>`, `sector:new`, `service:<id>`…
+    pub form: String,
+    /// The page's name for it, for the summary at the top.
+    pub label: String,
+    pub why: String,
+    pub sent: crate::forms::Fields,
+}
+
+impl RefusedForm {
+    /// The id of the refused form on the page.
+    pub fn anchor(&self) -> String {
+        format!("form-{}", self.form.replace(':', "-"))
+    }
+}
+
+impl OfficeSettingsPage {
+    /// The error to show inside `form`, if that is the refused one.
+    pub fn error_in(&self, form: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map(|r| r.why.as_str())
+    }
+
+    /// What `field` of `form` shows: what was just sent if that form was
+    /// refused, else what is saved.
+    pub fn value(
+        &self,
+        form: &str,
+        field: &str,
+        saved: &(impl std::fmt::Display + ?Sized),
+    ) -> String {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .and_then(|r| r.sent.get(field))
+            .map_or_else(|| saved.to_string(), str::to_owned)
+    }
+}
+
+/// One field of a service's form and the rule it has now.
+pub struct FieldRuleRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub rule: &'static str,
+}
+
+impl FieldRuleRow {
+    /// The choices, in the order a manager reads them: (key, label).
+    pub fn choices(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        balcao_core::FieldRule::ALL
+            .iter()
+            .map(|r| (r.key(), r.label()))
+    }
 }
 
 #[derive(Clone, serde::Serialize)]

@@ -218,10 +218,9 @@ async fn the_json_document_and_the_forms_share_one_validation_of_texts() {
         &app,
         &manager,
         &[
-            ("section", "people".to_owned()),
+            ("section", "sector".to_owned()),
             ("version", version.to_string()),
-            ("sectors", format!("notas;{}", "n".repeat(200))),
-            ("attendants", String::new()),
+            ("name", "n".repeat(200)),
         ],
     )
     .await;
@@ -307,4 +306,257 @@ async fn a_changed_privacy_notice_is_a_new_version_that_consents_name() {
     let url = opened["ticket_url"].as_str().expect("url");
     let (_, ticket) = app.get_json(&app.local_path(url)).await;
     assert_eq!(ticket["consent"]["version"], "2026-11-30", "{ticket}");
+}
+
+async fn post_page(app: &TestApp, token: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .bearer_auth(token)
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    let status = r.status().as_u16();
+    (status, r.text().await.expect("page"))
+}
+
+async fn staff_page(app: &TestApp, token: &str) -> String {
+    let r = app
+        .client
+        .get(app.url("/staff/office"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    r.text().await.expect("page")
+}
+
+/// Sectors, attendants, services and their field rules are kept with forms a
+/// manager fills in (names, not ids or `id;Nome` lines); a refused form comes
+/// back with its error inside it and what was typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_keep_sectors_attendants_services_and_field_rules_with_forms() {
+    let app = TestApp::spawn().await;
+    let manager = app.staff_login(MANAGER).await;
+    let version = |s: &Value| s["version"].as_u64().expect("version").to_string();
+
+    // A sector by its name: the id is made from it.
+    let s = settings(&app, &manager).await;
+    let (status, _) = post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "sector"),
+            ("version", &version(&s)),
+            ("name", "Notas e Procurações"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "saved, back to the page");
+    let s = settings(&app, &manager).await;
+    let sector = s["sectors"]
+        .as_array()
+        .expect("sectors")
+        .iter()
+        .find(|x| x["name"] == "Notas e Procurações")
+        .expect("added");
+    assert_eq!(sector["id"], "notas-e-procuracoes");
+    // Renamed, then removed.
+    post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "sector"),
+            ("version", &version(&s)),
+            ("id", "notas-e-procuracoes"),
+            ("name", "Procurações"),
+        ],
+    )
+    .await;
+    let s = settings(&app, &manager).await;
+    assert!(
+        s["sectors"]
+            .as_array()
+            .expect("sectors")
+            .iter()
+            .any(|x| x["id"] == "notas-e-procuracoes" && x["name"] == "Procurações"),
+        "{s}"
+    );
+    post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "sector"),
+            ("version", &version(&s)),
+            ("id", "notas-e-procuracoes"),
+            ("name", ""),
+            ("remove", "1"),
+        ],
+    )
+    .await;
+    let s = settings(&app, &manager).await;
+    assert!(
+        !s["sectors"]
+            .as_array()
+            .expect("sectors")
+            .iter()
+            .any(|x| x["id"] == "notas-e-procuracoes"),
+        "{s}"
+    );
+
+    // An attendant with a bad email: refused inside its own form, typed values kept.
+    let (status, page) = post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "attendant"),
+            ("version", &version(&s)),
+            ("name", "Márcia Lima"),
+            ("email", "marcia@"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let form = page
+        .split("id=\"form-attendant-new\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</form>").next())
+        .expect("the new-attendant form");
+    assert!(form.contains("role=\"alert\""), "{form}");
+    assert!(form.contains("value=\"Márcia Lima\""), "{form}");
+    assert!(form.contains("value=\"marcia@\""), "{form}");
+    assert_eq!(
+        settings(&app, &manager).await["version"].to_string(),
+        version(&s),
+        "nothing saved"
+    );
+    post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "attendant"),
+            ("version", &version(&s)),
+            ("name", "Márcia Lima"),
+            ("email", "marcia@example.com"),
+        ],
+    )
+    .await;
+    let s = settings(&app, &manager).await;
+    assert!(
+        s["attendants"]
+            .as_array()
+            .expect("attendants")
+            .iter()
+            .any(|a| a["id"] == "marcia-lima" && a["email"] == "marcia@example.com"),
+        "{s}"
+    );
+
+    // A new service of a kind, then its field rules: the public form follows.
+    post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "new_service"),
+            ("version", &version(&s)),
+            ("kind", "contact"),
+            ("name", "Dúvidas sobre escrituras"),
+        ],
+    )
+    .await;
+    let s = settings(&app, &manager).await;
+    let added = s["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|x| x["id"] == "duvidas-sobre-escrituras")
+        .expect("added service");
+    assert_eq!(added["kind"], "contact");
+    assert_eq!(added["fields"]["message"], "required");
+    let (status, _) = post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "service"),
+            ("service", "duvidas-sobre-escrituras"),
+            ("version", &version(&s)),
+            ("name", "Dúvidas sobre escrituras"),
+            ("description", "Tire dúvidas antes de vir ao cartório."),
+            ("rule_document", "required"),
+            ("rule_mobile", "hidden"),
+            ("checklist", ""),
+            ("start_window_minutes", ""),
+            ("response_window_hours", "24"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, form) = app
+        .get_html(&format!(
+            "/offices/{SP_OFFICE}/requests/new?service=duvidas-sobre-escrituras"
+        ))
+        .await;
+    assert!(
+        form.contains("Tire dúvidas antes de vir ao cartório."),
+        "{form}"
+    );
+    assert!(form.contains("name=\"document\""), "{form}");
+    assert!(!form.contains("name=\"mobile\""), "{form}");
+    let mut open = balcao_tests::contact_request("regras@example.com");
+    open["service"] = json!("duvidas-sobre-escrituras");
+    open.as_object_mut().expect("object").remove("document");
+    let (status, e) = app.open_json(SP_OFFICE, &open).await;
+    assert_eq!(status, 422, "the document is now required: {e}");
+    assert!(e["error"]["fields"]["document"].is_string(), "{e}");
+    // Name and email cannot be made optional, from the page or otherwise.
+    let s = settings(&app, &manager).await;
+    let (status, _) = post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "service"),
+            ("service", "duvidas-sobre-escrituras"),
+            ("version", &version(&s)),
+            ("rule_email", "hidden"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "not a field the page offers: ignored");
+    assert_eq!(
+        settings(&app, &manager).await["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .find(|x| x["id"] == "duvidas-sobre-escrituras")
+            .expect("service")["fields"]["email"],
+        "required"
+    );
+    // The page shows the forms, not `id;Nome` lines.
+    let page = staff_page(&app, &manager).await;
+    assert!(
+        page.contains("Adicionar setor")
+            && page.contains("Adicionar atendente")
+            && page.contains("Adicionar atendimento"),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"fr-duvidas-sobre-escrituras-document\""),
+        "{page}"
+    );
+    assert!(!page.contains("id;Nome"), "{page}");
+    // Removing the service takes it off the office's page.
+    let s = settings(&app, &manager).await;
+    post_page(
+        &app,
+        &manager,
+        &[
+            ("section", "service"),
+            ("service", "duvidas-sobre-escrituras"),
+            ("version", &version(&s)),
+            ("remove", "1"),
+        ],
+    )
+    .await;
+    let (_, office) = app.get_html(&format!("/offices/{SP_OFFICE}")).await;
+    assert!(!office.contains("Dúvidas sobre escrituras"), "{office}");
 }

@@ -4,14 +4,15 @@
 
 use crate::Response;
 use crate::forms::{Fields, body};
-use crate::pages::{OfficeSettingsPage, ServiceSettings};
+use crate::pages::{FieldRuleRow, OfficeSettingsPage, RefusedForm, ServiceSettings};
 use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
 use crate::staff::staff;
 use balcao_app::{App, AppError, office_settings};
 use balcao_core::office::weekday_label;
 use balcao_core::protocol::parse_date;
 use balcao_core::{
-    Attendant, Closure, Email, OfficeSettings, OpeningHours, Role, Sector, ServiceId,
+    Attendant, Closure, Email, FieldRule, OfficeSettings, OpeningHours, Role, Sector, ServiceId,
+    ServiceKind,
 };
 use http::StatusCode;
 use jiff::civil::{Time, Weekday};
@@ -64,28 +65,34 @@ pub async fn update(app: &App, req: Request) -> Response {
     }
     .await;
     match result {
-        // A refused section comes back on the settings page, saying which and why.
-        Err(Failure::App(e @ (AppError::Invalid(_) | AppError::Conflict)))
-            if format == Format::Html =>
-        {
+        // A refused form comes back on the settings page, inside that form,
+        // with what was typed.
+        Err(Failure::App(
+            e @ (AppError::Invalid(_) | AppError::Conflict | AppError::NotFound(_)),
+        )) if format == Format::Html => {
             let Ok(me) = staff(&req) else {
                 return finish(format, Err(Failure::Unauthorized));
             };
-            let why = crate::respond::reason(&e);
-            let section = body(&req)
-                .await
-                .ok()
-                .and_then(|f| f.get("section").map(section_label))
-                .unwrap_or_default();
+            let sent = body(&req).await.unwrap_or_default();
+            let status = match e {
+                AppError::Conflict => StatusCode::CONFLICT,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let why = match e {
+                AppError::Conflict => "outra pessoa salvou a configuração enquanto você editava; confira os valores atuais e salve de novo".to_owned(),
+                _ => crate::respond::reason(&e),
+            };
             match office_settings::get(app, &me).await {
                 Ok(s) => crate::respond::html(
-                    if matches!(e, AppError::Conflict) {
-                        StatusCode::CONFLICT
-                    } else {
-                        StatusCode::UNPROCESSABLE_ENTITY
-                    },
+                    status,
                     &OfficeSettingsPage {
-                        error: Some((section, why)),
+                        refused: Some(RefusedForm {
+                            form: form_key(&sent),
+                            label: section_label(sent.get("section").unwrap_or("")),
+                            why,
+                            sent,
+                        }),
                         ..page(&s, &me)
                     },
                 ),
@@ -93,6 +100,19 @@ pub async fn update(app: &App, req: Request) -> Response {
             }
         }
         other => finish(format, other),
+    }
+}
+
+/// Which of the page's forms sent `f` (the ids the template gives them).
+fn form_key(f: &Fields) -> String {
+    let section = f.get("section").unwrap_or("");
+    match section {
+        "sector" | "attendant" => match f.get("id").filter(|i| !i.is_empty()) {
+            Some(id) => format!("{section}:{id}"),
+            None => format!("{section}:new"),
+        },
+        "service" => format!("service:{}", f.get("service").unwrap_or("")),
+        other => other.to_owned(),
     }
 }
 
@@ -104,11 +124,17 @@ fn section_label(key: &str) -> String {
         "limits" => "Agenda e anexos",
         "hours" => "Horário de atendimento",
         "holidays" => "Feriados",
-        "people" => "Setores e atendentes",
-        "service" => "Atendimento",
+        "sector" => "Setores",
+        "attendant" => "Atendentes",
+        "service" | "new_service" => "Atendimentos",
         _ => "",
     }
     .to_owned()
+}
+
+/// The remove button of an item's form (behind a `<details>` that asks first).
+fn removing(f: &Fields) -> bool {
+    f.get("remove") == Some("1")
 }
 
 fn invalid(field: &str, message: String) -> AppError {
@@ -227,49 +253,108 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
             }
             s.hours = out;
         }
-        "people" => {
-            let mut sectors = Vec::new();
-            for (n, l) in lines(f.get("sectors").unwrap_or("")) {
-                let (id, name) = l
-                    .split_once(';')
-                    .ok_or_else(|| invalid("sectors", format!("linha {n}: escreva id;Nome")))?;
-                let id = ServiceId::parse(id)
-                    .map_err(|e| invalid("sectors", format!("linha {n}: {e}")))?;
-                sectors.push(Sector {
-                    id,
-                    name: name.trim().to_owned(),
-                });
+        "sector" => {
+            let id = f.get("id").unwrap_or("").trim();
+            let name = f.get("name").unwrap_or("").trim().to_owned();
+            if id.is_empty() {
+                let id =
+                    ServiceId::from_label(&name, |t| s.sectors.iter().any(|x| x.id.as_str() == t));
+                s.sectors.push(Sector { id, name });
+            } else {
+                let i = s
+                    .sectors
+                    .iter()
+                    .position(|x| x.id.as_str() == id)
+                    .ok_or(AppError::NotFound("setor"))?;
+                if removing(f) {
+                    s.sectors.remove(i);
+                } else {
+                    s.sectors[i].name = name;
+                }
             }
-            let mut attendants = Vec::new();
-            for (n, l) in lines(f.get("attendants").unwrap_or("")) {
-                let parts: Vec<&str> = l.split(';').map(str::trim).collect();
-                let [id, name, email] = parts[..] else {
-                    return Err(invalid(
-                        "attendants",
-                        format!("linha {n}: escreva id;Nome;e-mail"),
-                    ));
-                };
-                attendants.push(Attendant {
-                    id: ServiceId::parse(id)
-                        .map_err(|e| invalid("attendants", format!("linha {n}: {e}")))?,
-                    name: name.to_owned(),
-                    email: Email::parse(email)
-                        .map_err(|e| invalid("attendants", format!("linha {n}: {e}")))?,
-                });
+        }
+        "attendant" => {
+            let id = f.get("id").unwrap_or("").trim();
+            let name = f.get("name").unwrap_or("").trim().to_owned();
+            let i = match id {
+                "" => None,
+                id => Some(
+                    s.attendants
+                        .iter()
+                        .position(|x| x.id.as_str() == id)
+                        .ok_or(AppError::NotFound("atendente"))?,
+                ),
+            };
+            match i {
+                Some(i) if removing(f) => {
+                    s.attendants.remove(i);
+                }
+                _ => {
+                    let email = Email::parse(f.get("email").unwrap_or("").trim())
+                        .map_err(|e| invalid("email", e.to_string()))?;
+                    match i {
+                        Some(i) => {
+                            s.attendants[i].name = name;
+                            s.attendants[i].email = email;
+                        }
+                        None => {
+                            let id = ServiceId::from_label(&name, |t| {
+                                s.attendants.iter().any(|x| x.id.as_str() == t)
+                            });
+                            s.attendants.push(Attendant { id, name, email });
+                        }
+                    }
+                }
             }
-            s.sectors = sectors;
-            s.attendants = attendants;
+        }
+        "new_service" => {
+            let kind = f
+                .get("kind")
+                .and_then(ServiceKind::parse)
+                .ok_or_else(|| invalid("kind", "escolha o tipo de atendimento".into()))?;
+            let name = f.get("name").unwrap_or("").trim().to_owned();
+            if name.is_empty() {
+                return Err(invalid("name", "dê um nome ao atendimento".into()));
+            }
+            let id =
+                ServiceId::from_label(&name, |t| s.services.iter().any(|x| x.id.as_str() == t));
+            s.services.push(kind.new_service(id, name));
         }
         "service" => {
             let id = f.get("service").unwrap_or("");
-            let service = s
+            let i = s
                 .services
-                .iter_mut()
-                .find(|x| x.id.as_str() == id)
+                .iter()
+                .position(|x| x.id.as_str() == id)
                 .ok_or(AppError::NotFound("atendimento"))?;
-            service.checklist = lines(f.get("checklist").unwrap_or(""))
-                .map(|(_, l)| l.to_owned())
-                .collect();
+            if removing(f) {
+                s.services.remove(i);
+                return Ok(s);
+            }
+            let service = &mut s.services[i];
+            // Each part is changed only when its form sent it.
+            if let Some(name) = f.get("name") {
+                service.name = name.trim().to_owned();
+            }
+            if let Some(d) = f.get("description") {
+                service.description = d.trim().to_owned();
+            }
+            for field in service.kind.configurable_fields() {
+                if let Some(rule) = f.get(&format!("rule_{}", field.key())) {
+                    let rule = FieldRule::parse(rule).ok_or_else(|| {
+                        invalid("fields", format!("{}: regra desconhecida", field.label()))
+                    })?;
+                    service.fields = service
+                        .fields
+                        .with(field, rule)
+                        .map_err(|e| invalid("fields", e.to_string()))?;
+                }
+            }
+            if f.get("checklist").is_some() {
+                service.checklist = lines(f.get("checklist").unwrap_or(""))
+                    .map(|(_, l)| l.to_owned())
+                    .collect();
+            }
             service.start_window_minutes = optional_number(f, "start_window_minutes")?;
             service.response_window_hours = optional_number(f, "response_window_hours")?;
         }
@@ -281,7 +366,7 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
 fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage {
     OfficeSettingsPage {
         notice: None,
-        error: None,
+        refused: None,
         staff_name: me.name.clone(),
         office_id: me.office.to_string(),
         privacy_version: s.privacy_version.clone(),
@@ -323,21 +408,34 @@ fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage
         sectors: s
             .sectors
             .iter()
-            .map(|x| format!("{};{}", x.id, x.name))
-            .collect::<Vec<_>>()
-            .join("\n"),
+            .map(|x| (x.id.to_string(), x.name.clone()))
+            .collect(),
         attendants: s
             .attendants
             .iter()
-            .map(|a| format!("{};{};{}", a.id, a.name, a.email))
-            .collect::<Vec<_>>()
-            .join("\n"),
+            .map(|a| (a.id.to_string(), a.name.clone(), a.email.to_string()))
+            .collect(),
+        kinds: ServiceKind::ALL
+            .iter()
+            .map(|k| (k.key(), k.label()))
+            .collect(),
         services: s
             .services
             .iter()
             .map(|x| ServiceSettings {
                 id: x.id.to_string(),
                 name: x.name.clone(),
+                kind: x.kind.label(),
+                description: x.description.clone(),
+                rules: x
+                    .kind
+                    .configurable_fields()
+                    .map(|f| FieldRuleRow {
+                        key: f.key(),
+                        label: f.label(),
+                        rule: x.fields.rule(f).key(),
+                    })
+                    .collect(),
                 checklist: x.checklist.join("\n"),
                 start_window_minutes: x
                     .start_window_minutes
