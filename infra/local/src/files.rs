@@ -45,7 +45,7 @@ async fn upload(State(local): State<Local>, req: Request) -> Response {
         .size_limit(multer::SizeLimit::new().whole_stream(MAX_POST as u64));
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
     let mut fields = BTreeMap::new();
-    let mut file: Option<Vec<u8>> = None;
+    let mut file: Option<(Vec<u8>, Option<String>)> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -53,25 +53,33 @@ async fn upload(State(local): State<Local>, req: Request) -> Response {
             Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         };
         let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
         let bytes = match field.bytes().await {
             Ok(b) => b,
             Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         };
         // As on S3, the file is the last part; fields after it are ignored.
         if name == "file" {
-            file = Some(bytes.to_vec());
+            file = Some((bytes.to_vec(), file_name));
             break;
         }
         fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
     }
-    let Some(file) = file else {
+    let Some((file, file_name)) = file else {
         return refused(&LocalBlobError::Missing("file"));
     };
     match local
         .blobs
-        .accept_upload(&fields, &file, local.app.clock.now())
+        .accept_upload(&fields, &file, file_name.as_deref(), local.app.clock.now())
     {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        // As S3: a form that named a place goes there, a script gets 204.
+        Ok(accepted) => match accepted.redirect {
+            Some(to) => match HeaderValue::from_str(&to) {
+                Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
+                Err(_) => StatusCode::NO_CONTENT.into_response(),
+            },
+            None => StatusCode::NO_CONTENT.into_response(),
+        },
         Err(e) => refused(&e),
     }
 }

@@ -13,7 +13,8 @@ use crate::ports::{BlobHead, DownloadLink, Ticket, UploadForm, UploadPolicy};
 use crate::{App, AppError};
 use balcao_core::attachment::{MAX_PER_MESSAGE, check, check_declared};
 use balcao_core::{
-    Attachment, AttachmentError, FileName, Office, OfficeId, RequestId, StaffMember, UploadRef,
+    Attachment, AttachmentError, FileName, FileType, Office, OfficeId, RequestId, StaffMember,
+    UploadRef,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -60,8 +61,14 @@ impl FileOwner<'_> {
     }
 }
 
-fn tag(key: &HmacKey, owner: FileOwner<'_>, id: Ulid, name: &FileName) -> String {
+fn tag_for(key: &HmacKey, owner: FileOwner<'_>, id: Ulid, name: &FileName) -> String {
     let mac = key.mac("upload", &[&owner.label(), &id.to_string(), name.as_str()]);
+    URL_SAFE_NO_PAD.encode(&mac[..16])
+}
+
+/// The tag of a form slot, whose file's name is not known yet.
+fn form_tag(key: &HmacKey, owner: FileOwner<'_>, id: Ulid) -> String {
+    let mac = key.mac("upload-form", &[&owner.label(), &id.to_string()]);
     URL_SAFE_NO_PAD.encode(&mac[..16])
 }
 
@@ -86,16 +93,55 @@ pub async fn citizen_slot(
     name: &str,
     size: u64,
 ) -> Result<UploadSlot, AppError> {
+    let (office, ticket) = citizen_sender(app, office_id, ticket).await?;
+    slot(app, &office, citizen_owner(&office, ticket), name, size).await
+}
+
+/// [`form_slot`] for a citizen, like [`citizen_slot`].
+pub async fn citizen_form_slot(
+    app: &App,
+    office_id: &str,
+    ticket: Option<(&str, Option<&str>)>,
+    redirect: impl FnOnce(&str) -> String,
+) -> Result<UploadForm, AppError> {
+    let (office, ticket) = citizen_sender(app, office_id, ticket).await?;
+    form_slot(app, &office, citizen_owner(&office, ticket), redirect).await
+}
+
+/// [`check_upload`] for a citizen, like [`citizen_slot`].
+pub async fn citizen_check(
+    app: &App,
+    office_id: &str,
+    ticket: Option<(&str, Option<&str>)>,
+    token: &str,
+    posted_key: Option<&str>,
+) -> Result<CheckedUpload, AppError> {
+    let (office, ticket) = citizen_sender(app, office_id, ticket).await?;
+    let owner = citizen_owner(&office, ticket);
+    check_upload(app, &office, owner, token, posted_key, false).await
+}
+
+/// The office, and the ticket the citizen proves access to, if any.
+async fn citizen_sender(
+    app: &App,
+    office_id: &str,
+    ticket: Option<(&str, Option<&str>)>,
+) -> Result<(Office, Option<RequestId>), AppError> {
     let office = crate::offices::card(app, office_id).await?;
+    let Some((id, k)) = ticket else {
+        return Ok((office, None));
+    };
+    let t = crate::ticket::read(app, id, k).await?;
+    if t.request.office.id != office.id {
+        return Err(AppError::NotFound("solicitação"));
+    }
+    Ok((office, Some(t.request.id)))
+}
+
+fn citizen_owner(office: &Office, ticket: Option<RequestId>) -> FileOwner<'_> {
     match ticket {
-        None => slot(app, &office, FileOwner::NewRequest(&office.id), name, size).await,
-        Some((id, k)) => {
-            let t = crate::ticket::read(app, id, k).await?;
-            if t.request.office.id != office.id {
-                return Err(AppError::NotFound("solicitação"));
-            }
-            slot(app, &office, FileOwner::Ticket(t.request.id), name, size).await
-        }
+        None => FileOwner::NewRequest(&office.id),
+        Some(id) => FileOwner::Ticket(id),
     }
 }
 
@@ -115,12 +161,14 @@ pub async fn slot(
     let key = upload_key(id);
     let policy = UploadPolicy {
         key: &key,
-        content_type: file_type.content_type(),
+        named_by_file: false,
+        content_type: Some(file_type.content_type()),
         max_bytes: office.max_attachment_bytes,
         expires_at,
+        redirect: None,
     };
     let upload = app.blobs.upload_form(&policy, now).await?;
-    let tag = tag(app.keys.get().await?, owner, id, &name);
+    let tag = tag_for(app.keys.get().await?, owner, id, &name);
     Ok(UploadSlot {
         id,
         attachment: UploadRef { id, tag, name }.encode(),
@@ -129,6 +177,131 @@ pub async fn slot(
         expires_at,
         upload,
     })
+}
+
+/// A form that posts one file straight to storage without JavaScript: the
+/// file's own name completes its key, and storage sends the browser on to
+/// `redirect(token)` (with the key in the query), where [`check_upload`] takes
+/// the token and the key. The token is signed for `owner` like a reference.
+pub async fn form_slot(
+    app: &App,
+    office: &Office,
+    owner: FileOwner<'_>,
+    redirect: impl FnOnce(&str) -> String,
+) -> Result<UploadForm, AppError> {
+    let id = Ulid::generate();
+    let now = app.clock.now();
+    let token = format!("{id}.{}", form_tag(app.keys.get().await?, owner, id));
+    let redirect = redirect(&token);
+    let prefix = format!("{}/", upload_key(id));
+    let policy = UploadPolicy {
+        key: &prefix,
+        named_by_file: true,
+        content_type: None,
+        max_bytes: office.max_attachment_bytes,
+        expires_at: now + FORM_TTL,
+        redirect: Some(&redirect),
+    };
+    Ok(app.blobs.upload_form(&policy, now).await?)
+}
+
+/// How long a page's no-JavaScript upload form stays usable: a person may
+/// read and write for a while before choosing a file.
+pub const FORM_TTL: SignedDuration = SignedDuration::from_hours(2);
+
+/// What a posted file turned out to be.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckedUpload {
+    /// What to send in the `attachments` field.
+    pub attachment: String,
+    pub name: FileName,
+    pub size: u64,
+    pub content_type: &'static str,
+}
+
+/// Right after the browser posted a file: is it what its name says, within
+/// the office's limit (and a PDF, when `pdf_only`)? A refused file is deleted
+/// at once, so the person learns it beside the file, not when sending. `token`
+/// is a slot's reference (`<id>.<tag>:<name>`) or, after a form post without
+/// JavaScript, a [`form_slot`] token with the `posted_key` storage gave; that
+/// file is moved to where a reference's file lives. Safe to repeat.
+pub async fn check_upload(
+    app: &App,
+    office: &Office,
+    owner: FileOwner<'_>,
+    token: &str,
+    posted_key: Option<&str>,
+    pdf_only: bool,
+) -> Result<CheckedUpload, AppError> {
+    let key = app.keys.get().await?;
+    let forged = || {
+        AppError::invalid(
+            FIELD,
+            "este anexo não foi enviado para esta solicitação; anexe o arquivo de novo",
+        )
+    };
+    let r: UploadRef = match posted_key {
+        None => token
+            .parse()
+            .map_err(|e: AttachmentError| AppError::invalid(FIELD, &e.to_string()))?,
+        Some(posted) => {
+            let (id, tag) = token.split_once('.').ok_or_else(forged)?;
+            let id: Ulid = id.parse().map_err(|_| forged())?;
+            let expected = form_tag(key, owner, id);
+            if !bool::from(expected.as_bytes().ct_eq(tag.as_bytes())) {
+                return Err(forged());
+            }
+            let prefix = format!("{}/", upload_key(id));
+            let name = posted.strip_prefix(&prefix).ok_or_else(forged)?;
+            let name =
+                FileName::parse(name).map_err(|e| AppError::invalid(FIELD, &e.to_string()))?;
+            // Moved where a reference's upload lives; a repeat finds it there.
+            if app.blobs.copy(posted, &upload_key(id)).await? {
+                app.blobs.delete(posted).await?;
+            }
+            UploadRef {
+                id,
+                tag: tag_for(key, owner, id, &name),
+                name,
+            }
+        }
+    };
+    let expected = tag_for(key, owner, r.id, &r.name);
+    if !bool::from(expected.as_bytes().ct_eq(r.tag.as_bytes())) {
+        return Err(forged());
+    }
+    let Some(head) = app.blobs.peek(&upload_key(r.id), HEAD_BYTES).await? else {
+        return Err(AppError::invalid(
+            FIELD,
+            &format!("{}: arquivo não encontrado; envie-o de novo", r.name),
+        ));
+    };
+    let judged = check(
+        r.name.as_str(),
+        head.size,
+        &head.head,
+        office.max_attachment_bytes,
+    )
+    .map_err(|e| refusal_text(&r.name, &e))
+    .and_then(|t| {
+        if pdf_only && t != FileType::Pdf {
+            Err(format!("{}: somente arquivos PDF são aceitos aqui", r.name))
+        } else {
+            Ok(t)
+        }
+    });
+    match judged {
+        Ok(t) => Ok(CheckedUpload {
+            attachment: r.encode(),
+            name: r.name,
+            size: head.size,
+            content_type: t.content_type(),
+        }),
+        Err(reason) => {
+            app.blobs.delete(&upload_key(r.id)).await?;
+            Err(AppError::invalid(FIELD, &reason))
+        }
+    }
 }
 
 /// Parses the `attachments` values of a form.
@@ -168,7 +341,7 @@ pub async fn receive(
     let forged: Vec<String> = refs
         .iter()
         .filter(|r| {
-            let expected = tag(key, owner, r.id, &r.name);
+            let expected = tag_for(key, owner, r.id, &r.name);
             !bool::from(expected.as_bytes().ct_eq(r.tag.as_bytes()))
         })
         .map(|r| {

@@ -3,7 +3,7 @@
 
 use crate::attachments::FileOwner;
 use crate::ports::order::Shelf;
-use crate::ports::{Change, OutboxMail, Page, PageRequest, QueueQuery, Ticket};
+use crate::ports::{Change, OutboxMail, Page, PageRequest, QueueQuery, Ticket, UploadForm};
 use crate::secrets::TicketSecret;
 use crate::{App, AppError, open_request, ticket};
 use crate::{attachments, emails};
@@ -109,12 +109,46 @@ pub async fn upload_slot(
     name: &str,
     size: u64,
 ) -> Result<attachments::UploadSlot, AppError> {
-    let office = app
-        .offices
+    let office = staff_office(app, staff).await?;
+    attachments::slot(app, &office, FileOwner::Staff(staff), name, size).await
+}
+
+/// A no-JavaScript upload form for this staff member (see [`attachments::form_slot`]).
+pub async fn upload_form_slot(
+    app: &App,
+    staff: &StaffMember,
+    redirect: impl FnOnce(&str) -> String,
+) -> Result<UploadForm, AppError> {
+    let office = staff_office(app, staff).await?;
+    attachments::form_slot(app, &office, FileOwner::Staff(staff), redirect).await
+}
+
+/// Checks a file this staff member just posted (see [`attachments::check_upload`]);
+/// `pdf_only` for a conclusion's document.
+pub async fn check_upload(
+    app: &App,
+    staff: &StaffMember,
+    token: &str,
+    posted_key: Option<&str>,
+    pdf_only: bool,
+) -> Result<attachments::CheckedUpload, AppError> {
+    let office = staff_office(app, staff).await?;
+    attachments::check_upload(
+        app,
+        &office,
+        FileOwner::Staff(staff),
+        token,
+        posted_key,
+        pdf_only,
+    )
+    .await
+}
+
+async fn staff_office(app: &App, staff: &StaffMember) -> Result<balcao_core::Office, AppError> {
+    app.offices
         .get_office(&staff.office)
         .await?
-        .ok_or(AppError::NotFound("serventia"))?;
-    attachments::slot(app, &office, FileOwner::Staff(staff), name, size).await
+        .ok_or(AppError::NotFound("serventia"))
 }
 
 /// A follow-up message to the citizen (SPEC S4), emailed with a fresh link (SPEC C9).

@@ -71,7 +71,8 @@ const fn signed_in(op: Op) -> u8 {
         | Op::StaffTake
         | Op::StaffSignIn
         | Op::StaffCallback
-        | Op::StaffSignOut => STAFF,
+        | Op::StaffSignOut
+        | Op::StaffCheckUpload => STAFF,
         _ => 0,
     }
 }
@@ -81,10 +82,7 @@ const fn uses(op: Op) -> u8 {
         Op::ListOffices
         | Op::GetOffice
         | Op::ListSlots
-        | Op::RequestForm
-        | Op::GetTicket
         | Op::StaffQueue
-        | Op::StaffRequest
         | Op::MyRequests
         | Op::StaffRatings
         | Op::StaffOfficeSettings
@@ -110,6 +108,10 @@ const fn uses(op: Op) -> u8 {
         Op::OpenRequest => FILES | TIMERS | HASH_KEY,
         Op::PostMessage | Op::StaffMessage | Op::StaffConclude => FILES | CHANGES | HASH_KEY,
         Op::NewUpload | Op::StaffNewUpload => FILES | HASH_KEY,
+        // A page with a file picker signs a form that posts without JavaScript.
+        Op::RequestForm | Op::GetTicket | Op::StaffRequest => FILES | HASH_KEY,
+        // A posted file is read, moved (posted without JavaScript) or deleted.
+        Op::CheckUpload | Op::StaffCheckUpload => FILES | HASH_KEY,
         Op::GetAttachment | Op::StaffAttachment => FILES,
         Op::CancelTicket
         | Op::CloseTicket

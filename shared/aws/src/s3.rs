@@ -8,7 +8,9 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
-use balcao_app::ports::{BlobError, BlobHead, Blobs, DownloadLink, UploadForm, UploadPolicy};
+use balcao_app::ports::{
+    BlobError, BlobHead, Blobs, DownloadLink, FILE_NAME_VARIABLE, UploadForm, UploadPolicy,
+};
 use base64::Engine;
 use jiff::Timestamp;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -126,8 +128,6 @@ impl Blobs for S3Blobs {
             self.region
         );
         let mut fields = BTreeMap::from([
-            ("key".to_owned(), policy.key.to_owned()),
-            ("Content-Type".to_owned(), policy.content_type.to_owned()),
             ("x-amz-algorithm".to_owned(), "AWS4-HMAC-SHA256".to_owned()),
             ("x-amz-credential".to_owned(), credential),
             ("x-amz-date".to_owned(), amz_date),
@@ -135,12 +135,29 @@ impl Blobs for S3Blobs {
         if let Some(token) = creds.session_token() {
             fields.insert("x-amz-security-token".to_owned(), token.to_owned());
         }
-        // Every field the browser sends must be named in the policy.
+        if let Some(t) = policy.content_type {
+            fields.insert("Content-Type".to_owned(), t.to_owned());
+        }
+        if let Some(r) = policy.redirect {
+            fields.insert("success_action_redirect".to_owned(), r.to_owned());
+        }
+        // Every field the browser sends must be named in the policy; a key the
+        // file's name completes is bound by its prefix.
         let mut conditions = vec![
             serde_json::json!({ "bucket": self.bucket }),
             serde_json::json!(["content-length-range", 1, policy.max_bytes]),
         ];
         conditions.extend(fields.iter().map(|(k, v)| serde_json::json!({ k: v })));
+        if policy.named_by_file {
+            conditions.push(serde_json::json!(["starts-with", "$key", policy.key]));
+            fields.insert(
+                "key".to_owned(),
+                format!("{}{FILE_NAME_VARIABLE}", policy.key),
+            );
+        } else {
+            conditions.push(serde_json::json!({ "key": policy.key }));
+            fields.insert("key".to_owned(), policy.key.to_owned());
+        }
         let document = serde_json::json!({
             "expiration": policy.expires_at.strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string(),
             "conditions": conditions,

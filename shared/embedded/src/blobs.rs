@@ -4,7 +4,9 @@
 //! content type and size as S3 checks a presigned POST policy.
 
 use async_trait::async_trait;
-use balcao_app::ports::{BlobError, BlobHead, Blobs, DownloadLink, UploadForm, UploadPolicy};
+use balcao_app::ports::{
+    BlobError, BlobHead, Blobs, DownloadLink, FILE_NAME_VARIABLE, UploadForm, UploadPolicy,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
 use sha2::Sha256;
@@ -30,6 +32,14 @@ pub enum LocalBlobError {
     NotFound,
     #[error("erro de disco: {0}")]
     Io(String),
+}
+
+/// A posted file, kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub key: String,
+    /// Where the browser goes next, if the form named a place.
+    pub redirect: Option<String>,
 }
 
 /// What a valid download link grants.
@@ -85,8 +95,20 @@ impl LocalBlobs {
     }
 
     /// Only keys this adapter hands out map to paths: no `..`, no absolute paths.
+    /// A key a posted file named (`uploads/<id>/<its name>`) is kept under a
+    /// hash of that name, which may hold any character.
     fn path(&self, key: &str) -> Option<PathBuf> {
         let (prefix, name) = key.split_once('/')?;
+        if let Some((id, file_name)) = name.split_once('/') {
+            let ok = prefix == "uploads"
+                && !id.is_empty()
+                && id.len() <= 64
+                && id.bytes().all(|b| b.is_ascii_alphanumeric())
+                && !file_name.is_empty()
+                && file_name.len() <= 1024;
+            let hash = hex::encode(<Sha256 as sha2::Digest>::digest(file_name.as_bytes()));
+            return ok.then(|| self.dir.join(prefix).join(format!("{id}-n-{hash}")));
+        }
         let ok_prefix = matches!(prefix, "uploads" | "files");
         let ok_name = !name.is_empty()
             && name.len() <= 64
@@ -116,27 +138,36 @@ impl LocalBlobs {
     }
 
     /// Accepts a posted file if the form's fields were signed by `upload_form`,
-    /// have not expired, and the file respects the size range.
+    /// have not expired, and the file respects the size range. `file_name` is
+    /// the name the browser gave the file part. Answers where the file went and,
+    /// if the form asked, where to send the browser (S3's `success_action_redirect`).
     pub fn accept_upload(
         &self,
         fields: &BTreeMap<String, String>,
         file: &[u8],
+        file_name: Option<&str>,
         now: Timestamp,
-    ) -> Result<(), LocalBlobError> {
+    ) -> Result<Accepted, LocalBlobError> {
         let get = |name: &'static str| {
             fields
                 .get(name)
                 .map(String::as_str)
                 .ok_or(LocalBlobError::Missing(name))
         };
-        let (key, content_type, max, expires, signature) = (
+        let (key, max, expires, signature) = (
             get("key")?,
-            get("Content-Type")?,
             get("max_bytes")?,
             get("expires")?,
             get("signature")?,
         );
-        self.verify(&["upload", key, content_type, max, expires], signature)?;
+        let content_type = fields.get("Content-Type").map_or("", String::as_str);
+        let redirect = fields
+            .get("success_action_redirect")
+            .map_or("", String::as_str);
+        self.verify(
+            &["upload", key, content_type, max, expires, redirect],
+            signature,
+        )?;
         let expires: i64 = expires.parse().map_err(|_| LocalBlobError::BadSignature)?;
         if now.as_second() > expires {
             return Err(LocalBlobError::Expired);
@@ -148,7 +179,18 @@ impl LocalBlobs {
         if file.len() as u64 > max {
             return Err(LocalBlobError::TooLarge);
         }
-        let path = self.path(key).ok_or(LocalBlobError::BadSignature)?;
+        // As S3 does, the file part's name completes a key that asks for it.
+        let key = match key.strip_suffix(FILE_NAME_VARIABLE) {
+            Some(prefix) => {
+                let name = file_name
+                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(""))
+                    .filter(|n| !n.is_empty())
+                    .ok_or(LocalBlobError::Missing("filename"))?;
+                format!("{prefix}{name}")
+            }
+            None => key.to_owned(),
+        };
+        let path = self.path(&key).ok_or(LocalBlobError::BadSignature)?;
         write_atomically(&path, file).map_err(|e| LocalBlobError::Io(e.to_string()))?;
         // Stamped with the runtime's clock (a manual one in tests), which
         // `expire_uploads` compares against.
@@ -156,7 +198,24 @@ impl LocalBlobs {
             .write(true)
             .open(&path)
             .and_then(|f| f.set_modified(system_time(now)))
-            .map_err(|e| LocalBlobError::Io(e.to_string()))
+            .map_err(|e| LocalBlobError::Io(e.to_string()))?;
+        let redirect = (!redirect.is_empty()).then(|| {
+            let query = serde_urlencoded::to_string([
+                ("bucket", "local"),
+                ("key", key.as_str()),
+                (
+                    "etag",
+                    &format!(
+                        "\"{}\"",
+                        hex::encode(<Sha256 as sha2::Digest>::digest(file))
+                    ),
+                ),
+            ])
+            .unwrap_or_default();
+            let join = if redirect.contains('?') { '&' } else { '?' };
+            format!("{redirect}{join}{query}")
+        });
+        Ok(Accepted { key, redirect })
     }
 
     /// Deletes uploads no request kept (a message that failed after its upload),
@@ -235,14 +294,26 @@ impl Blobs for LocalBlobs {
     ) -> Result<UploadForm, BlobError> {
         let max = policy.max_bytes.to_string();
         let expires = policy.expires_at.as_second().to_string();
-        let signature = self.sign(&["upload", policy.key, policy.content_type, &max, &expires]);
-        let fields = BTreeMap::from([
-            ("key".to_owned(), policy.key.to_owned()),
-            ("Content-Type".to_owned(), policy.content_type.to_owned()),
+        let key = if policy.named_by_file {
+            format!("{}{FILE_NAME_VARIABLE}", policy.key)
+        } else {
+            policy.key.to_owned()
+        };
+        let content_type = policy.content_type.unwrap_or("");
+        let redirect = policy.redirect.unwrap_or("");
+        let signature = self.sign(&["upload", &key, content_type, &max, &expires, redirect]);
+        let mut fields = BTreeMap::from([
+            ("key".to_owned(), key),
             ("max_bytes".to_owned(), max),
             ("expires".to_owned(), expires),
             ("signature".to_owned(), signature),
         ]);
+        if let Some(t) = policy.content_type {
+            fields.insert("Content-Type".to_owned(), t.to_owned());
+        }
+        if let Some(r) = policy.redirect {
+            fields.insert("success_action_redirect".to_owned(), r.to_owned());
+        }
         Ok(UploadForm {
             url: format!("{}/_local/uploads", self.base_url),
             fields,
@@ -339,9 +410,11 @@ mod tests {
     fn policy(key: &str, expires_at: Timestamp) -> UploadPolicy<'_> {
         UploadPolicy {
             key,
-            content_type: "image/png",
+            named_by_file: false,
+            content_type: Some("image/png"),
             max_bytes: 10,
             expires_at,
+            redirect: None,
         }
     }
 
@@ -356,33 +429,34 @@ mod tests {
             .unwrap();
         assert_eq!(form.url, "http://127.0.0.1:3000/_local/uploads");
         assert_eq!(
-            b.accept_upload(&form.fields, b"12345678901", now),
+            b.accept_upload(&form.fields, b"12345678901", None, now),
             Err(LocalBlobError::TooLarge)
         );
         assert_eq!(
-            b.accept_upload(&form.fields, b"", now),
+            b.accept_upload(&form.fields, b"", None, now),
             Err(LocalBlobError::Empty)
         );
         let too_late = Timestamp::from_second(1_000_901).unwrap();
         assert_eq!(
-            b.accept_upload(&form.fields, b"x", too_late),
+            b.accept_upload(&form.fields, b"x", None, too_late),
             Err(LocalBlobError::Expired)
         );
         let mut forged = form.fields.clone();
         forged.insert("max_bytes".into(), "99999999".into());
         assert_eq!(
-            b.accept_upload(&forged, b"x", now),
+            b.accept_upload(&forged, b"x", None, now),
             Err(LocalBlobError::BadSignature)
         );
         let mut other_key = form.fields.clone();
         other_key.insert("key".into(), "files/ABC".into());
         assert_eq!(
-            b.accept_upload(&other_key, b"x", now),
+            b.accept_upload(&other_key, b"x", None, now),
             Err(LocalBlobError::BadSignature)
         );
         assert_eq!(b.peek("uploads/ABC", 4).await.unwrap(), None);
 
-        b.accept_upload(&form.fields, b"0123456789", now).unwrap();
+        b.accept_upload(&form.fields, b"0123456789", None, now)
+            .unwrap();
         let head = b.peek("uploads/ABC", 4).await.unwrap().unwrap();
         assert_eq!((head.size, head.head.as_slice()), (10, b"0123".as_slice()));
         std::fs::remove_dir_all(dir).unwrap();
@@ -399,7 +473,7 @@ mod tests {
             )
             .await
             .unwrap();
-        b.accept_upload(&form.fields, b"hello", now).unwrap();
+        b.accept_upload(&form.fields, b"hello", None, now).unwrap();
         assert!(b.copy("uploads/F1", "files/F1").await.unwrap());
         assert!(!b.copy("uploads/NOPE", "files/NOPE").await.unwrap());
         b.delete("uploads/F1").await.unwrap();

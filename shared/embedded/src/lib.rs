@@ -11,7 +11,7 @@ mod schema;
 mod store;
 mod timers;
 
-pub use blobs::{LocalBlobError, LocalBlobs, LocalDownload};
+pub use blobs::{Accepted, LocalBlobError, LocalBlobs, LocalDownload};
 pub use clock::ManualClock;
 pub use demo_sessions::{DemoSessions, LOGIN_PAGE};
 pub use mailbox::{LocalMailbox, MailboxEntry};

@@ -116,6 +116,10 @@ pub struct AttachWidget {
     pub error: Option<String>,
     /// A ticket's page asks for slots bound to that ticket: `(id, link secret)`.
     pub ticket: Option<(String, String)>,
+    /// Where the page's script has each posted file checked at once.
+    pub check_url: String,
+    /// The form that posts one file straight to storage without JavaScript.
+    pub upload: Option<balcao_app::ports::UploadForm>,
 }
 
 impl AttachWidget {
@@ -129,6 +133,8 @@ impl AttachWidget {
             kept: vec![],
             error: None,
             ticket: None,
+            check_url: String::new(),
+            upload: None,
         }
     }
 }
@@ -297,6 +303,8 @@ pub struct ErrorPage {
     pub title: String,
     pub message: String,
     pub fields: Vec<(String, String)>,
+    /// Where to go back to, with what that link says (the home page otherwise).
+    pub back: Option<(String, &'static str)>,
 }
 
 pub struct QueueLine {

@@ -248,6 +248,7 @@ fn error(
                             .collect()
                     })
                     .unwrap_or_default(),
+                back: None,
             };
             match page.render() {
                 Ok(s) => response(status, "text/html; charset=utf-8", Body::Text(s)),

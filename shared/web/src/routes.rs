@@ -52,6 +52,8 @@ pub enum Op {
     MyData,
     ExportMyData,
     EraseMyData,
+    CheckUpload,
+    StaffCheckUpload,
 }
 
 impl Op {
@@ -99,6 +101,8 @@ impl Op {
         Op::MyData,
         Op::ExportMyData,
         Op::EraseMyData,
+        Op::CheckUpload,
+        Op::StaffCheckUpload,
     ];
 
     /// Only a verified staff member may run it (`staff::admit`); signing in and
@@ -154,6 +158,8 @@ impl Op {
             Op::MyData => "my-data",
             Op::ExportMyData => "export-my-data",
             Op::EraseMyData => "erase-my-data",
+            Op::CheckUpload => "check-upload",
+            Op::StaffCheckUpload => "staff-check-upload",
         }
     }
 
@@ -204,6 +210,8 @@ impl Op {
             Op::MyData => ops::my_data::show(app, req).await,
             Op::ExportMyData => ops::my_data::export(app, req).await,
             Op::EraseMyData => ops::my_data::erase(app, req).await,
+            Op::CheckUpload => ops::attachments::citizen_check(app, req).await,
+            Op::StaffCheckUpload => ops::attachments::staff_check(app, req).await,
         }
     }
 }
@@ -310,6 +318,16 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/my-data/erase",
         op: Op::EraseMyData,
+    },
+    Route {
+        method: Method::GET,
+        path: "/offices/{office}/attachments/check",
+        op: Op::CheckUpload,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/attachments/check",
+        op: Op::StaffCheckUpload,
     },
     Route {
         method: Method::GET,

@@ -595,3 +595,278 @@ async fn uploads_no_request_kept_are_deleted_a_day_later() {
         "the kept copy stays: {keys:?}"
     );
 }
+
+/// The page's text with HTML's escapes undone (enough for attribute values).
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#38;", "&")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&")
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = tag[start..].find('"')? + start;
+    Some(unescape(&tag[start..end]))
+}
+
+/// The no-JavaScript upload form `up-<picker>` of a page: where it posts and its fields.
+fn no_js_form(page: &str, picker: &str) -> (String, Vec<(String, String)>) {
+    let start = page
+        .find(&format!("<form id=\"up-{picker}\""))
+        .unwrap_or_else(|| panic!("no upload form up-{picker}: {page}"));
+    let form = &page[start..start + page[start..].find("</form>").expect("form end")];
+    let action = attribute(form, "action").expect("action");
+    let fields = form
+        .split("<input ")
+        .skip(1)
+        .map(|i| {
+            (
+                attribute(i, "name").expect("name"),
+                attribute(i, "value").unwrap_or_default(),
+            )
+        })
+        .collect();
+    (action, fields)
+}
+
+/// Posts `bytes` as a browser without JavaScript posts the page's upload form,
+/// follows storage's redirect to the check, and answers where that sends the
+/// browser (or the refusal page's status and text).
+async fn post_without_js(
+    app: &TestApp,
+    page: &str,
+    picker: &str,
+    bearer: Option<&str>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<String, (u16, String)> {
+    let (action, fields) = no_js_form(page, picker);
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k, v);
+    }
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+    );
+    let posted = app
+        .client
+        .post(&action)
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    if posted.status().as_u16() != 303 {
+        panic!(
+            "storage did not send the browser on: {} {}",
+            posted.status(),
+            posted.text().await.unwrap_or_default()
+        );
+    }
+    let to_check = posted.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(to_check.starts_with(&app.url("/")), "{to_check}");
+    assert!(to_check.contains("/attachments/check?"), "{to_check}");
+    let mut r = app.client.get(&to_check).header("accept", "text/html");
+    if let Some(token) = bearer {
+        r = r.bearer_auth(token);
+    }
+    let r = r.send().await.expect("check");
+    let status = r.status().as_u16();
+    if status == 303 {
+        return Ok(r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned());
+    }
+    Err((status, r.text().await.unwrap_or_default()))
+}
+
+/// Files are checked by content as soon as they are posted (the page's script
+/// asks at once); without JavaScript, each page posts a file straight to
+/// storage, which sends the browser back through the check to the page, with
+/// the file in the form, on the request form, the ticket and the staff page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_checked_when_posted_and_forms_take_them_without_javascript() {
+    let app = TestApp::spawn().await;
+    let check = format!("/offices/{SP_OFFICE}/attachments/check");
+
+    // With a script: a good file passes, a text named .pdf is refused and gone.
+    let good = app
+        .upload(&slot_path(), None, "foto.png", PNG)
+        .await
+        .expect("upload");
+    let (status, c) = app
+        .get_json(&format!("{check}?a={}", urlencoding(&good)))
+        .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(
+        (c["name"].as_str(), c["attachment"].as_str()),
+        (Some("foto.png"), Some(good.as_str()))
+    );
+    let lying = app
+        .upload(&slot_path(), None, "contrato.pdf", b"apenas texto")
+        .await
+        .expect("upload");
+    let (status, e) = app
+        .get_json(&format!("{check}?a={}", urlencoding(&lying)))
+        .await;
+    assert_eq!(status, 422, "{e}");
+    assert!(
+        e["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .starts_with("contrato.pdf: "),
+        "{e}"
+    );
+    nothing_stored(&app, &lying).await;
+    // A reference made for another office does not check here.
+    let elsewhere = app
+        .upload(
+            &format!("/offices/{RO_OFFICE}/attachments"),
+            None,
+            "foto.png",
+            PNG,
+        )
+        .await
+        .expect("upload");
+    let (status, _) = app
+        .get_json(&format!("{check}?a={}", urlencoding(&elsewhere)))
+        .await;
+    assert_eq!(status, 422);
+
+    // Without a script, on the request form: one file, then a refused one.
+    let form_path = format!("/offices/{SP_OFFICE}/requests/new?service=contato");
+    let (_, page) = app.get_html(&form_path).await;
+    let back = post_without_js(&app, &page, "attachments", None, "Foto do RG.png", PNG)
+        .await
+        .expect("kept");
+    assert!(back.starts_with(&form_path), "{back}");
+    let (_, page) = app.get_html(&back).await;
+    let kept = page
+        .split("name=\"attachments\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(unescape)
+        .expect("the file is in the form");
+    assert!(kept.ends_with(":Foto do RG.png"), "{kept}");
+    let (status, refusal) = post_without_js(&app, &page, "attachments", None, "nota.pdf", b"texto")
+        .await
+        .expect_err("refused");
+    assert_eq!(status, 422);
+    assert!(refusal.contains("nota.pdf: "), "{refusal}");
+    assert!(
+        refusal.contains("Voltar e escolher outro arquivo"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains(&format!("href=\"{}", form_path.replace('&', "&amp;"))),
+        "the way back keeps the first file: {refusal}"
+    );
+    // The form sent with the file the page kept: the request has it.
+    let r = app
+        .client
+        .post(app.url(&format!("/offices/{SP_OFFICE}/requests")))
+        .header("accept", "text/html")
+        .form(&[
+            ("service", "contato"),
+            ("name", "Ana Souza"),
+            ("email", "sem.js@example.com"),
+            ("message", "Segue o RG."),
+            ("consent", "true"),
+            ("attachments", kept.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 303);
+    let ticket = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (_, t) = app.get_json(&ticket).await;
+    assert_eq!(files_of(&t["history"][0])[0].0, "Foto do RG.png", "{t}");
+
+    // On the ticket: the form is bound to this ticket.
+    let (_, page) = app.get_html(&ticket).await;
+    let back = post_without_js(&app, &page, "attachments", None, "extrato.pdf", PDF)
+        .await
+        .expect("kept");
+    let (_, page) = app.get_html(&back).await;
+    assert!(page.contains("extrato.pdf"), "{page}");
+
+    // On the staff page, the conclusion's picker takes PDFs only.
+    let staff = app.staff_login(ATTENDANT).await;
+    let id = t["id"].as_str().expect("id");
+    let r = app
+        .client
+        .get(app.url(&format!("/staff/requests/{id}")))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .expect("page");
+    let page = r.text().await.expect("page");
+    let back = post_without_js(
+        &app,
+        &page,
+        "attachments",
+        Some(&staff),
+        "resposta.pdf",
+        PDF,
+    )
+    .await
+    .expect("kept");
+    assert!(
+        back.starts_with(&format!("/staff/requests/{id}?anexo-attachments=")),
+        "{back}"
+    );
+    let (status, _) = app
+        .get_json(&format!(
+            "/staff/attachments/check?pdf=1&a={}",
+            urlencoding(
+                &app.upload("/staff/attachments", Some(&staff), "foto.png", PNG)
+                    .await
+                    .expect("upload")
+            )
+        ))
+        .await;
+    assert_eq!(status, 401, "staff checks need staff");
+    let png = app
+        .upload("/staff/attachments", Some(&staff), "foto.png", PNG)
+        .await
+        .expect("upload");
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/staff/attachments/check?pdf=1&a={}",
+            urlencoding(&png)
+        )))
+        .header("accept", "application/json")
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(r.status().as_u16(), 422);
+    let e: Value = r.json().await.expect("json");
+    assert!(
+        e["error"]["fields"]["attachments"]
+            .as_str()
+            .expect("reason")
+            .contains("somente arquivos PDF"),
+        "{e}"
+    );
+}
+
+fn urlencoding(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)])
+        .expect("encode")
+        .trim_start_matches("v=")
+        .to_owned()
+}

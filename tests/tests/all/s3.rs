@@ -31,9 +31,11 @@ fn png(size: usize) -> Vec<u8> {
 fn policy(key: &str, max_bytes: u64, expires_at: Timestamp) -> UploadPolicy<'_> {
     UploadPolicy {
         key,
-        content_type: "image/png",
+        named_by_file: false,
+        content_type: Some("image/png"),
         max_bytes,
         expires_at,
+        redirect: None,
     }
 }
 

@@ -22,11 +22,23 @@ pub struct UploadForm {
 /// The conditions storage enforces on that post.
 #[derive(Debug, Clone)]
 pub struct UploadPolicy<'a> {
+    /// Where the file goes; with `named_by_file`, a prefix that the posted
+    /// file's own name completes (S3's `${filename}`).
     pub key: &'a str,
-    pub content_type: &'a str,
+    pub named_by_file: bool,
+    /// `None` lets any type through: a form without JavaScript cannot say it
+    /// beforehand (the content is checked after the post either way).
+    pub content_type: Option<&'a str>,
     pub max_bytes: u64,
     pub expires_at: Timestamp,
+    /// Where storage sends the browser after a post, with `bucket`, `key` and
+    /// `etag` added to its query (S3's `success_action_redirect`); `None`
+    /// answers 204 to a script.
+    pub redirect: Option<&'a str>,
 }
+
+/// What a form post's `key` field holds when the file names it.
+pub const FILE_NAME_VARIABLE: &str = "${filename}";
 
 /// A stored file's size and first bytes: enough to tell what it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,9 @@ mod tickets;
 mod timers;
 
 pub use access::{AccessLink, AccessLinks};
-pub use files::{BlobError, BlobHead, Blobs, DownloadLink, UploadForm, UploadPolicy};
+pub use files::{
+    BlobError, BlobHead, Blobs, DownloadLink, FILE_NAME_VARIABLE, UploadForm, UploadPolicy,
+};
 pub use offices::Offices;
 pub use outbox::{MailAttachment, MailError, MailId, Mailer, Outbox, OutboxMail};
 pub use paging::{Page, PageRequest, PageSize, Position};

@@ -3,7 +3,7 @@
 
 use crate::Response;
 use crate::forms::{Fields, body, message_text, path_param, query};
-use crate::ops::ticket::page;
+use crate::ops::ticket::full_page;
 use crate::pages::{Confirm, TicketForm};
 use crate::respond::{Failure, Format, finish, html, json, see_other, ticket_location};
 use crate::views::TicketView;
@@ -109,26 +109,22 @@ async fn run(
         && let Some((action, question, detail, button)) = kind.confirmation()
     {
         // The page again, asking; nothing is done until the citizen confirms.
-        let shown = ticket::read(app, &id, token.as_deref()).await;
-        return finish(
-            format,
-            shown.map_err(Failure::from).map(|t| {
-                let mut p = page(
-                    &t,
-                    token.as_deref().unwrap_or_default(),
-                    TicketForm::default(),
-                );
-                p.confirm = Some(Confirm {
-                    action,
-                    question,
-                    detail,
-                    button,
-                    action_key: fields.get("action_key").unwrap_or_default().to_owned(),
-                    message: fields.get("message").unwrap_or_default().to_owned(),
-                });
-                html(StatusCode::OK, &p)
-            }),
-        );
+        let shown = async {
+            let t = ticket::read(app, &id, token.as_deref()).await?;
+            let token = token.as_deref().unwrap_or_default();
+            let mut p = full_page(app, &t, token, TicketForm::default(), &q).await?;
+            p.confirm = Some(Confirm {
+                action,
+                question,
+                detail,
+                button,
+                action_key: fields.get("action_key").unwrap_or_default().to_owned(),
+                message: fields.get("message").unwrap_or_default().to_owned(),
+            });
+            Ok::<_, AppError>(html(StatusCode::OK, &p))
+        }
+        .await;
+        return finish(format, shown.map_err(Failure::from));
     }
     let result = async {
         let key = parse_action_key(fields.get("action_key"))?;
@@ -147,19 +143,20 @@ async fn run(
     match result {
         // A refused form comes back on its own page, with what was typed.
         Err(Failure::App(e)) if format == Format::Html && refused_here(&e) => {
-            match ticket::read(app, &id, token.as_deref()).await {
-                Ok(t) => {
-                    let form = refused_form(&e, &fields);
-                    let status = if matches!(e, AppError::Invalid(_)) {
-                        StatusCode::UNPROCESSABLE_ENTITY
-                    } else {
-                        StatusCode::CONFLICT
-                    };
-                    html(
-                        status,
-                        &page(&t, token.as_deref().unwrap_or_default(), form),
-                    )
-                }
+            let status = if matches!(e, AppError::Invalid(_)) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::CONFLICT
+            };
+            let shown = async {
+                let t = ticket::read(app, &id, token.as_deref()).await?;
+                let form = refused_form(&e, &fields);
+                let token = token.as_deref().unwrap_or_default();
+                full_page(app, &t, token, form, &Default::default()).await
+            }
+            .await;
+            match shown {
+                Ok(p) => html(status, &p),
                 Err(other) => finish(format, Err(other.into())),
             }
         }

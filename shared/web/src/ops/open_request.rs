@@ -34,17 +34,16 @@ pub async fn form(app: &App, req: Request) -> Response {
             ..Default::default()
         };
         let slots = form_slots(app, &office, service).await?;
-        Ok(html(
-            StatusCode::OK,
-            &form_page(
-                &office,
-                service,
-                &raw,
-                &[],
-                &FieldErrors::default(),
-                slots.as_ref(),
-            ),
-        ))
+        let mut page = form_page(
+            &office,
+            service,
+            &raw,
+            &[],
+            &FieldErrors::default(),
+            slots.as_ref(),
+        );
+        complete_picker(app, &mut page, &office, service, &query(&req)).await?;
+        Ok(html(StatusCode::OK, &page))
     }
     .await;
     finish(format, result)
@@ -111,10 +110,9 @@ pub async fn submit(app: &App, req: Request) -> Response {
                     .and_then(|s| office.service(s))
                     .ok_or(AppError::NotFound("atendimento"))?;
                 let slots = form_slots(app, &office, service).await?;
-                let mut page = html(
-                    status,
-                    &form_page(&office, service, &raw, &files, &errors, slots.as_ref()),
-                );
+                let mut form = form_page(&office, service, &raw, &files, &errors, slots.as_ref());
+                complete_picker(app, &mut form, &office, service, &Default::default()).await?;
+                let mut page = html(status, &form);
                 if let Some(secs) = retry_after {
                     page.headers_mut()
                         .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
@@ -126,6 +124,25 @@ pub async fn submit(app: &App, req: Request) -> Response {
     }
     .await;
     finish(format, result)
+}
+
+/// The form's file picker, completed for posts with and without JavaScript.
+async fn complete_picker(
+    app: &App,
+    page: &mut RequestFormPage,
+    office: &Office,
+    service: &Service,
+    page_query: &crate::forms::Fields,
+) -> Result<(), AppError> {
+    let Some(w) = page.attach.as_mut() else {
+        return Ok(());
+    };
+    let sender = crate::ops::attachments::Sender::Citizen {
+        office: office.id.as_str(),
+        ticket: None,
+    };
+    let form = format!("/offices/{}/requests/new?service={}", office.id, service.id);
+    crate::ops::attachments::complete(app, w, sender, &form, page_query).await
 }
 
 fn raw_value(raw: &RawRequestForm, field: FormField) -> Option<&String> {
@@ -322,11 +339,7 @@ fn form_page(
     let summary = summary(&fields, errors);
     RequestFormPage {
         attach: (rule != FieldRule::Hidden).then(|| AttachWidget {
-            id: "attachments",
-            pdf_only: false,
-            slot_url: format!("/offices/{}/attachments", office.id),
             required: rule == FieldRule::Required,
-            max_kb: office.max_attachment_bytes / 1024,
             kept: files
                 .iter()
                 .map(|f| (f.encode(), f.name.to_string()))
@@ -334,7 +347,10 @@ fn form_page(
             error: errors
                 .get(FormField::Attachments.key())
                 .map(ToOwned::to_owned),
-            ticket: None,
+            ..AttachWidget::new(
+                format!("/offices/{}/attachments", office.id),
+                office.max_attachment_bytes,
+            )
         }),
         o: OfficeView::from(office),
         service_id: service.id.to_string(),

@@ -7,7 +7,7 @@ use crate::pages::{
     AppointmentDraft, AttachWidget, DecisionChoices, HistoryLine, QueueLine, StaffQueuePage,
     StaffRequestPage, WorkPanel,
 };
-use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
+use crate::respond::{Failure, Format, finish, json, see_other};
 use crate::staff::staff;
 use crate::views::{List, TicketView, appointment_label, local_time, running_windows};
 use balcao_app::staff_requests::{self, QueueFilter};
@@ -125,16 +125,19 @@ pub async fn show(app: &App, req: Request) -> Response {
     let result = async {
         let me = staff(&req)?;
         let (t, office) = staff_requests::workbench(app, &me, &path_param(&req, "id")?).await?;
-        let notice = query(&req).get("feito").and_then(done_notice);
-        Ok::<_, Failure>(negotiate(
-            format,
-            StatusCode::OK,
-            || TicketView::for_staff(&t),
-            || StaffRequestPage {
-                notice,
-                ..page(&t, office.as_ref(), &me)
-            },
-        ))
+        let q = query(&req);
+        if format == Format::Json {
+            return Ok(crate::respond::json(
+                StatusCode::OK,
+                &TicketView::for_staff(&t),
+            ));
+        }
+        let mut p = StaffRequestPage {
+            notice: q.get("feito").and_then(done_notice),
+            ..page(&t, office.as_ref(), &me)
+        };
+        complete_pickers(app, &mut p, &me, &q).await?;
+        Ok::<_, Failure>(crate::respond::html(StatusCode::OK, &p))
     }
     .await;
     finish(format, result)
@@ -200,17 +203,47 @@ pub async fn refused_page(
         _ => return crate::respond::failure(Format::Html, e.into()),
     };
     let message = crate::respond::reason(&e);
-    match staff_requests::workbench(app, me, id).await {
-        Ok((t, office)) => crate::respond::html(
-            status,
-            &StaffRequestPage {
-                error: Some(message),
-                reply_text: typed.to_owned(),
-                ..page(&t, office.as_ref(), me)
-            },
-        ),
+    let shown = async {
+        let (t, office) = staff_requests::workbench(app, me, id).await?;
+        let mut p = StaffRequestPage {
+            error: Some(message),
+            reply_text: typed.to_owned(),
+            ..page(&t, office.as_ref(), me)
+        };
+        complete_pickers(app, &mut p, me, &Default::default()).await?;
+        Ok::<_, AppError>(p)
+    }
+    .await;
+    match shown {
+        Ok(p) => crate::respond::html(status, &p),
         Err(other) => crate::respond::failure(Format::Html, other.into()),
     }
+}
+
+/// The reply's and the conclusion's file pickers, for posts with and without
+/// JavaScript; `q` is the page's query (files a post brought back).
+async fn complete_pickers(
+    app: &App,
+    p: &mut StaffRequestPage,
+    me: &balcao_core::StaffMember,
+    q: &crate::forms::Fields,
+) -> Result<(), AppError> {
+    use crate::ops::attachments::{Sender, complete};
+    let back = format!("/staff/requests/{}", p.t.id);
+    if p.can_reply {
+        complete(app, &mut p.attach, Sender::Staff(me), &back, q).await?;
+    }
+    if p.work.can_conclude {
+        complete(
+            app,
+            &mut p.work.conclude_attach,
+            Sender::Staff(me),
+            &back,
+            q,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The forms for what can happen next, from the transition table.

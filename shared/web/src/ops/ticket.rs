@@ -3,10 +3,10 @@
 use crate::Response;
 use crate::forms::{path_param, query};
 use crate::pages::{AttachWidget, HistoryLine, TicketForm, TicketPage};
-use crate::respond::{Format, finish, negotiate};
+use crate::respond::{Format, finish};
 use crate::views::{TicketView, appointment_label, local_time, running_windows};
 use balcao_app::ports::Ticket;
-use balcao_app::{App, ticket};
+use balcao_app::{App, AppError, ticket};
 use balcao_core::{Action, Status};
 use http::StatusCode;
 use lambda_http::Request;
@@ -18,15 +18,13 @@ pub async fn show(app: &App, req: Request) -> Response {
         let q = query(&req);
         let t = ticket::read(app, &id, q.get("k")).await?;
         let token = q.get("k").unwrap_or_default().to_owned();
-        let mut p = page(&t, &token, TicketForm::default());
+        if format == Format::Json {
+            return Ok(crate::respond::json(StatusCode::OK, &TicketView::from(&t)));
+        }
+        let mut p = full_page(app, &t, &token, TicketForm::default(), &q).await?;
         p.just_created = q.get("novo") == Some("1");
         p.notice = q.get("feito").and_then(done_notice);
-        Ok(negotiate(
-            format,
-            StatusCode::OK,
-            || TicketView::from(&t),
-            || p,
-        ))
+        Ok(crate::respond::html(StatusCode::OK, &p))
     }
     .await;
     finish(format, result)
@@ -43,6 +41,32 @@ fn done_notice(done: &str) -> Option<&'static str> {
         "lidas" => "Respostas marcadas como lidas.",
         _ => return None,
     })
+}
+
+/// [`page`] with its file picker completed for posts with and without
+/// JavaScript; `q` is the page's query (files a post brought back).
+pub async fn full_page(
+    app: &App,
+    t: &Ticket,
+    token: &str,
+    form: TicketForm,
+    q: &crate::forms::Fields,
+) -> Result<TicketPage, AppError> {
+    let mut p = page(t, token, form);
+    let id = t.request.id.to_string();
+    let office = t.request.office.id.to_string();
+    let sender = crate::ops::attachments::Sender::Citizen {
+        office: &office,
+        ticket: Some((&id, token)),
+    };
+    let back = format!(
+        "/tickets/{id}?{}",
+        serde_urlencoded::to_string([("k", token)]).unwrap_or_default()
+    );
+    if p.can_message {
+        crate::ops::attachments::complete(app, &mut p.attach, sender, &back, q).await?;
+    }
+    Ok(p)
 }
 
 /// The ticket page for the link's holder, with what a refused form kept.

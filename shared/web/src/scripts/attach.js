@@ -5,6 +5,7 @@
   var box = document.currentScript.previousElementSibling;
   var input = box.querySelector("input[type=file]"), list = box.querySelector("ul.files");
   var form = box.closest("form"), pending = 0;
+  input.hidden = false;
   // Looked up when used: the button comes after this script in the page.
   function busy(on) {
     var b = form.querySelector("button[type=submit]");
@@ -37,6 +38,13 @@
           if (!r.ok) throw new Error("o armazenamento recusou o arquivo (" + r.status + ")");
           return slot;
         });
+      })
+      // Checked by its content at once, not when the form is sent.
+      .then(function (slot) {
+        li.textContent = file.name + " – conferindo…";
+        return fetch(box.dataset.check + "&a=" + encodeURIComponent(slot.attachment),
+          { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(reason(b)); return b; }); });
       })
       .then(function (slot) {
         li.textContent = "";
