@@ -141,6 +141,28 @@ impl Fixture {
 
     /// A fresh process's view (nothing cached), through the functions' own
     /// adapters; with `recorder`, every call is recorded.
+    /// Stores `bytes` at `key` as a browser's form post would (outside the
+    /// functions' recorded calls).
+    pub async fn put_object(
+        &self,
+        key: &str,
+        bytes: &[u8],
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.s3.sdk)
+                .endpoint_url(&self.s3.endpoint)
+                .force_path_style(true)
+                .build(),
+        )
+        .put_object()
+        .bucket(BUCKET)
+        .key(key)
+        .body(bytes.to_vec().into())
+        .send()
+        .await?;
+        Ok(())
+    }
+
     pub fn app(&self, recorder: Option<&Recorder>) -> (App, Arc<DynamoStore>) {
         build_app(&self.sdk, &self.s3, &self.dynamodb, &self.table, recorder)
     }

@@ -142,6 +142,16 @@ pub const CASES: &[Case] = &[
         "1 Query (the link is presigned locally)",
     ),
     case(
+        "check-upload",
+        false,
+        "1 GetObject (the file's first bytes; office and key cached warm)",
+    ),
+    case(
+        "staff-check-upload",
+        false,
+        "1 GetObject (the file's first bytes; office and key cached warm)",
+    ),
+    case(
         "staff-new-upload",
         false,
         "0 (key cached warm; the form is signed locally)",
@@ -774,6 +784,14 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
             "",
             Some(json!({"name": "resposta.pdf", "size": 20_000})),
         ),
+        "check-upload" => {
+            let r = citizen_upload(f, None, "foto.png", PNG, true).await?;
+            citizen(&[("office", OFFICE)], &query_of(&[("a", &r)]), None)
+        }
+        "staff-check-upload" => {
+            let r = staff_upload(f, PDF, true).await?;
+            sp(&[], &query_of(&[("a", &r), ("pdf", "1")]), None)
+        }
         "staff-start-analysis" => {
             let t = open(f, "contato").await?;
             sp(&[("id", &t.id)], "", Some(json!({})))
@@ -943,6 +961,138 @@ async fn retention_ended(f: &Fixture, t: &Ticket) -> Result<(), Error> {
     Ok(())
 }
 
+/// The variants of `get-ticket` (apart: each arm of [`variants`] grows its frame).
+async fn ticket_variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, Input)>, Error> {
+    let citizen = |params: &[(&str, &str)], query: &str, body: Option<Value>| {
+        Input::Http(http(function, Who::Citizen, params, query, body))
+    };
+    let _ = &citizen;
+    Ok({
+        let t = open(f, "contato").await?;
+        let mut page = http(
+            function,
+            Who::Citizen,
+            &[("id", &t.id)],
+            &format!("k={}", t.k),
+            None,
+        );
+        page["headers"]["accept"] = json!("text/html");
+        let (t, _) = with_file(f).await?;
+        written(f);
+        call(
+            f,
+            "ask-my-requests",
+            Who::Citizen,
+            &[],
+            "",
+            Some(json!({"email": t.email})),
+        )
+        .await?;
+        let k = link_secret(&written(f), "/my-requests")?;
+        vec![
+            ("the page, with its upload form", Input::Http(page)),
+            (
+                "with the my-requests link",
+                citizen(&[("id", &t.id)], &format!("k={k}"), None),
+            ),
+        ]
+    })
+}
+
+/// The variants of `staff-request` (apart: each arm of [`variants`] grows its frame).
+async fn staff_request_variants(
+    f: &Fixture,
+    function: &str,
+) -> Result<Vec<(&'static str, Input)>, Error> {
+    let citizen = |params: &[(&str, &str)], query: &str, body: Option<Value>| {
+        Input::Http(http(function, Who::Citizen, params, query, body))
+    };
+    let _ = &citizen;
+    Ok({
+        let t = open(f, "contato").await?;
+        let mut page = http(function, SP, &[("id", &t.id)], "", None);
+        page["headers"]["accept"] = json!("text/html");
+        vec![("the page, with its upload forms", Input::Http(page))]
+    })
+}
+
+/// The variants of `check-upload` (apart: each arm of [`variants`] grows its frame).
+async fn check_upload_variants(
+    f: &Fixture,
+    function: &str,
+) -> Result<Vec<(&'static str, Input)>, Error> {
+    let citizen = |params: &[(&str, &str)], query: &str, body: Option<Value>| {
+        Input::Http(http(function, Who::Citizen, params, query, body))
+    };
+    let _ = &citizen;
+    Ok({
+        let t = open(f, "contato").await?;
+        let lying = citizen_upload(f, None, "foto.png", LYING_PNG, true).await?;
+        let on_ticket = citizen_upload(f, Some(&t), "foto.png", PNG, true).await?;
+        vec![
+            (
+                "a refused file, deleted",
+                citizen(&[("office", OFFICE)], &query_of(&[("a", &lying)]), None),
+            ),
+            (
+                "a message's file, bound to its ticket",
+                citizen(
+                    &[("office", OFFICE)],
+                    &query_of(&[("a", &on_ticket), ("ticket", &t.id), ("k", &t.k)]),
+                    None,
+                ),
+            ),
+            (
+                "a file posted without JavaScript, moved",
+                citizen(&[("office", OFFICE)], &posted_without_js(f).await?, None),
+            ),
+        ]
+    })
+}
+
+fn query_of(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// A file posted with a page's no-JavaScript form, as storage then sends the
+/// browser to the check: the query with the form's token and the file's key.
+async fn posted_without_js(f: &Fixture) -> Result<String, Error> {
+    let mut token = String::new();
+    let form = balcao_app::attachments::citizen_form_slot(&f.setup, OFFICE, None, |t| {
+        token = t.to_owned();
+        "https://balcao.example/check".to_owned()
+    })
+    .await?;
+    let prefix = form.fields["key"]
+        .trim_end_matches("${filename}")
+        .to_owned();
+    let key = format!("{prefix}foto.png");
+    f.put_object(&key, PNG).await?;
+    Ok(query_of(&[("a", &token), ("key", &key)]))
+}
+
+/// As [`posted_without_js`], by the manager the staff events carry.
+async fn staff_posted_without_js(f: &Fixture) -> Result<String, Error> {
+    let me = balcao_core::StaffMember {
+        office: balcao_core::OfficeId::parse(OFFICE)?,
+        role: balcao_core::Role::Manager,
+        name: "Gestora".into(),
+        email: balcao_core::Email::parse(&format!("gestor@{OFFICE}.example.com"))?,
+    };
+    let mut token = String::new();
+    let form = balcao_app::staff_requests::upload_form_slot(&f.setup, &me, |t| {
+        token = t.to_owned();
+        "https://balcao.example/check".to_owned()
+    })
+    .await?;
+    let prefix = form.fields["key"]
+        .trim_end_matches("${filename}")
+        .to_owned();
+    let key = format!("{prefix}resposta.pdf");
+    f.put_object(&key, PDF).await?;
+    Ok(query_of(&[("a", &token), ("key", &key)]))
+}
+
 /// A file the citizen posted for `office`'s form: answers the reference.
 async fn citizen_upload(
     f: &Fixture,
@@ -1045,6 +1195,33 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
         body
     };
     Ok(match function {
+        "get-ticket" => Box::pin(ticket_variants(f, function)).await?,
+        "staff-request" => Box::pin(staff_request_variants(f, function)).await?,
+        "check-upload" => Box::pin(check_upload_variants(f, function)).await?,
+        "staff-check-upload" => {
+            let png = {
+                let slot = call(
+                    f,
+                    "staff-new-upload",
+                    SP,
+                    &[],
+                    "",
+                    Some(json!({"name": "foto.png", "size": PNG.len()})),
+                )
+                .await?;
+                upload(&slot, "foto.png", PNG).await?
+            };
+            vec![
+                (
+                    "not a PDF where only a PDF goes, deleted",
+                    sp(&[], &query_of(&[("a", &png), ("pdf", "1")]), None),
+                ),
+                (
+                    "a file posted without JavaScript, moved",
+                    sp(&[], &Box::pin(staff_posted_without_js(f)).await?, None),
+                ),
+            ]
+        }
         "erase-my-data" => {
             // An open booking is cancelled first: its place is given back.
             let t = booked(f).await?;
@@ -1094,7 +1271,7 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
                 ),
             ]
         }
-        "get-ticket" | "get-attachment" => {
+        "get-attachment" => {
             // The "my requests" link's secret opens each of the citizen's tickets.
             let (t, file) = with_file(f).await?;
             written(f);
@@ -1108,10 +1285,7 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
             )
             .await?;
             let k = link_secret(&written(f), "/my-requests")?;
-            let mut params = vec![("id", t.id.as_str())];
-            if function == "get-attachment" {
-                params.push(("file", file.as_str()));
-            }
+            let params = vec![("id", t.id.as_str()), ("file", file.as_str())];
             vec![(
                 "with the my-requests link",
                 citizen(&params, &format!("k={k}"), None),

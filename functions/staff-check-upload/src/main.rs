@@ -1,0 +1,1 @@
+balcao_aws::http_function!(StaffCheckUpload, attachments::staff_check);
