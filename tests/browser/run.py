@@ -196,6 +196,10 @@ def citizen(rt, j):
     p.fill("#f-message", "Segue o documento pedido.")
     upload_file(p, "#f-attachments", "rg.png", PNG, "image/png")
     expect(p.locator("fieldset.attach ul.files")).to_contain_text("rg.png")
+    # A text named .pdf is refused beside it as soon as it is posted.
+    upload_file(p, "#f-attachments", "falso.pdf", b"apenas texto", "application/pdf")
+    expect(p.locator("fieldset.attach ul.files li.error")).to_contain_text("falso.pdf: ")
+    j.check("anexo-recusado")
     p.get_by_role("button", name="Enviar mensagem").click()
     expect(p.locator("[role=status]").first).to_contain_text("Mensagem enviada")
     expect(p.locator("ol.history")).to_contain_text("rg.png")
@@ -262,6 +266,17 @@ def no_js_form(rt, j):
         assert p.locator(target).count() == 1, f"the summary links to {target}, which is not on the page"
     assert text.index("Nome") < text.index("E-mail"), f"form order: {text}"
     j.check("formulario-com-erros")
+    # Files go first, one at a time: each comes back in the form's list.
+    upload_file(p, "#nf-attachments", "rg.pdf", PDF, "application/pdf")
+    p.get_by_role("button", name="Enviar arquivo").click()
+    expect(p.locator("fieldset.attach ul.files")).to_contain_text("rg.pdf")
+    j.check("anexo-sem-js")
+    upload_file(p, "#nf-attachments", "falso.pdf", b"apenas texto", "application/pdf")
+    p.get_by_role("button", name="Enviar arquivo").click()
+    expect(p.get_by_role("alert").first).to_contain_text("falso.pdf: ")
+    j.check("anexo-recusado-sem-js")
+    p.get_by_role("link", name="Voltar e escolher outro arquivo").click()
+    expect(p.locator("fieldset.attach ul.files")).to_contain_text("rg.pdf")
     p.fill("#f-name", "Ana Sem Script")
     p.fill("#f-email", f"semjs-{j.size_name}@example.com")
     p.fill("#f-document", CPF)
@@ -271,6 +286,7 @@ def no_js_form(rt, j):
     p.get_by_role("button", name="Enviar solicitação").click()
     expect(p.locator("[role=status]").first).to_contain_text("Solicitação enviada")
     j.check("enviada-sem-js")
+    expect(p.locator("ol.history")).to_contain_text("rg.pdf")
 
 
 def staff(rt, j):
@@ -353,6 +369,14 @@ def manager(rt, j):
     p.locator("#s-retention").locator("xpath=ancestor::form").get_by_role("button", name="Salvar").click()
     expect(p.get_by_role("alert").first).to_contain_text("prazo de guarda")
     j.check("recusada")
+    # Sectors are kept with forms, by name.
+    sector = f"Procurações {j.size_name}"
+    p.fill("#sec-new", sector)
+    p.get_by_role("button", name="Adicionar setor").click()
+    expect(p.locator("[role=status]").first).to_contain_text("Configurações salvas")
+    expect(p.locator("form.item input[name=name]").first).to_be_visible()
+    assert p.locator(f"input[value='{sector}']").count() == 1, "the new sector is listed"
+    j.check("setor-adicionado")
 
 
 def not_found(rt, j):
