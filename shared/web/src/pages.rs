@@ -351,6 +351,8 @@ pub struct StaffQueuePage {
     pub status: &'static str,
     pub items: Vec<QueueLine>,
     pub next: Option<String>,
+    /// A refused protocol form (`protocol` or `protocol-import`).
+    pub refused: Refusal,
 }
 
 #[derive(Template)]
@@ -372,9 +374,8 @@ pub struct StaffRequestPage {
     pub reply_by: Option<String>,
     /// What the last action did ("Resposta enviada ao cidadão.").
     pub notice: Option<&'static str>,
-    /// A refused action, with the reply typed kept.
-    pub error: Option<String>,
-    pub reply_text: String,
+    /// A refused action: why, on top, and inside its form with what was typed.
+    pub refused: Refusal,
 }
 
 #[derive(serde::Serialize)]
@@ -451,7 +452,7 @@ pub struct OfficeSettingsPage {
     pub notice: Option<&'static str>,
     /// A refused form, why, and what it sent (shown again in it; the other
     /// forms keep what is saved).
-    pub refused: Option<RefusedForm>,
+    pub refused: Refusal,
     pub staff_name: String,
     pub office_id: String,
     pub privacy_version: String,
@@ -479,9 +480,9 @@ pub struct OfficeSettingsPage {
     pub services: Vec<ServiceSettings>,
 }
 
-/// A settings form the manager sent and that was not saved.
+/// A form of a page that was sent and refused.
 pub struct RefusedForm {
-    /// Which form: `hours`, `sector:<id>`, `sector:new`, `service:<id>`…
+    /// Which form: `hours`, `sector:<id>`, `schedule`, `reply`…
     pub form: String,
     /// The page's name for it, for the summary at the top.
     pub label: String,
@@ -496,28 +497,89 @@ impl RefusedForm {
     }
 }
 
-impl OfficeSettingsPage {
+/// The refused form of a page with several, if any: each form shows its own
+/// error and what was typed in it; the others show what is saved.
+#[derive(Default)]
+pub struct Refusal(pub Option<RefusedForm>);
+
+impl Refusal {
+    pub fn of(
+        form: impl Into<String>,
+        label: impl Into<String>,
+        why: String,
+        sent: crate::forms::Fields,
+    ) -> Self {
+        Self(Some(RefusedForm {
+            form: form.into(),
+            label: label.into(),
+            why,
+            sent,
+        }))
+    }
+
+    fn here(&self, form: &str) -> Option<&RefusedForm> {
+        self.0.as_ref().filter(|r| r.form == form)
+    }
+
     /// The error to show inside `form`, if that is the refused one.
     pub fn error_in(&self, form: &str) -> Option<&str> {
-        self.refused
-            .as_ref()
-            .filter(|r| r.form == form)
-            .map(|r| r.why.as_str())
+        self.here(form).map(|r| r.why.as_str())
     }
 
     /// What `field` of `form` shows: what was just sent if that form was
-    /// refused, else what is saved.
+    /// refused, else `saved`.
     pub fn value(
         &self,
         form: &str,
         field: &str,
         saved: &(impl std::fmt::Display + ?Sized),
     ) -> String {
-        self.refused
-            .as_ref()
-            .filter(|r| r.form == form)
+        self.here(form)
             .and_then(|r| r.sent.get(field))
             .map_or_else(|| saved.to_string(), str::to_owned)
+    }
+
+    /// Whether `field` of the refused `form` was sent with `value` (a choice).
+    pub fn chose(&self, form: &str, field: &str, value: &str) -> Option<bool> {
+        self.here(form)
+            .map(|r| r.sent.all(field).any(|v| v == value))
+    }
+
+    /// Whether a checkbox or radio of `form` is on: as sent if that form was
+    /// refused, else `saved`.
+    pub fn checked(&self, form: &str, field: &str, value: &str, saved: &bool) -> bool {
+        self.chose(form, field, value).unwrap_or(*saved)
+    }
+
+    /// The files the refused `form` carried: `(reference, name)`.
+    pub fn files(&self, form: &str) -> Vec<(String, String)> {
+        self.here(form)
+            .map(|r| {
+                r.sent
+                    .all("attachments")
+                    .filter_map(|v| {
+                        v.parse::<balcao_core::UploadRef>()
+                            .ok()
+                            .map(|u| (v.to_owned(), u.name.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl OfficeSettingsPage {
+    pub fn error_in(&self, form: &str) -> Option<&str> {
+        self.refused.error_in(form)
+    }
+
+    pub fn value(
+        &self,
+        form: &str,
+        field: &str,
+        saved: &(impl std::fmt::Display + ?Sized),
+    ) -> String {
+        self.refused.value(form, field, saved)
     }
 }
 

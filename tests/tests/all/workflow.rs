@@ -629,3 +629,114 @@ async fn ending_a_scheduled_request_takes_the_event_out_of_the_calendar() {
     assert!(ics.contains("METHOD:CANCEL"), "{ics}");
     assert!(ics.contains(&format!("UID:{id}@balcao")));
 }
+
+/// The part of a page inside the form with this id.
+fn form_in<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no form {id}: {page}"));
+    &page[start..start + page[start..].find("</form>").expect("form end")]
+}
+
+impl Desk<'_> {
+    /// Posts a page's form as a browser does; answers the status and the page.
+    async fn form(&self, id: &str, action: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let r = self
+            .app
+            .client
+            .post(self.app.url(&format!("/staff/requests/{id}/{action}")))
+            .header("accept", "text/html")
+            .bearer_auth(&self.token)
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        (r.status().as_u16(), r.text().await.expect("page"))
+    }
+}
+
+/// A refused staff form comes back on the request's page with the reason
+/// inside that form and what was typed in it; the protocol form on the queue
+/// page too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_staff_forms_come_back_with_their_reason_and_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let desk = Desk {
+        app: &app,
+        token: app.staff_login(ATTENDANT).await,
+    };
+    let id = open(&app, "agendamento", "formularios@example.com").await;
+    desk.ok(&id, "analysis", json!({})).await;
+    let page = desk.page(&id).await;
+    let key = |form: &str| -> String {
+        let f = form_in(&page, form);
+        let start = f.find("name=\"action_key\" value=\"").expect("key") + 25;
+        f[start..start + 26].to_owned()
+    };
+    // A rejection without its justification.
+    let (status, page) = desk
+        .form(
+            &id,
+            "decision",
+            &[
+                ("action_key", &key("form-decision-reject")),
+                ("decision", "reject"),
+                ("justification", "   "),
+            ],
+        )
+        .await;
+    assert!(status == 422 || status == 409, "{status}: {page}");
+    let form = form_in(&page, "form-decision-reject");
+    assert!(
+        form.contains("role=\"alert\""),
+        "the reason is inside the form: {form}"
+    );
+    // An appointment on a day that does not exist: everything typed stays.
+    let (status, page) = desk
+        .form(
+            &id,
+            "appointment",
+            &[
+                ("action_key", &key("form-schedule")),
+                ("date", "2026-02-30"),
+                ("time", "10:00"),
+                ("mode", "virtual"),
+                ("meeting_link", "https://meet.example.com/abc"),
+                ("subject", "Assinatura da escritura"),
+            ],
+        )
+        .await;
+    assert!(status == 422 || status == 409, "{status}: {page}");
+    let form = form_in(&page, "form-schedule");
+    assert!(form.contains("role=\"alert\""), "{form}");
+    assert!(form.contains("value=\"2026-02-30\""), "{form}");
+    assert!(form.contains("Assinatura da escritura"), "{form}");
+    assert!(form.contains("https://meet.example.com/abc"), "{form}");
+    assert!(form.contains("value=\"virtual\" checked"), "{form}");
+    // The reply form keeps its text and is not the one that says why.
+    assert!(!form_in(&page, "form-reply").contains("role=\"alert\""));
+
+    // A protocol with a bad CPF: the queue page again, the fields kept.
+    let r = app
+        .client
+        .post(app.url("/staff/protocols"))
+        .header("accept", "text/html")
+        .bearer_auth(&desk.token)
+        .form(&[
+            ("number", "2026-000123"),
+            ("cpf", "111.111.111-11"),
+            ("status", "Em qualificação"),
+            ("history", "01/11/2026 Protocolado"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().await.expect("page");
+    let form = form_in(&page, "form-protocol");
+    assert!(form.contains("role=\"alert\""), "{form}");
+    assert!(form.contains("value=\"2026-000123\""), "{form}");
+    assert!(form.contains("value=\"Em qualificação\""), "{form}");
+    assert!(form.contains("01/11/2026 Protocolado"), "{form}");
+    assert!(page.contains("<h1"), "the queue's page: {page}");
+}

@@ -4,7 +4,7 @@
 
 use crate::Response;
 use crate::forms::{Fields, body};
-use crate::pages::{FieldRuleRow, OfficeSettingsPage, RefusedForm, ServiceSettings};
+use crate::pages::{FieldRuleRow, OfficeSettingsPage, Refusal, ServiceSettings};
 use crate::respond::{Failure, Format, finish, json, negotiate, see_other};
 use crate::staff::staff;
 use balcao_app::{App, AppError, office_settings};
@@ -87,12 +87,12 @@ pub async fn update(app: &App, req: Request) -> Response {
                 Ok(s) => crate::respond::html(
                     status,
                     &OfficeSettingsPage {
-                        refused: Some(RefusedForm {
-                            form: form_key(&sent),
-                            label: section_label(sent.get("section").unwrap_or("")),
+                        refused: Refusal::of(
+                            form_key(&sent),
+                            section_label(sent.get("section").unwrap_or("")),
                             why,
                             sent,
-                        }),
+                        ),
                         ..page(&s, &me)
                     },
                 ),
@@ -366,7 +366,7 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
 fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage {
     OfficeSettingsPage {
         notice: None,
-        refused: None,
+        refused: Refusal::default(),
         staff_name: me.name.clone(),
         office_id: me.office.to_string(),
         privacy_version: s.privacy_version.clone(),

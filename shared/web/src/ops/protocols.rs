@@ -114,7 +114,27 @@ pub async fn publish(app: &App, req: Request) -> Response {
         })
     }
     .await;
-    finish(format, result)
+    match result {
+        // A person gets the queue's page back, the reason inside the form.
+        Err(Failure::App(e @ AppError::Invalid(_))) if format == Format::Html => {
+            let Ok(me) = staff(&req) else {
+                return finish(format, Err(Failure::Unauthorized));
+            };
+            let sent = body(&req).await.unwrap_or_default();
+            let why = crate::respond::reason(&e);
+            let refused = crate::pages::Refusal::of("protocol", "", why, sent);
+            let page = crate::ops::staff_requests::queue_page(
+                app,
+                &req,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refused,
+            )
+            .await;
+            finish(format, page)
+        }
+        other => finish(format, other),
+    }
 }
 
 pub async fn import(app: &App, req: Request) -> Response {
@@ -133,5 +153,26 @@ pub async fn import(app: &App, req: Request) -> Response {
         })
     }
     .await;
-    finish(format, result)
+    match result {
+        // A person gets the queue's page back, the reason inside the form.
+        Err(Failure::App(e @ AppError::Invalid(_))) if format == Format::Html => {
+            let Ok(me) = staff(&req) else {
+                return finish(format, Err(Failure::Unauthorized));
+            };
+            // A file input cannot be filled again: nothing to keep.
+            let sent = Default::default();
+            let why = crate::respond::reason(&e);
+            let refused = crate::pages::Refusal::of("protocol-import", "", why, sent);
+            let page = crate::ops::staff_requests::queue_page(
+                app,
+                &req,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refused,
+            )
+            .await;
+            finish(format, page)
+        }
+        other => finish(format, other),
+    }
 }

@@ -4,8 +4,8 @@
 use crate::Response;
 use crate::forms::{body, message_text, next_page_href, page_request, path_param, query};
 use crate::pages::{
-    AppointmentDraft, AttachWidget, DecisionChoices, HistoryLine, QueueLine, StaffQueuePage,
-    StaffRequestPage, WorkPanel,
+    AppointmentDraft, AttachWidget, DecisionChoices, HistoryLine, QueueLine, Refusal,
+    StaffQueuePage, StaffRequestPage, WorkPanel,
 };
 use crate::respond::{Failure, Format, finish, json, see_other};
 use crate::staff::staff;
@@ -87,37 +87,59 @@ pub async fn queue(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let me = staff(&req)?;
-        let filter = filter(&req)?;
-        let found = staff_requests::queue(app, &me, &filter, &page_request(&req)?).await?;
-        let items: Vec<QueueLine> = found
-            .items
-            .iter()
-            .map(|r| line(r, app.clock.now()))
-            .collect();
         Ok::<_, Failure>(match format {
-            Format::Json => json(StatusCode::OK, &List::page(items, found.next.as_ref())),
-            Format::Html => crate::respond::html(
-                StatusCode::OK,
-                &StaffQueuePage {
-                    notice: query(&req)
-                        .get("protocolos")
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .map(|n| format!("{n} protocolo(s) publicado(s) para consulta.")),
-                    staff_name: me.name.clone(),
-                    statuses: Status::ALL.iter().map(|s| (s.key(), s.label())).collect(),
-                    status: match filter.status {
-                        Some(s) => s.key(),
-                        None if filter.closed => "closed",
-                        None => "",
-                    },
-                    items,
-                    next: next_page_href(&req, found.next.as_ref()),
-                },
-            ),
+            Format::Json => {
+                let filter = filter(&req)?;
+                let found = staff_requests::queue(app, &me, &filter, &page_request(&req)?).await?;
+                let items: Vec<QueueLine> = found
+                    .items
+                    .iter()
+                    .map(|r| line(r, app.clock.now()))
+                    .collect();
+                json(StatusCode::OK, &List::page(items, found.next.as_ref()))
+            }
+            Format::Html => queue_page(app, &req, &me, StatusCode::OK, Refusal::default()).await?,
         })
     }
     .await;
     finish(format, result)
+}
+
+/// The queue's page as `req` asks for it; a refused protocol form (posted to
+/// another address) comes back here inside its form, with what was typed.
+pub async fn queue_page(
+    app: &App,
+    req: &Request,
+    me: &balcao_core::StaffMember,
+    status: StatusCode,
+    refused: Refusal,
+) -> Result<Response, Failure> {
+    let filter = filter(req)?;
+    let found = staff_requests::queue(app, me, &filter, &page_request(req)?).await?;
+    let items: Vec<QueueLine> = found
+        .items
+        .iter()
+        .map(|r| line(r, app.clock.now()))
+        .collect();
+    Ok(crate::respond::html(
+        status,
+        &StaffQueuePage {
+            notice: query(req)
+                .get("protocolos")
+                .and_then(|n| n.parse::<usize>().ok())
+                .map(|n| format!("{n} protocolo(s) publicado(s) para consulta.")),
+            staff_name: me.name.clone(),
+            statuses: Status::ALL.iter().map(|s| (s.key(), s.label())).collect(),
+            status: match filter.status {
+                Some(s) => s.key(),
+                None if filter.closed => "closed",
+                None => "",
+            },
+            items,
+            next: next_page_href(req, found.next.as_ref()),
+            refused,
+        },
+    ))
 }
 
 pub async fn show(app: &App, req: Request) -> Response {
@@ -183,33 +205,37 @@ pub fn page(
         start_by,
         reply_by,
         notice: None,
-        error: None,
-        reply_text: String::new(),
+        refused: Refusal::default(),
     }
 }
 
 /// A refused staff action in a page: the request's page again, the reason on
-/// top, the reply typed kept. Refusals of another kind keep their own page.
+/// top and inside the form that was sent (`form`), with what was typed in it.
+/// Refusals of another kind keep their own page.
 pub async fn refused_page(
     app: &App,
     me: &balcao_core::StaffMember,
     id: &str,
     e: AppError,
-    typed: &str,
+    form: &str,
+    sent: crate::forms::Fields,
 ) -> Response {
     let status = match &e {
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotAllowed(_) | AppError::Refused(_) | AppError::Conflict => StatusCode::CONFLICT,
         _ => return crate::respond::failure(Format::Html, e.into()),
     };
-    let message = crate::respond::reason(&e);
+    let why = crate::respond::reason(&e);
     let shown = async {
         let (t, office) = staff_requests::workbench(app, me, id).await?;
+        let refused = Refusal::of(form, "", why, sent);
         let mut p = StaffRequestPage {
-            error: Some(message),
-            reply_text: typed.to_owned(),
             ..page(&t, office.as_ref(), me)
         };
+        // The files the refused form carried stay in its picker.
+        p.attach.kept = refused.files("reply");
+        p.work.conclude_attach.kept = refused.files("conclusion");
+        p.refused = refused;
         complete_pickers(app, &mut p, me, &Default::default()).await?;
         Ok::<_, AppError>(p)
     }
@@ -338,9 +364,8 @@ pub async fn message(app: &App, req: Request) -> Response {
                 (Ok(me), Ok(id)) => (me, id),
                 (Err(f), _) | (_, Err(f)) => return finish(format, Err(f)),
             };
-            let typed = body(&req).await.ok();
-            let typed = typed.as_ref().and_then(|f| f.get("message")).unwrap_or("");
-            refused_page(app, &me, &id, e, typed).await
+            let sent = body(&req).await.unwrap_or_default();
+            refused_page(app, &me, &id, e, "reply", sent).await
         }
         other => finish(format, other),
     }

@@ -94,7 +94,16 @@ async fn run(
         Err(Failure::App(e)) if format == Format::Html => {
             match (staff(&req), path_param(&req, "id")) {
                 (Ok(me), Ok(id)) => {
-                    crate::ops::staff_requests::refused_page(app, &me, &id, e, "").await
+                    let sent = body(&req).await.unwrap_or_default();
+                    let form = match done {
+                        "analise" => "analysis".to_owned(),
+                        "etapa" => "checklist".to_owned(),
+                        "agendamento" => "schedule".to_owned(),
+                        "conclusao" => "conclusion".to_owned(),
+                        // Approving and rejecting are two forms.
+                        _ => format!("decision-{}", sent.get("decision").unwrap_or("")),
+                    };
+                    crate::ops::staff_requests::refused_page(app, &me, &id, e, &form, sent).await
                 }
                 (Err(f), _) | (_, Err(f)) => finish(format, Err(f)),
             }
