@@ -425,7 +425,12 @@ fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage
             .map(|x| ServiceSettings {
                 id: x.id.to_string(),
                 name: x.name.clone(),
-                kind: x.kind.label(),
+                // Said only when the name does not already say it.
+                kind: if x.name == x.kind.label() {
+                    ""
+                } else {
+                    x.kind.label()
+                },
                 description: x.description.clone(),
                 rules: x
                     .kind
