@@ -1,6 +1,7 @@
 //! Balcão's use cases. Each operation is a module here, written against the
 //! small ports of [`ports`]; the AWS and embedded adapters implement them.
 
+pub mod assignment;
 pub mod attachments;
 pub mod booking;
 pub mod calendar_mail;
@@ -12,6 +13,7 @@ pub mod keys;
 pub mod limits;
 pub mod mail_failures;
 pub mod my_data;
+pub mod notes;
 pub mod my_requests;
 pub mod office_settings;
 pub mod offices;

@@ -24,6 +24,8 @@ pub struct QueueFilter {
     /// Day the request was opened, in the office's time zone.
     pub date: Option<Date>,
     pub priority: Option<bool>,
+    /// `assigned=me|none|<attendant id>`.
+    pub assigned: Option<crate::assignment::Assignee>,
 }
 
 /// One page of the queue: legal priority first, then oldest (SPEC S2).
@@ -33,14 +35,23 @@ pub async fn queue(
     filter: &QueueFilter,
     page: &PageRequest,
 ) -> Result<Page<Request>, AppError> {
-    let opened = match filter.date {
-        None => None,
-        Some(day) => {
-            let office = app
-                .offices
+    let office = match (&filter.date, &filter.assigned) {
+        (None, None) => None,
+        _ => Some(
+            app.offices
                 .get_office(&staff.office)
                 .await?
-                .ok_or(AppError::NotFound("serventia"))?;
+                .ok_or(AppError::NotFound("serventia"))?,
+        ),
+    };
+    let assignee = match (&filter.assigned, &office) {
+        (Some(who), Some(office)) => Some(
+            crate::assignment::resolve(office, staff, who)?.map(|a| a.id.to_string()),
+        ),
+        _ => None,
+    };
+    let opened = match (filter.date, &office) {
+        (Some(day), Some(office)) => {
             let tz = jiff::tz::TimeZone::get(&office.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
             let start = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp());
             let from = start(day).map_err(|_| AppError::invalid("date", "data inválida"))?;
@@ -50,6 +61,7 @@ pub async fn queue(
                 .map_err(|_| AppError::invalid("date", "data inválida"))?;
             Some((from, to))
         }
+        _ => None,
     };
     let shelf = match filter.status {
         Some(s) => Shelf::of(s),
@@ -63,6 +75,7 @@ pub async fn queue(
         sector: filter.sector.clone(),
         opened,
         priority: filter.priority,
+        assignee,
     };
     Ok(app
         .tickets

@@ -72,7 +72,9 @@ const fn signed_in(op: Op) -> u8 {
         | Op::StaffSignIn
         | Op::StaffCallback
         | Op::StaffSignOut
-        | Op::StaffCheckUpload => STAFF,
+        | Op::StaffCheckUpload
+        | Op::StaffNote
+        | Op::StaffAssign => STAFF,
         _ => 0,
     }
 }
@@ -99,7 +101,11 @@ const fn uses(op: Op) -> u8 {
         | Op::StaffSignIn
         | Op::StaffCallback
         | Op::StaffSignOut
-        | Op::GetPrivacy => 0,
+        | Op::GetPrivacy
+        // Neither opens nor closes the reply window.
+        | Op::StaffAssign => 0,
+        // A note's files are checked and kept like a reply's.
+        Op::StaffNote => FILES | HASH_KEY,
         // The export's five-minute file links (JSON clients get it on `/my-data`).
         Op::MyData | Op::ExportMyData => FILES,
         // Open requests are cancelled first (their timers too), files are

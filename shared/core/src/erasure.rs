@@ -103,6 +103,9 @@ fn redacted(e: &Event) -> Event {
         (EventKind::Rating, _) => "Avaliação registrada.".to_owned(),
         (EventKind::Notice, _) => "Aviso ao cartório.".to_owned(),
         (EventKind::MailUndelivered, _) => "E-mail ao cidadão não entregue.".to_owned(),
+        (EventKind::Note, _) => "Nota interna (apagada).".to_owned(),
+        // Says which attendant (staff, not the citizen): kept.
+        (EventKind::Assigned, _) => e.text.clone(),
         (EventKind::Erased, _) => e.text.clone(),
     };
     Event {

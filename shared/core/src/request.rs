@@ -344,6 +344,11 @@ pub enum EventKind {
     MailUndelivered,
     /// The citizen's personal data was erased (LGPD).
     Erased,
+    /// A note staff leave for each other: never shown or sent to the citizen
+    /// (it is still their personal data: an LGPD export carries it).
+    Note,
+    /// Staff gave the request to an attendant, or took it back (SPEC S2).
+    Assigned,
 }
 
 impl Event {
@@ -355,7 +360,9 @@ impl Event {
             EventKind::Checklist
             | EventKind::Read
             | EventKind::Notice
-            | EventKind::MailUndelivered => false,
+            | EventKind::MailUndelivered
+            | EventKind::Note
+            | EventKind::Assigned => false,
             EventKind::StatusChanged => self.status != Some(Status::InAnalysis),
             EventKind::Opened
             | EventKind::Message

@@ -54,6 +54,8 @@ pub enum Op {
     EraseMyData,
     CheckUpload,
     StaffCheckUpload,
+    StaffNote,
+    StaffAssign,
 }
 
 impl Op {
@@ -103,6 +105,8 @@ impl Op {
         Op::EraseMyData,
         Op::CheckUpload,
         Op::StaffCheckUpload,
+        Op::StaffNote,
+        Op::StaffAssign,
     ];
 
     /// Only a verified staff member may run it (`staff::admit`); signing in and
@@ -160,6 +164,8 @@ impl Op {
             Op::EraseMyData => "erase-my-data",
             Op::CheckUpload => "check-upload",
             Op::StaffCheckUpload => "staff-check-upload",
+            Op::StaffNote => "staff-note",
+            Op::StaffAssign => "staff-assign",
         }
     }
 
@@ -212,6 +218,8 @@ impl Op {
             Op::EraseMyData => ops::my_data::erase(app, req).await,
             Op::CheckUpload => ops::attachments::citizen_check(app, req).await,
             Op::StaffCheckUpload => ops::attachments::staff_check(app, req).await,
+            Op::StaffNote => ops::notes::add(app, req).await,
+            Op::StaffAssign => ops::assignment::assign(app, req).await,
         }
     }
 }
@@ -328,6 +336,16 @@ pub const ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/staff/attachments/check",
         op: Op::StaffCheckUpload,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/notes",
+        op: Op::StaffNote,
+    },
+    Route {
+        method: Method::POST,
+        path: "/staff/requests/{id}/assign",
+        op: Op::StaffAssign,
     },
     Route {
         method: Method::GET,

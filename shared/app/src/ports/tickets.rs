@@ -91,6 +91,8 @@ pub struct QueueQuery {
     /// Opened in `[from, to)`.
     pub opened: Option<(Timestamp, Timestamp)>,
     pub priority: Option<bool>,
+    /// Only requests with this attendant (`Some(id)`), or with nobody (`None`).
+    pub assignee: Option<Option<String>>,
 }
 
 #[async_trait]

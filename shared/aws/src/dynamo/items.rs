@@ -25,6 +25,9 @@ pub fn request(r: &Request) -> Result<Item, StoreError> {
         meta.insert("sector".into(), s(sector.as_str()));
     }
     meta.insert("created".into(), n(millis(r.created_at)));
+    if let Some(a) = &r.assignee {
+        meta.insert("assignee".into(), s(a.as_str()));
+    }
     meta.insert(
         "GSI2PK".into(),
         s(keys::queue(&r.office.id, Shelf::of(r.status))),

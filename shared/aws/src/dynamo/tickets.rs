@@ -46,6 +46,14 @@ fn queue_filter(q: &QueueQuery) -> Option<Filter> {
         names.push(("#sc".to_owned(), "sector".to_owned()));
         values.push((":sc".to_owned(), s(sc.clone())));
     }
+    match &q.assignee {
+        None => {}
+        Some(None) => parts.push("attribute_not_exists(assignee)"),
+        Some(Some(a)) => {
+            parts.push("assignee = :as");
+            values.push((":as".to_owned(), s(a.clone())));
+        }
+    }
     if let Some((from, to)) = q.opened {
         parts.push("#cr >= :from AND #cr < :to");
         names.push(("#cr".to_owned(), "created".to_owned()));

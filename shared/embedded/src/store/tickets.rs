@@ -433,6 +433,19 @@ impl Tickets for SqliteStore {
                 &mut args,
             );
         }
+        match &query.assignee {
+            None => {}
+            Some(None) => and(
+                " AND coalesce(json_extract(body, '$.assignee'), '') = ?",
+                Value::Text(String::new()),
+                &mut args,
+            ),
+            Some(Some(a)) => and(
+                " AND json_extract(body, '$.assignee') = ?",
+                Value::Text(a.clone()),
+                &mut args,
+            ),
+        }
         if let Some((from, to)) = query.opened {
             and(
                 " AND created_ms >= ?",

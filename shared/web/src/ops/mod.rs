@@ -1,8 +1,10 @@
+pub mod assignment;
 pub mod attachments;
 pub mod booking;
 pub mod citizen_actions;
 pub mod my_data;
 pub mod my_requests;
+pub mod notes;
 pub mod office_settings;
 pub mod offices;
 pub mod open_request;

@@ -50,6 +50,10 @@ fn filter(req: &Request) -> Result<QueueFilter, AppError> {
             Some("false") => Some(false),
             Some(_) => return Err(AppError::invalid("priority", "use true ou false")),
         },
+        assigned: nonempty("assigned").map(|a| match a.as_str() {
+            "none" => balcao_app::assignment::Assignee::Nobody,
+            other => balcao_app::assignment::Assignee::parse(other),
+        }),
     })
 }
 

@@ -70,7 +70,7 @@ pub async fn conclusion(app: &App, req: Request) -> Response {
 
 /// Reads the caller, the request id, the fields and the action key; answers the
 /// request as it is after the action (JSON) or goes back to its page (HTML).
-async fn run(
+pub(crate) async fn run(
     app: &App,
     req: Request,
     done: &str,
@@ -100,6 +100,8 @@ async fn run(
                         "etapa" => "checklist".to_owned(),
                         "agendamento" => "schedule".to_owned(),
                         "conclusao" => "conclusion".to_owned(),
+                        "nota" => "note".to_owned(),
+                        "atribuida" => "assign".to_owned(),
                         // Approving and rejecting are two forms.
                         _ => format!("decision-{}", sent.get("decision").unwrap_or("")),
                     };
