@@ -172,6 +172,12 @@ pub const CASES: &[Case] = &[
         true,
         "1 Query + 1 TransactWriteItems + 1 DeleteSchedule (reply window)",
     ),
+    case("staff-note", true, "1 Query + 1 TransactWriteItems"),
+    case(
+        "staff-assign",
+        true,
+        "1 Query + 1 TransactWriteItems (the office cached warm)",
+    ),
     case(
         "staff-schedule",
         true,
@@ -822,6 +828,22 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
                 Some(json!({"message": "Traga o RG original."})),
             )
         }
+        "staff-note" => {
+            let t = open(f, "contato").await?;
+            sp(
+                &[("id", &t.id)],
+                "",
+                Some(json!({"note": "Cidadã ligou; confirmar o endereço."})),
+            )
+        }
+        "staff-assign" => {
+            let t = open(f, "contato").await?;
+            sp(
+                &[("id", &t.id)],
+                "",
+                Some(json!({"attendant": "atendente-1"})),
+            )
+        }
         "staff-schedule" => {
             let t = approved(f).await?;
             sp(&[("id", &t.id)], "", Some(appointment_body()))
@@ -1046,6 +1068,14 @@ async fn check_upload_variants(
                 "a file posted without JavaScript, moved",
                 citizen(&[("office", OFFICE)], &posted_without_js(f).await?, None),
             ),
+            (
+                "a file never posted",
+                citizen(
+                    &[("office", OFFICE)],
+                    &query_of(&[("a", &citizen_upload(f, None, "foto.png", PNG, false).await?)]),
+                    None,
+                ),
+            ),
         ]
     })
 }
@@ -1220,6 +1250,14 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
                     "a file posted without JavaScript, moved",
                     sp(&[], &Box::pin(staff_posted_without_js(f)).await?, None),
                 ),
+                (
+                    "a file never posted",
+                    sp(
+                        &[],
+                        &query_of(&[("a", &staff_upload(f, PDF, false).await?)]),
+                        None,
+                    ),
+                ),
             ]
         }
         "erase-my-data" => {
@@ -1351,6 +1389,24 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
                 (
                     "a file never uploaded",
                     sp(&[("id", &t.id)], "", Some(body(vec![missing]))),
+                ),
+            ]
+        }
+        "staff-note" => {
+            let t = open(f, "contato").await?;
+            let pdf = staff_pdf(f).await?;
+            let lying = staff_upload(f, LYING_PNG, true).await?;
+            let missing = staff_upload(f, PDF, false).await?;
+            let body = |r: String| json!({"note": "Documento conferido.", "attachments": [r]});
+            vec![
+                ("a file kept", sp(&[("id", &t.id)], "", Some(body(pdf)))),
+                (
+                    "a file refused after the copy",
+                    sp(&[("id", &t.id)], "", Some(body(lying))),
+                ),
+                (
+                    "a file never uploaded",
+                    sp(&[("id", &t.id)], "", Some(body(missing))),
                 ),
             ]
         }

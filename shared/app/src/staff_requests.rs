@@ -45,9 +45,9 @@ pub async fn queue(
         ),
     };
     let assignee = match (&filter.assigned, &office) {
-        (Some(who), Some(office)) => Some(
-            crate::assignment::resolve(office, staff, who)?.map(|a| a.id.to_string()),
-        ),
+        (Some(who), Some(office)) => {
+            Some(crate::assignment::resolve(office, staff, who)?.map(|a| a.id.to_string()))
+        }
         _ => None,
     };
     let opened = match (filter.date, &office) {

@@ -3,8 +3,8 @@
 
 use crate::Response;
 use crate::ops::staff_workflow::run;
-use balcao_app::assignment::{self, Assignee};
 use balcao_app::App;
+use balcao_app::assignment::{self, Assignee};
 use lambda_http::Request;
 
 pub async fn assign(app: &App, req: Request) -> Response {
