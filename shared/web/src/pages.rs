@@ -154,6 +154,13 @@ pub struct WorkPanel {
     pub can_conclude: bool,
     pub conclude_key: String,
     pub conclude_attach: AttachWidget,
+    /// Who has the request: `(attendant id, name, has it)`, and the form's key.
+    pub attendants: Vec<(String, String, bool)>,
+    pub assign_key: String,
+    /// The caller is one of the attendants (may take the request).
+    pub can_take: bool,
+    pub note_key: String,
+    pub note_attach: AttachWidget,
 }
 
 pub struct DecisionChoices {
@@ -180,6 +187,8 @@ pub struct HistoryLine {
     pub text: String,
     /// An office reply the citizen has not acted on yet.
     pub unread: bool,
+    /// A note staff left for each other (never shown to the citizen).
+    pub internal: bool,
     pub files: Vec<FileLine>,
 }
 
@@ -214,6 +223,7 @@ impl HistoryLine {
                     author: e.author.label(),
                     text: e.text.clone(),
                     unread,
+                    internal: e.kind == balcao_core::EventKind::Note,
                     files: e
                         .attachments
                         .iter()
@@ -310,6 +320,10 @@ pub struct ErrorPage {
 pub struct QueueLine {
     pub id: String,
     pub number: u64,
+    /// The attendant who has it (an id of the office's attendants).
+    pub assignee: Option<String>,
+    /// That attendant's name, for the page.
+    pub assignee_name: Option<String>,
     pub status: &'static str,
     pub status_label: &'static str,
     pub service: String,
@@ -331,7 +345,7 @@ pub struct QueueLine {
 impl serde::Serialize for QueueLine {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         serde_json::json!({
-            "id": self.id, "number": self.number, "status": self.status, "status_label": self.status_label,
+            "id": self.id, "number": self.number, "assignee": self.assignee, "status": self.status, "status_label": self.status_label,
             "service": self.service, "sector": self.sector, "priority": self.priority,
             "created_at": self.created_at, "citizen": self.citizen, "unread": self.unread,
             "start_by": self.start_by, "minutes_left": self.minutes_left,
@@ -353,6 +367,10 @@ pub struct StaffQueuePage {
     pub next: Option<String>,
     /// A refused protocol form (`protocol` or `protocol-import`).
     pub refused: Refusal,
+    /// The office's attendants for the "who has it" filter: `(id, name)`.
+    pub attendants: Vec<(String, String)>,
+    /// The filter as asked: `me`, `none`, an attendant's id or empty.
+    pub assigned: String,
 }
 
 #[derive(Template)]

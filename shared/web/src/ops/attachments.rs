@@ -50,7 +50,9 @@ pub async fn citizen_download(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let q = query(&req);
-        let t = ticket::read(app, &path_param(&req, "id")?, q.get("k")).await?;
+        let mut t = ticket::read(app, &path_param(&req, "id")?, q.get("k")).await?;
+        // Only the files of what the citizen's history shows (not internal notes').
+        t.events.retain(|e| e.concerns_citizen());
         let url = attachments::download_url(app, &t, &path_param(&req, "file")?).await?;
         Ok::<_, Failure>(redirect(&url))
     }

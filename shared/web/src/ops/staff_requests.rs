@@ -76,6 +76,8 @@ fn line(r: &Ticketed, now: jiff::Timestamp) -> QueueLine {
             .map(|w| now.duration_until(w.deadline.at).as_mins()),
         id: r.id.to_string(),
         number: r.number.0,
+        assignee: r.assignee.clone(),
+        assignee_name: None,
         status: r.status.key(),
         status_label: r.status.label(),
         service: r.service_name.clone(),
@@ -120,10 +122,27 @@ pub async fn queue_page(
 ) -> Result<Response, Failure> {
     let filter = filter(req)?;
     let found = staff_requests::queue(app, me, &filter, &page_request(req)?).await?;
+    let office = app
+        .offices
+        .get_office(&me.office)
+        .await
+        .map_err(AppError::from)?;
+    let attendants: Vec<(String, String)> = office
+        .iter()
+        .flat_map(|o| &o.attendants)
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect();
     let items: Vec<QueueLine> = found
         .items
         .iter()
-        .map(|r| line(r, app.clock.now()))
+        .map(|r| {
+            let mut l = line(r, app.clock.now());
+            l.assignee_name = attendants
+                .iter()
+                .find(|(id, _)| Some(id) == l.assignee.as_ref())
+                .map(|(_, name)| name.clone());
+            l
+        })
         .collect();
     Ok(crate::respond::html(
         status,
@@ -142,6 +161,8 @@ pub async fn queue_page(
             items,
             next: next_page_href(req, found.next.as_ref()),
             refused,
+            attendants,
+            assigned: query(req).get("assigned").unwrap_or("").to_owned(),
         },
     ))
 }
@@ -179,6 +200,8 @@ fn done_notice(done: &str) -> Option<&'static str> {
         "agendamento" => "Agendamento salvo; o cidadão recebeu o convite.",
         "conclusao" => "Atendimento concluído; o cidadão foi avisado.",
         "assumida" => "Solicitação assumida pelo seu cartório.",
+        "nota" => "Nota interna registrada.",
+        "atribuida" => "Responsável atualizado.",
         _ => return None,
     })
 }
@@ -200,7 +223,7 @@ pub fn page(
             "/staff/attachments".into(),
             balcao_core::attachment::DEFAULT_MAX_BYTES,
         ),
-        work: work_panel(t, office),
+        work: work_panel(t, office, me),
         appointment: appointment_label(&t.request),
         history: HistoryLine::all(t, true, |a| {
             format!("/staff/requests/{}/attachments/{}", t.request.id, a.id)
@@ -239,6 +262,7 @@ pub async fn refused_page(
         // The files the refused form carried stay in its picker.
         p.attach.kept = refused.files("reply");
         p.work.conclude_attach.kept = refused.files("conclusion");
+        p.work.note_attach.kept = refused.files("note");
         p.refused = refused;
         complete_pickers(app, &mut p, me, &Default::default()).await?;
         Ok::<_, AppError>(p)
@@ -277,7 +301,11 @@ async fn complete_pickers(
 }
 
 /// The forms for what can happen next, from the transition table.
-fn work_panel(t: &balcao_app::ports::Ticket, office: Option<&balcao_core::Office>) -> WorkPanel {
+fn work_panel(
+    t: &balcao_app::ports::Ticket,
+    office: Option<&balcao_core::Office>,
+    me: &balcao_core::StaffMember,
+) -> WorkPanel {
     let r = &t.request;
     let key = || ulid::Ulid::generate().to_string();
     let allows = |a: Action| r.status.apply(a).is_ok();
@@ -302,6 +330,11 @@ fn work_panel(t: &balcao_app::ports::Ticket, office: Option<&balcao_core::Office
     );
     conclude_attach.id = "conclusion-files";
     conclude_attach.pdf_only = true;
+    let mut note_attach = AttachWidget::new(
+        "/staff/attachments".into(),
+        office.map_or(balcao_core::DEFAULT_MAX_BYTES, |o| o.max_attachment_bytes),
+    );
+    note_attach.id = "note-files";
     WorkPanel {
         can_start: allows(Action::StartAnalysis),
         start_key: key(),
@@ -342,6 +375,23 @@ fn work_panel(t: &balcao_app::ports::Ticket, office: Option<&balcao_core::Office
         can_conclude: allows(Action::Conclude),
         conclude_key: key(),
         conclude_attach,
+        attendants: office
+            .map(|o| {
+                o.attendants
+                    .iter()
+                    .map(|a| {
+                        let has = r.assignee.as_deref() == Some(a.id.as_str());
+                        (a.id.to_string(), a.name.clone(), has)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        assign_key: key(),
+        can_take: office
+            .and_then(|o| balcao_app::assignment::attendant_of(o, me))
+            .is_some_and(|a| r.assignee.as_deref() != Some(a.id.as_str())),
+        note_key: key(),
+        note_attach,
     }
 }
 
