@@ -516,6 +516,71 @@ pub async fn the_queue_ratings_and_pool_read_a_page_at_a_time(store: Shared) {
         vec![opened[6].id, opened[7].id]
     );
 
+    // Who has each request (issue 15): given in a change, read by the filter.
+    let give = |r: &Request, to: Option<&str>| {
+        let mut next = r.clone();
+        next.version = r.version + 1;
+        next.assignee = to.map(str::to_owned);
+        Change {
+            request: next,
+            expected_version: r.version,
+            event: Event {
+                id: Ulid::generate(),
+                seq: r.version + 1,
+                at: r.created_at,
+                kind: EventKind::Assigned,
+                author: Author::Staff { name: "Ana".into() },
+                text: "atribuída".into(),
+                status: None,
+                attachments: vec![],
+            },
+            mails: vec![],
+            give_back: None,
+        }
+    };
+    for (r, to) in [
+        (&opened[5], "atendente-1"),
+        (&opened[7], "atendente-1"),
+        (&opened[8], "atendente-2"),
+    ] {
+        assert!(
+            store
+                .apply_change(&give(r, Some(to)))
+                .await
+                .expect("assign")
+        );
+    }
+    let of = |who: Option<&str>| QueueQuery {
+        assignee: Some(who.map(str::to_owned)),
+        ..QueueQuery::default()
+    };
+    assert_eq!(
+        every_page(1, queue(of(Some("atendente-1")))).await,
+        vec![opened[5].id, opened[7].id],
+        "one attendant's, in the queue's order"
+    );
+    assert_eq!(
+        every_page(2, queue(of(Some("atendente-2")))).await,
+        vec![opened[8].id]
+    );
+    assert_eq!(
+        every_page(2, queue(of(None))).await,
+        vec![opened[2].id, opened[6].id],
+        "the open ones nobody has"
+    );
+    // Released again: back among nobody's.
+    let r8 = store
+        .get_ticket(opened[8].id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .request;
+    assert!(store.apply_change(&give(&r8, None)).await.expect("release"));
+    assert_eq!(
+        every_page(2, queue(of(None))).await,
+        vec![opened[2].id, opened[8].id, opened[6].id]
+    );
+
     let ratings = every_page(1, |p| {
         let store = store.clone();
         let office = a.id.clone();

@@ -6,6 +6,7 @@ mod aws_mailer;
 mod booking;
 mod citizen_actions;
 mod contracts_in_step;
+mod desk;
 mod journey;
 mod mail_failures;
 mod metrics;

@@ -1,0 +1,229 @@
+//! The desk clerks expect (issue 15) over HTTP on the local runtime: internal
+//! notes never reach the citizen; requests are assigned, taken and released,
+//! and the queue filters by who has them.
+
+use balcao_tests::{SP_OFFICE, TestApp, contact_request};
+use serde_json::{Value, json};
+
+const PAULA: &str = "paula@1-tabeliao-notas-sao-paulo.example.com";
+const MANAGER: &str = "gestor@1-tabeliao-notas-sao-paulo.example.com";
+const PDF: &[u8] = balcao_tests::ONE_PAGE_PDF;
+
+async fn staff_get(app: &TestApp, token: &str, path: &str, accept: &str) -> (u16, String) {
+    let r = app
+        .client
+        .get(app.url(path))
+        .header("accept", accept)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn queue_ids(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let (status, body) = staff_get(
+        app,
+        token,
+        &format!("/staff/requests?{query}"),
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).expect("json");
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_stays_with_staff_and_never_reaches_the_citizen() {
+    let app = TestApp::spawn().await;
+    let email = "nota@example.com";
+    let (status, opened) = app.open_json(SP_OFFICE, &contact_request(email)).await;
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_str().expect("id");
+    let ticket = app.local_path(opened["ticket_url"].as_str().expect("url"));
+    let paula = app.staff_login(PAULA).await;
+    let secret = "Cidadã ligou: desconfia do cunhado; conferir a procuração com cuidado.";
+    let file = app
+        .upload(
+            "/staff/attachments",
+            Some(&paula),
+            "conferencia-interna.pdf",
+            PDF,
+        )
+        .await
+        .expect("upload");
+    let path = format!("/staff/requests/{id}/notes");
+    let (status, empty) = app
+        .post_json(&path, Some(&paula), &json!({"note": " "}))
+        .await;
+    assert_eq!(status, 422, "an empty note: {empty}");
+    assert!(empty["error"]["fields"]["note"].is_string(), "{empty}");
+    let (status, t) = app
+        .post_json(
+            &path,
+            Some(&paula),
+            &json!({"note": secret, "attachments": [file]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    let note = t["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .find(|h| h["text"] == secret)
+        .expect("staff see the note");
+    let file_path = note["attachments"][0]["path"]
+        .as_str()
+        .expect("file")
+        .to_owned();
+    let file_id = file_path.rsplit('/').next().expect("file id").to_owned();
+
+    // A reply after it: the citizen's email carries the reply, not the note.
+    app.post_json(
+        &format!("/staff/requests/{id}/messages"),
+        Some(&paula),
+        &json!({"message": "Recebemos seus documentos."}),
+    )
+    .await;
+    app.wait_for_subject(email, "Resposta").await;
+
+    // Nowhere the citizen looks: the ticket's JSON and page, its files, every email.
+    let (_, json_view) = app.get_json(&ticket).await;
+    let (_, page) = app.get_html(&ticket).await;
+    for (what, text) in [("JSON", json_view.to_string()), ("page", page)] {
+        assert!(
+            !text.contains("cunhado"),
+            "the note in the citizen's {what}"
+        );
+        assert!(
+            !text.contains("conferencia-interna"),
+            "the note's file in the citizen's {what}"
+        );
+    }
+    let k = ticket.split("k=").nth(1).expect("k");
+    let (status, _) = app
+        .get_json(&format!("/tickets/{id}/attachments/{file_id}?k={k}"))
+        .await;
+    assert_eq!(
+        status, 404,
+        "the note's file is not the citizen's to download"
+    );
+    for m in app.mailbox().await.iter().filter(|m| m.to == email) {
+        assert!(
+            !m.text.contains("cunhado") && !m.html.contains("cunhado"),
+            "{}",
+            m.subject
+        );
+    }
+    // Staff see it on the page, marked as internal, with the LGPD sentence on the form.
+    let (_, staff_page) =
+        staff_get(&app, &paula, &format!("/staff/requests/{id}"), "text/html").await;
+    assert!(staff_page.contains("cunhado"), "{staff_page}");
+    assert!(staff_page.contains("nota interna"), "{staff_page}");
+    assert!(
+        staff_page.contains("pode obter uma cópia pela LGPD"),
+        "{staff_page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_assigned_taken_and_released_and_the_queue_filters_by_who_has_them() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    let mut tickets = Vec::new();
+    for i in 0..3 {
+        let (status, opened) = app
+            .open_json(SP_OFFICE, &contact_request(&format!("fila{i}@example.com")))
+            .await;
+        assert_eq!(status, 201, "{opened}");
+        ids.push(opened["id"].as_str().expect("id").to_owned());
+        tickets.push(app.local_path(opened["ticket_url"].as_str().expect("url")));
+    }
+    let manager = app.staff_login(MANAGER).await;
+    let paula = app.staff_login(PAULA).await;
+    let assign = |id: &str, to: &str, token: &str| {
+        let (app, id, to, token) = (&app, id.to_owned(), to.to_owned(), token.to_owned());
+        async move {
+            app.post_json(
+                &format!("/staff/requests/{id}/assign"),
+                Some(&token),
+                &json!({"attendant": to}),
+            )
+            .await
+        }
+    };
+    // The manager gives one to Rafael; Paula takes another herself.
+    let (status, t) = assign(&ids[0], "atendente-2", &manager).await;
+    assert_eq!(status, 200, "{t}");
+    let (status, t) = assign(&ids[1], "me", &paula).await;
+    assert_eq!(status, 200, "{t}");
+    let texts: Vec<String> = t["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        texts.iter().any(|x| x.contains("assumiu a solicitação")),
+        "{texts:?}"
+    );
+    // The manager is no attendant: "me" says so; an unknown id too.
+    let (status, e) = assign(&ids[2], "me", &manager).await;
+    assert_eq!(status, 422, "{e}");
+    let (status, _) = assign(&ids[2], "ninguem", &manager).await;
+    assert_eq!(status, 422);
+
+    assert_eq!(
+        queue_ids(&app, &paula, "assigned=me").await,
+        vec![ids[1].clone()]
+    );
+    assert_eq!(
+        queue_ids(&app, &manager, "assigned=atendente-2").await,
+        vec![ids[0].clone()]
+    );
+    assert_eq!(
+        queue_ids(&app, &manager, "assigned=none").await,
+        vec![ids[2].clone()]
+    );
+    let (_, page) = staff_get(&app, &manager, "/staff/requests", "text/html").await;
+    assert!(
+        page.contains("com Rafael Costa") && page.contains("com Paula Souza"),
+        "{page}"
+    );
+
+    // Released: back to nobody's; the history says who did what.
+    let (status, t) = assign(&ids[0], "", &manager).await;
+    assert_eq!(status, 200, "{t}");
+    let mut none = queue_ids(&app, &manager, "assigned=none").await;
+    none.sort();
+    let mut expected = vec![ids[0].clone(), ids[2].clone()];
+    expected.sort();
+    assert_eq!(none, expected);
+    let texts: Vec<String> = t["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|x| x.contains("atribuiu a solicitação a Rafael Costa")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|x| x.contains("deixou a solicitação sem responsável")),
+        "{texts:?}"
+    );
+    // Internal: the citizen's history does not show it.
+    let (_, view) = app.get_json(&tickets[0]).await;
+    assert!(!view.to_string().contains("Rafael"), "{view}");
+}
