@@ -1410,6 +1410,24 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
                 ),
             ]
         }
+        "staff-queue" => {
+            let t = open(f, "contato").await?;
+            vec![
+                (
+                    "a search by name",
+                    sp(&[], &query_of(&[("q", "Maria")]), None),
+                ),
+                (
+                    "a search by e-mail",
+                    sp(&[], &query_of(&[("q", &t.email)]), None),
+                ),
+                ("the page, with who has each request", {
+                    let mut e = http(function, SP, &[], "assigned=none", None);
+                    e["headers"]["accept"] = json!("text/html");
+                    Input::Http(e)
+                }),
+            ]
+        }
         "staff-decide" => {
             let t = booked(f).await?;
             staff(f, "analysis", &t.id, json!({})).await?;

@@ -28,6 +28,27 @@ pub struct QueueFilter {
     pub assigned: Option<crate::assignment::Assignee>,
 }
 
+/// One page of the office's requests, in every status, found by what the
+/// citizen says (issue 15): number, a word of the name, e-mail, CPF/CNPJ or
+/// protocol in any format; newest first. Several words of a name must all
+/// be there (a page may then hold fewer than asked; `next` says if more).
+pub async fn search(
+    app: &App,
+    staff: &StaffMember,
+    q: &str,
+    page: &PageRequest,
+) -> Result<Page<Request>, AppError> {
+    let query = balcao_core::search::SearchQuery::parse(q).ok_or_else(|| {
+        AppError::invalid(
+            "q",
+            "digite o número, um nome, o e-mail, o CPF/CNPJ ou o protocolo",
+        )
+    })?;
+    let mut found = app.tickets.search(&staff.office, &query.term, page).await?;
+    found.items.retain(|r| query.matches(r));
+    Ok(found)
+}
+
 /// One page of the queue: legal priority first, then oldest (SPEC S2).
 pub async fn queue(
     app: &App,

@@ -13,6 +13,7 @@ pub mod office;
 pub mod protocol;
 pub mod rating;
 pub mod request;
+pub mod search;
 pub mod settings;
 pub mod staff;
 pub mod status;

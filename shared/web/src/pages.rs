@@ -371,6 +371,8 @@ pub struct StaffQueuePage {
     pub attendants: Vec<(String, String)>,
     /// The filter as asked: `me`, `none`, an attendant's id or empty.
     pub assigned: String,
+    /// What the search box found the page's requests by.
+    pub searched: Option<String>,
 }
 
 #[derive(Template)]

@@ -602,3 +602,190 @@ pub async fn the_queue_ratings_and_pool_read_a_page_at_a_time(store: Shared) {
         .expect("pool");
     assert!(empty.items.is_empty() && empty.next.is_none());
 }
+
+/// Search (issue 15): each term finds the office's requests, newest first, a
+/// page at a time; other offices' never; a request taken by another office is
+/// found there only; an erased one by its number only.
+pub async fn requests_are_found_by_each_term_newest_first(store: Shared) {
+    use balcao_core::search::SearchQuery;
+    let (a, b) = (demo(0), demo(1));
+    for o in [&a, &b] {
+        store.put_office(o).await.expect("office");
+    }
+    let t0 = now();
+    let joao = (
+        "João Pereira",
+        "joao@example.com",
+        "529.982.247-25",
+        Some("2026/000123"),
+    );
+    let joana = (
+        "Joana Pereira Lima",
+        "joana@example.com",
+        "111.444.777-35",
+        None,
+    );
+    let first = open_as(&store, &a, t0, joao).await;
+    let second = open_as(&store, &a, t0 + SignedDuration::from_mins(1), joana).await;
+    let third = open_as(&store, &a, t0 + SignedDuration::from_mins(2), joao).await;
+    let elsewhere = open_as(&store, &b, t0, (joao.0, joao.1, joao.2, None)).await;
+
+    let find = |office: &Office, q: &str| {
+        let (store, office, q) = (
+            store.clone(),
+            office.id.clone(),
+            SearchQuery::parse(q).expect("query"),
+        );
+        async move {
+            let ids = every_page(1, |p| {
+                let (store, office, term) = (store.clone(), office.clone(), q.term.clone());
+                async move { store.search(&office, &term, &p).await.expect("search") }
+            })
+            .await;
+            let mut kept = Vec::new();
+            for id in ids {
+                let r = store
+                    .get_ticket(id)
+                    .await
+                    .expect("get")
+                    .expect("ticket")
+                    .request;
+                if q.matches(&r) {
+                    kept.push(id);
+                }
+            }
+            kept
+        }
+    };
+    assert_eq!(
+        find(&a, "joao").await,
+        vec![third.id, first.id],
+        "a word, newest first"
+    );
+    assert_eq!(
+        find(&a, "PEREIRA").await,
+        vec![third.id, second.id, first.id]
+    );
+    assert_eq!(
+        find(&a, "joana pereira").await,
+        vec![second.id],
+        "every word"
+    );
+    assert_eq!(find(&a, "joao@example.com").await, vec![third.id, first.id]);
+    assert_eq!(
+        find(&a, "52998224725").await,
+        vec![third.id, first.id],
+        "a CPF unmasked"
+    );
+    assert_eq!(
+        find(&a, "111.444.777-35").await,
+        vec![second.id],
+        "a CPF masked"
+    );
+    assert_eq!(
+        find(&a, "2026-000123").await,
+        vec![third.id, first.id],
+        "a protocol"
+    );
+    assert_eq!(
+        find(&a, &format!("nº {}", second.number.0)).await,
+        vec![second.id]
+    );
+    assert_eq!(
+        find(&b, "joao").await,
+        vec![elsewhere.id],
+        "each office its own"
+    );
+
+    // Released and taken by office B: found there under its new number only.
+    let released = move_to(&store, &first, Status::Released, false).await;
+    let taken = {
+        let released = released.clone();
+        let office = OfficeSnapshot::from(&b);
+        move |n: TicketNumber| {
+            let mut next = released.clone();
+            next.office = office.clone();
+            next.number = n;
+            next.status = Status::Received;
+            next.version = released.version + 1;
+            Change {
+                request: next,
+                expected_version: released.version,
+                event: Event {
+                    id: Ulid::generate(),
+                    seq: released.version + 1,
+                    at: released.updated_at,
+                    kind: EventKind::StatusChanged,
+                    author: Author::Staff { name: "B".into() },
+                    text: "assumida".into(),
+                    status: Some(Status::Received),
+                    attachments: vec![],
+                },
+                mails: vec![],
+                give_back: None,
+            }
+        }
+    };
+    assert!(store.take_request(&b.id, &taken).await.expect("take"));
+    assert_eq!(
+        find(&a, "joao").await,
+        vec![third.id],
+        "gone from the office it left"
+    );
+    let mut there = find(&b, "joao").await;
+    there.sort();
+    let mut expected = vec![elsewhere.id, first.id];
+    expected.sort();
+    assert_eq!(there, expected, "found where it went");
+
+    // Erased: its words, e-mail, document and protocol find it no more.
+    let t = store
+        .get_ticket(third.id)
+        .await
+        .expect("get")
+        .expect("ticket");
+    let erased = balcao_core::erasure::erase(
+        &t.request,
+        &t.events,
+        balcao_core::erasure::ErasureReason::Requested,
+        Ulid::generate(),
+        now(),
+    )
+    .expect("erasable");
+    assert!(store.erase_request(&erased, &[]).await.expect("erase"));
+    for q in ["joao", "joao@example.com", "52998224725", "2026000123"] {
+        assert!(
+            !find(&a, q).await.contains(&third.id),
+            "{q} still finds the erased request"
+        );
+    }
+    assert_eq!(
+        find(&a, &third.number.0.to_string()).await,
+        vec![third.id],
+        "its number still does"
+    );
+}
+
+/// A request of `office` opened at `at` by (name, e-mail, document, protocol).
+async fn open_as(
+    store: &Shared,
+    office: &Office,
+    at: Timestamp,
+    (name, email, doc, protocol): (&str, &str, &str, Option<&str>),
+) -> Request {
+    let base = draft(office, at, None);
+    let citizen = Citizen {
+        name: PersonName::parse(name).expect("name"),
+        email: Email::parse(email).expect("email"),
+        document: Some(Document::parse(doc).expect("doc")),
+        mobile: None,
+    };
+    let protocol = protocol.map(|p| balcao_core::ProtocolNumber::parse(p).expect("protocol"));
+    let compose = move |n| {
+        let mut t = base(n);
+        t.request.citizen = Some(citizen.clone());
+        t.request.details.protocol = protocol.clone();
+        t
+    };
+    created(store, office, &compose).await
+}

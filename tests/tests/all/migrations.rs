@@ -35,6 +35,7 @@ fn back_to_version_8(path: &std::path::Path) {
          ALTER TABLE offices DROP COLUMN listing_key; ALTER TABLE offices DROP COLUMN listing;
          CREATE INDEX offices_by_uf ON offices (uf, city, name);
          ALTER TABLE outbox DROP COLUMN undelivered_at; DROP TABLE suppressions;
+         DROP TABLE search_terms;
          PRAGMA user_version = 8;",
     )
     .expect("version 8 tables");
@@ -84,6 +85,15 @@ async fn a_version_8_data_folder_is_migrated_with_its_requests() {
 
     let store = SqliteStore::open(&path).expect("a version 8 folder opens");
     assert!(version(&path) > 8, "and is brought forward");
+    // Requests from before search are found by their terms (schema 12).
+    let found = store
+        .search(&office.id, "e:antiga1@example.com", &PageRequest::default())
+        .await
+        .expect("search");
+    assert_eq!(
+        found.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![opened[1]]
+    );
     let queue = store
         .office_queue(&office.id, &QueueQuery::default(), &PageRequest::default())
         .await

@@ -134,6 +134,12 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn requests_are_found_by_each_term_newest_first() {
+                contract::tickets::requests_are_found_by_each_term_newest_first(store().await)
+                    .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::outbox::an_expired_lease_can_be_taken_over(store().await).await;
             }

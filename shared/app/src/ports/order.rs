@@ -66,3 +66,8 @@ pub fn office_key(o: &Office) -> String {
         o.id
     )
 }
+
+/// A request among those a search term finds: newest first, read descending.
+pub fn search_key(r: &Request) -> String {
+    format!("{:015}#{}", r.created_at.as_millisecond().max(0), r.id)
+}

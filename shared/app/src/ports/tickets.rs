@@ -153,6 +153,16 @@ pub trait Tickets: Send + Sync {
         page: &PageRequest,
     ) -> Result<Page<Request>, StoreError>;
 
+    /// One page of the office's requests, in every status, that a search term
+    /// of [`balcao_core::search::terms`] finds, newest first (issue 15). Read
+    /// by the term: never more than the page asked.
+    async fn search(
+        &self,
+        office: &OfficeId,
+        term: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError>;
+
     /// One page of the office's rated requests, newest rating first (SPEC S7).
     async fn office_ratings(
         &self,

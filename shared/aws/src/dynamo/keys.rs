@@ -9,6 +9,7 @@
 //! | ticket counter, slot, review, protocol | `OFFICE#<id>` / `COUNTER`, `SLOT#<when>`, `REVIEW#<request>`, `PROTOCOL#<key>` | |
 //! | request | `REQ#<ulid>` / `META` | GSI1 `RETAIN` / `<erase on>#<id>` while closed and not erased (keys only); GSI2 `QUEUE#<office>#<open\|closed>` / queue key; GSI3 `CIT#<citizen>` / `<created>#<id>` until erased; GSI4 `POOL#<uf>` while released, `RATED#<office>` once rated |
 //! | history event | `REQ#<ulid>` / `EV#<seq>` | |
+//! | search term | `FIND#<office>#<term>` / `<created>#<id>` | |
 //! | idempotency record | `IDEM#<key hash>` / `IDEM` | (TTL) |
 //! | outbox mail | `MAIL#<ulid>` / `MAIL` | GSI1 `OUTBOX#<shard>` / `<due ms>#<id>` while unsent (keys only) |
 //! | suppressed address | `SUPPRESS#<keyed hash>` / `SUPPRESS` | |
@@ -147,4 +148,9 @@ pub fn due(at: Timestamp, id: MailId) -> String {
 /// Everything due by `now` sorts before this.
 pub fn due_by(now: Timestamp) -> String {
     format!("{:015}~", millis(now).max(0))
+}
+
+/// The requests of `office` a search term finds (issue 15).
+pub fn search_term(office: &OfficeId, term: &str) -> String {
+    format!("FIND#{office}#{term}")
 }

@@ -155,6 +155,104 @@ impl DynamoStore {
             .build())
     }
 
+    /// The search-term items a request is found by, under its office.
+    fn term_puts(&self, r: &Request) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let sk = balcao_app::ports::order::search_key(r);
+        balcao_core::search::terms(r)
+            .iter()
+            .map(|t| self.put(key(keys::search_term(&r.office.id, t), &sk), None))
+            .collect()
+    }
+
+    /// Deletes of the term items `before` had and `after` no longer has (an
+    /// office move, an erasure).
+    fn term_deletes(
+        &self,
+        before: &Request,
+        after: &Request,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let sk = balcao_app::ports::order::search_key(before);
+        let kept: Vec<String> = balcao_core::search::terms(after)
+            .iter()
+            .map(|t| keys::search_term(&after.office.id, t))
+            .collect();
+        balcao_core::search::terms(before)
+            .iter()
+            .map(|t| keys::search_term(&before.office.id, t))
+            .filter(|pk| !kept.contains(pk))
+            .map(|pk| {
+                let delete = aws_sdk_dynamodb::types::Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(pk, &sk)))
+                    .build()
+                    .map_err(unavailable)?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            })
+            .collect()
+    }
+
+    /// The requests with these ids (up to a page's 100), in one BatchGetItem,
+    /// asking again for what DynamoDB left unprocessed.
+    async fn requests_by_id(
+        &self,
+        ids: impl Iterator<Item = RequestId>,
+    ) -> Result<Vec<Request>, StoreError> {
+        let ids: Vec<RequestId> = ids.collect();
+        let Some(&first) = ids.first() else {
+            return Ok(vec![]);
+        };
+        let keys: Vec<Item> = ids
+            .iter()
+            .map(|id| key(keys::request(*id), "META"))
+            .collect();
+        let mut pending = Some(
+            aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .projection_expression("#d")
+                .expression_attribute_names("#d", "data")
+                .build()
+                .map_err(unavailable)?,
+        );
+        let mut found = Vec::new();
+        for attempt in 0..MAX_ATTEMPTS {
+            let Some(ask) = pending.take() else { break };
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, ask)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out
+                .responses()
+                .and_then(|r| r.get(&self.table))
+                .into_iter()
+                .flatten()
+            {
+                found.push(from_av::<Request>(item, "data")?);
+            }
+            pending = out
+                .unprocessed_keys()
+                .and_then(|u| u.get(&self.table))
+                .filter(|k| !k.keys().is_empty())
+                .cloned();
+            if pending.is_some() {
+                back_off(attempt, first).await;
+            }
+        }
+        if pending.is_some() {
+            return Err(StoreError::Contention);
+        }
+        Ok(found)
+    }
+
+    /// The request as stored now (strongly consistent).
+    async fn stored_request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
+        let item = self.get(keys::request(id), "META", true).await?;
+        item.as_ref().map(|i| from_av(i, "data")).transpose()
+    }
+
     /// A change's items: the request guarded by its version first, then its
     /// history entry and emails.
     fn change_items(&self, change: &Change) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -193,6 +291,7 @@ impl DynamoStore {
 
         items.push(self.put(items::request(r)?, Some("attribute_not_exists(PK)"))?);
         items.push(self.put(items::event(r.id, &new.event)?, None)?);
+        items.extend(self.term_puts(r)?);
         for m in &new.mails {
             items.push(self.put(items::mail(m)?, None)?);
         }
@@ -346,10 +445,17 @@ impl Tickets for DynamoStore {
         compose: &TakeCompose<'_>,
     ) -> Result<bool, StoreError> {
         let mut expected = self.counter_now(office).await?;
+        // Its search terms move with it: the old office's go, the new one's come.
+        let id = compose(TicketNumber(expected + 1)).request.id;
+        let Some(before) = self.stored_request(id).await? else {
+            return Ok(false);
+        };
         for attempt in 0..MAX_ATTEMPTS {
             let change = compose(TicketNumber(expected + 1));
             let mut items = vec![self.counter_item(office, expected)?];
             items.extend(self.change_items(&change)?);
+            items.extend(self.term_deletes(&before, &change.request)?);
+            items.extend(self.term_puts(&change.request)?);
             match self.transact(items).await? {
                 Ok(()) => {
                     self.remember_counter(office, expected + 1);
@@ -427,7 +533,9 @@ impl Tickets for DynamoStore {
         mails: &[OutboxMail],
     ) -> Result<bool, StoreError> {
         let r = &erased.request;
-        // The redacted entries first, as many a write as a transaction takes;
+        // The terms that name the citizen go with the request's own write.
+        let before = self.stored_request(r.id).await?;
+        // The redacted entries, as many a write as a transaction takes;
         // each only over an entry that exists.
         for chunk in erased.history.chunks(MAX_TRANSACTION_ITEMS) {
             let items = chunk
@@ -446,7 +554,57 @@ impl Tickets for DynamoStore {
             mails: mails.to_vec(),
             give_back: None,
         };
-        Ok(self.transact(self.change_items(&change)?).await?.is_ok())
+        let mut items = self.change_items(&change)?;
+        if let Some(before) = &before {
+            items.extend(self.term_deletes(before, r)?);
+        }
+        Ok(self.transact(items).await?.is_ok())
+    }
+
+    async fn search(
+        &self,
+        office: &OfficeId,
+        term: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError> {
+        let size = page.size.get();
+        let pk = keys::search_term(office, term);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .scan_index_forward(false)
+            .limit(i32::try_from(size + 1).unwrap_or(i32::MAX));
+        if let Some(after) = &page.after {
+            query = query.set_exclusive_start_key(Some(key(pk, after.as_str())));
+        }
+        let out = query.send().await.map_err(unavailable)?;
+        let mut found: Vec<(RequestId, String)> = out
+            .items()
+            .iter()
+            .map(|i| {
+                let sk = text(i, "SK").unwrap_or_default().to_owned();
+                let id = Position::new(sk.clone()).id().to_owned();
+                RequestId::parse(&id)
+                    .map(|id| (id, sk))
+                    .ok_or_else(|| StoreError::Corrupt("search term key".into()))
+            })
+            .collect::<Result<_, _>>()?;
+        let next = if found.len() > size {
+            found.truncate(size);
+            found.last().map(|(_, sk)| Position::new(sk.clone()))
+        } else {
+            None
+        };
+        let requests = self.requests_by_id(found.iter().map(|(id, _)| *id)).await?;
+        // In the terms' order; one erased or moved since is simply not there.
+        let items = found
+            .iter()
+            .filter_map(|(id, _)| requests.iter().find(|r| r.id == *id).cloned())
+            .collect();
+        Ok(Page { items, next })
     }
 
     async fn due_for_erasure(&self, day: Date, limit: usize) -> Result<Vec<RequestId>, StoreError> {

@@ -3,7 +3,7 @@
 //! data included. A `data/` folder of any version from 8 on opens and is
 //! brought up to date; an older or newer one is refused with a clear message.
 
-use super::rows::{from_json, index_lists, index_office, to_json, unavailable};
+use super::rows::{from_json, index_lists, index_office, index_search, to_json, unavailable};
 use crate::schema::{BASE_VERSION, SCHEMA};
 use balcao_app::ports::StoreError;
 use balcao_core::{Office, Request, RetentionDays};
@@ -27,6 +27,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         to: 11,
         run: retention,
+    },
+    Migration {
+        to: 12,
+        run: search_terms,
     },
 ];
 
@@ -158,6 +162,35 @@ fn retention(tx: &Transaction<'_>) -> Result<(), StoreError> {
             rusqlite::params![r.id.to_string(), to_json(&r)?, day.to_string()],
         )
         .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// 12: the terms staff search requests by (issue 15), filled for every request.
+fn search_terms(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "CREATE TABLE search_terms (
+             office_id  TEXT NOT NULL,
+             term       TEXT NOT NULL,
+             sort_key   TEXT NOT NULL,
+             request_id TEXT NOT NULL,
+             PRIMARY KEY (office_id, term, sort_key)
+         ) WITHOUT ROWID;
+         CREATE INDEX search_terms_request ON search_terms (request_id);",
+    )
+    .map_err(unavailable)?;
+    let bodies: Vec<String> = {
+        let mut stmt = tx
+            .prepare("SELECT body FROM requests")
+            .map_err(unavailable)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(unavailable)?;
+        rows.map(|r| r.map_err(unavailable))
+            .collect::<Result<_, _>>()?
+    };
+    for body in bodies {
+        index_search(tx, &from_json::<Request>(&body)?)?;
     }
     Ok(())
 }

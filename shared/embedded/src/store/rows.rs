@@ -79,12 +79,32 @@ pub(super) fn body_by_id<T: DeserializeOwned>(
 /// retention day while closed.
 pub(super) fn index_request(c: &Connection, r: &Request) -> Result<(), StoreError> {
     index_lists(c, r)?;
+    index_search(c, r)?;
     exec(
         c,
         "UPDATE requests SET erase_on = ?2 WHERE id = ?1",
         params![r.id.to_string(), r.erase_on.map(|d| d.to_string())],
     )
     .map_err(unavailable)?;
+    Ok(())
+}
+
+/// The terms the request is found by (issue 15), under its office as it is
+/// now: replaced whole on every write, so a request taken by another office or
+/// erased is found only as it is.
+pub(super) fn index_search(c: &Connection, r: &Request) -> Result<(), StoreError> {
+    let id = r.id.to_string();
+    exec(c, "DELETE FROM search_terms WHERE request_id = ?1", [&id]).map_err(unavailable)?;
+    let sort_key = order::search_key(r);
+    for term in balcao_core::search::terms(r) {
+        exec(
+            c,
+            "INSERT OR REPLACE INTO search_terms (office_id, term, sort_key, request_id)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![r.office.id.as_str(), term, sort_key, id],
+        )
+        .map_err(unavailable)?;
+    }
     Ok(())
 }
 

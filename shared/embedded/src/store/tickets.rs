@@ -458,6 +458,25 @@ impl Tickets for SqliteStore {
         self.json_page(sql, args, page).await
     }
 
+    async fn search(
+        &self,
+        office: &OfficeId,
+        term: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError> {
+        let after = page.after.as_ref().map(|p| p.as_str().to_owned());
+        let sql =
+            "SELECT r.body, s.sort_key FROM search_terms s JOIN requests r ON r.id = s.request_id
+                   WHERE s.office_id = ?2 AND s.term = ?3 AND (?4 IS NULL OR s.sort_key < ?4)
+                   ORDER BY s.sort_key DESC LIMIT ?1";
+        let args = vec![
+            Value::Text(office.to_string()),
+            Value::Text(term.to_owned()),
+            after.map_or(Value::Null, Value::Text),
+        ];
+        self.json_page(sql.to_owned(), args, page).await
+    }
+
     async fn office_ratings(
         &self,
         office: &OfficeId,

@@ -95,8 +95,7 @@ pub async fn queue(app: &App, req: Request) -> Response {
         let me = staff(&req)?;
         Ok::<_, Failure>(match format {
             Format::Json => {
-                let filter = filter(&req)?;
-                let found = staff_requests::queue(app, &me, &filter, &page_request(&req)?).await?;
+                let found = found(app, &req, &me).await?;
                 let items: Vec<QueueLine> = found
                     .items
                     .iter()
@@ -111,6 +110,29 @@ pub async fn queue(app: &App, req: Request) -> Response {
     finish(format, result)
 }
 
+/// What the search box holds, if anything.
+fn searched(req: &Request) -> Option<String> {
+    query(req)
+        .get("q")
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(ToOwned::to_owned)
+}
+
+/// The page `req` asks for: what `q` finds (in every status), or the queue
+/// as its filters say.
+async fn found(
+    app: &App,
+    req: &Request,
+    me: &balcao_core::StaffMember,
+) -> Result<balcao_app::ports::Page<balcao_core::Request>, Failure> {
+    let page = page_request(req)?;
+    Ok(match searched(req) {
+        Some(q) => staff_requests::search(app, me, &q, &page).await?,
+        None => staff_requests::queue(app, me, &filter(req)?, &page).await?,
+    })
+}
+
 /// The queue's page as `req` asks for it; a refused protocol form (posted to
 /// another address) comes back here inside its form, with what was typed.
 pub async fn queue_page(
@@ -121,7 +143,8 @@ pub async fn queue_page(
     refused: Refusal,
 ) -> Result<Response, Failure> {
     let filter = filter(req)?;
-    let found = staff_requests::queue(app, me, &filter, &page_request(req)?).await?;
+    let searched = searched(req);
+    let found = found(app, req, me).await?;
     let office = app
         .offices
         .get_office(&me.office)
@@ -163,6 +186,7 @@ pub async fn queue_page(
             refused,
             attendants,
             assigned: query(req).get("assigned").unwrap_or("").to_owned(),
+            searched,
         },
     ))
 }
