@@ -227,3 +227,90 @@ async fn requests_are_assigned_taken_and_released_and_the_queue_filters_by_who_h
     let (_, view) = app.get_json(&tickets[0]).await;
     assert!(!view.to_string().contains("Rafael"), "{view}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_find_a_request_by_what_the_citizen_says_on_the_phone() {
+    let app = TestApp::spawn().await;
+    let paula = app.staff_login(PAULA).await;
+    let mut body = contact_request("joao.pereira@example.com");
+    body["name"] = json!("João Pereira");
+    body["document"] = json!("529.982.247-25");
+    body["protocol"] = json!("2026/000123");
+    let (status, joao) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{joao}");
+    let mut body = contact_request("ana@example.com");
+    body["name"] = json!("Ana Conceição");
+    body.as_object_mut().expect("object").remove("document");
+    let (status, ana) = app.open_json(SP_OFFICE, &body).await;
+    assert_eq!(status, 201, "{ana}");
+    let joao_id = joao["id"].as_str().expect("id").to_owned();
+    let ana_id = ana["id"].as_str().expect("id").to_owned();
+    let n = joao["number"].as_u64().expect("number");
+    let find = |q: &str| {
+        let q = serde_urlencoded::to_string([("q", q)]).expect("query");
+        let (app, paula) = (&app, paula.clone());
+        async move { queue_ids(app, &paula, &q).await }
+    };
+    for q in [
+        n.to_string(),
+        format!("nº {n}"),
+        "joao".into(),
+        "JOÃO pereira".into(),
+        "joao.pereira@example.com".into(),
+        "52998224725".into(),
+        "529.982.247-25".into(),
+        "2026-000123".into(),
+    ] {
+        assert_eq!(find(&q).await, vec![joao_id.clone()], "{q}");
+    }
+    assert_eq!(find("conceicao").await, vec![ana_id.clone()]);
+    assert!(
+        find("joao conceicao").await.is_empty(),
+        "every word must be there"
+    );
+    // In every status: a cancelled request is still found.
+    let (status, _) = app
+        .post_json(
+            &format!("/staff/requests/{ana_id}/decision"),
+            Some(&paula),
+            &json!({"decision": "reject", "justification": "Fora do escopo."}),
+        )
+        .await;
+    assert!(status == 200 || status == 409, "{status}");
+    assert_eq!(find("ana@example.com").await, vec![ana_id.clone()]);
+    // A page at a time, newest first: a second Pereira.
+    let mut body = contact_request("joana@example.com");
+    body["name"] = json!("Joana Pereira");
+    let (_, joana) = app.open_json(SP_OFFICE, &body).await;
+    let joana_id = joana["id"].as_str().expect("id").to_owned();
+    let (_, first) = staff_get(
+        &app,
+        &paula,
+        "/staff/requests?q=pereira&limit=1",
+        "application/json",
+    )
+    .await;
+    let first: Value = serde_json::from_str(&first).expect("json");
+    assert_eq!(first["items"][0]["id"], joana_id.as_str(), "newest first");
+    let cursor = first["next"].as_str().expect("a next page");
+    let (_, second) = staff_get(
+        &app,
+        &paula,
+        &format!("/staff/requests?q=pereira&limit=1&cursor={cursor}"),
+        "application/json",
+    )
+    .await;
+    let second: Value = serde_json::from_str(&second).expect("json");
+    assert_eq!(second["items"][0]["id"], joao_id.as_str());
+    let (status, e) = staff_get(&app, &paula, "/staff/requests?q=%3F%3F", "application/json").await;
+    assert_eq!(status, 422, "nothing to find: {e}");
+    let (_, html) = staff_get(&app, &paula, "/staff/requests?q=joao", "text/html").await;
+    assert!(
+        html.contains("Resultados para <strong>joao</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("/staff/requests/{joao_id}")),
+        "{html}"
+    );
+}
