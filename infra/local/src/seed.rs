@@ -255,6 +255,21 @@ pub fn demo_offices() -> Vec<Office> {
             booking_lead_minutes: 120,
             reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
             retention: balcao_core::RetentionDays::default(),
+            saved_replies: vec![
+                balcao_core::SavedReply {
+                    title: "Documentos para procuração".into(),
+                    text:
+                        "Olá, {nome}. Para a procuração (solicitação nº {numero}) traga RG, CPF e \
+                           comprovante de endereço originais. Atenciosamente, {cartorio}."
+                            .into(),
+                },
+                balcao_core::SavedReply {
+                    title: "Prazo de escritura".into(),
+                    text: "Olá, {nome}. A escritura fica pronta em até 5 dias úteis depois da \
+                           assinatura. Qualquer dúvida, responda por aqui. {cartorio}"
+                        .into(),
+                },
+            ],
             version: 0,
         })
         .collect()

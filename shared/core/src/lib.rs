@@ -28,8 +28,8 @@ pub use document::{Cnpj, Cpf, Document};
 pub use form::{FieldErrors, RawRequestForm, ValidRequestForm};
 pub use office::{
     Attendant, Closure, FieldRule, FieldRules, FormField, Notifications, Office, OfficeId,
-    OfficeListing, OpeningHours, PrivacyNotice, RetentionDays, Sector, Service, ServiceId,
-    ServiceKind, Uf,
+    OfficeListing, OpeningHours, PrivacyNotice, RetentionDays, SavedReply, Sector, Service,
+    ServiceId, ServiceKind, Uf,
 };
 pub use protocol::{ProtocolError, ProtocolStep, ProtocolUpdate, protocol_key};
 pub use rating::{Moderation, PublicReview, Rating, Verdict};

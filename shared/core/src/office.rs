@@ -674,10 +674,32 @@ pub struct Office {
     /// How long a closed request keeps its personal data (LGPD art. 15–16).
     #[serde(default)]
     pub retention: RetentionDays,
+    /// Texts staff answer common questions with (issue 15).
+    #[serde(default)]
+    pub saved_replies: Vec<SavedReply>,
     /// Grows with each change of the configuration; a change is written only
     /// over the version it was made from.
     #[serde(default)]
     pub version: u64,
+}
+
+/// A reply the office keeps for common questions. `{nome}`, `{numero}`,
+/// `{servico}` and `{cartorio}` in its text become the request's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedReply {
+    pub title: String,
+    pub text: String,
+}
+
+impl SavedReply {
+    /// The text for one request, its placeholders filled.
+    pub fn fill(&self, r: &crate::Request) -> String {
+        self.text
+            .replace("{nome}", r.citizen_name())
+            .replace("{numero}", &r.number.0.to_string())
+            .replace("{servico}", &r.service_name)
+            .replace("{cartorio}", &r.office.name)
+    }
 }
 
 /// A day the office is closed, with why.
@@ -889,6 +911,7 @@ pub(crate) fn test_office() -> Office {
         booking_lead_minutes: 120,
         reminder_time: jiff::civil::Time::constant(9, 0, 0, 0),
         retention: RetentionDays::default(),
+        saved_replies: vec![],
         version: 0,
     }
 }

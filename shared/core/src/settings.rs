@@ -39,6 +39,10 @@ pub struct OfficeSettings {
     /// Days a closed request keeps its citizen's data (30 to 3650).
     #[serde(default = "default_retention")]
     pub retention_days: u32,
+    /// Texts staff answer common questions with; absent from a document,
+    /// they stay as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_replies: Option<Vec<crate::office::SavedReply>>,
 }
 
 fn default_retention() -> u32 {
@@ -89,6 +93,7 @@ impl OfficeSettings {
             privacy_text: Some(o.privacy.text.clone()),
             privacy_version: o.privacy.version.clone(),
             retention_days: o.retention.days(),
+            saved_replies: Some(o.saved_replies.clone()),
         }
     }
 
@@ -236,6 +241,35 @@ impl OfficeSettings {
         if let Some(p) = &self.privacy_text {
             texts.push(("privacy_text", "aviso de privacidade", p, MAX_PRIVACY, true));
         }
+        let saved = self.saved_replies.as_deref().unwrap_or_default();
+        if saved.len() > MAX_SERVICES {
+            err(
+                "saved_replies",
+                format!("no máximo {MAX_SERVICES} respostas prontas"),
+            );
+        }
+        for r in saved {
+            if r.title.trim().is_empty() || r.text.trim().is_empty() {
+                err(
+                    "saved_replies",
+                    "cada resposta pronta precisa de título e texto".into(),
+                );
+            }
+            texts.push((
+                "saved_replies",
+                "título da resposta pronta",
+                &r.title,
+                MAX_LABEL,
+                false,
+            ));
+            texts.push((
+                "saved_replies",
+                "texto da resposta pronta",
+                &r.text,
+                4000,
+                true,
+            ));
+        }
         for (field, what, text, max, multiline) in texts {
             if let Some(problem) = label_problem(text, max, multiline) {
                 err(field, format!("{what}: {problem}"));
@@ -267,6 +301,9 @@ impl OfficeSettings {
             reminder_time: self.reminder_time,
             notifications: self.notifications,
             max_attachment_bytes: self.max_attachment_bytes,
+            saved_replies: self
+                .saved_replies
+                .unwrap_or_else(|| o.saved_replies.clone()),
             version: o.version + 1,
             ..o.clone()
         }

@@ -396,6 +396,10 @@ pub struct StaffRequestPage {
     pub notice: Option<&'static str>,
     /// A refused action: why, on top, and inside its form with what was typed.
     pub refused: Refusal,
+    /// The office's saved replies for this request: `(index, title, filled text)`.
+    pub saved_replies: Vec<(usize, String, String)>,
+    /// The reply's text as a chosen saved reply fills it (`?resposta=`).
+    pub reply_draft: String,
 }
 
 #[derive(serde::Serialize)]
@@ -495,6 +499,8 @@ pub struct OfficeSettingsPage {
     pub sectors: Vec<(String, String)>,
     /// (id, name, email)
     pub attendants: Vec<(String, String, String)>,
+    /// (title, text)
+    pub saved_replies: Vec<(String, String)>,
     /// Kinds of service a manager may add: (key, label).
     pub kinds: Vec<(&'static str, &'static str)>,
     pub services: Vec<ServiceSettings>,

@@ -15,11 +15,12 @@ use std::sync::OnceLock;
 /// The pages' only scripts; templates insert them verbatim so their hashes hold.
 pub const ATTACH_JS: &str = include_str!("scripts/attach.js");
 pub const MARK_READ_JS: &str = include_str!("scripts/mark_read.js");
+pub const SAVED_REPLY_JS: &str = include_str!("scripts/saved_reply.js");
 
 fn script_hashes() -> &'static str {
     static HASHES: OnceLock<String> = OnceLock::new();
     HASHES.get_or_init(|| {
-        [ATTACH_JS, MARK_READ_JS]
+        [ATTACH_JS, MARK_READ_JS, SAVED_REPLY_JS]
             .iter()
             .map(|s| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(s.as_bytes()))))
             .collect::<Vec<_>>()
@@ -66,7 +67,7 @@ mod tests {
         assert!(p.contains("default-src 'self'"));
         assert!(p.contains("frame-ancestors 'none'"));
         assert!(p.contains("form-action 'self' https://b.s3.sa-east-1.amazonaws.com;"));
-        assert_eq!(p.matches("'sha256-").count(), 2);
+        assert_eq!(p.matches("'sha256-").count(), 3);
         assert!(!p.contains("unsafe-inline'; connect") || p.contains("style-src"));
         assert!(
             !p.split(';')

@@ -314,3 +314,82 @@ async fn staff_find_a_request_by_what_the_citizen_says_on_the_phone() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_replies_are_kept_by_the_manager_and_fill_the_reply_with_the_request() {
+    let app = TestApp::spawn().await;
+    let manager = app.staff_login(MANAGER).await;
+    let paula = app.staff_login(PAULA).await;
+    let (_, settings) = staff_get(&app, &manager, "/staff/office", "application/json").await;
+    let settings: Value = serde_json::from_str(&settings).expect("json");
+    let version = settings["version"].as_u64().expect("version").to_string();
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .bearer_auth(&manager)
+        .form(&[
+            ("section", "saved_reply"),
+            ("version", version.as_str()),
+            ("title", "Certidão pronta"),
+            ("text", "Olá, {nome}. A certidão da solicitação nº {numero} ({servico}) está pronta. {cartorio}"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, settings) = staff_get(&app, &manager, "/staff/office", "application/json").await;
+    let settings: Value = serde_json::from_str(&settings).expect("json");
+    let saved = settings["saved_replies"].as_array().expect("saved replies");
+    let index = saved
+        .iter()
+        .position(|s| s["title"] == "Certidão pronta")
+        .expect("added");
+    // An empty one is refused inside its form.
+    let version = settings["version"].as_u64().expect("version").to_string();
+    let r = app
+        .client
+        .post(app.url("/staff/office"))
+        .bearer_auth(&manager)
+        .form(&[
+            ("section", "saved_reply"),
+            ("version", version.as_str()),
+            ("title", "Vazia"),
+            ("text", " "),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(
+        r.text()
+            .await
+            .expect("page")
+            .contains("id=\"form-saved_reply-new\"")
+    );
+
+    let mut body = contact_request("pronta@example.com");
+    body["name"] = json!("Beatriz Lima");
+    let (_, opened) = app.open_json(SP_OFFICE, &body).await;
+    let id = opened["id"].as_str().expect("id");
+    let n = opened["number"].as_u64().expect("number");
+    let filled = format!(
+        "Olá, Beatriz Lima. A certidão da solicitação nº {n} (Contato) está pronta. 1º Tabelião de Notas de São Paulo"
+    );
+    let (_, page) = staff_get(&app, &paula, &format!("/staff/requests/{id}"), "text/html").await;
+    assert!(page.contains("Certidão pronta"), "offered: {page}");
+    assert!(
+        page.contains(&format!("data-text=\"{filled}\"")),
+        "filled for the script: {page}"
+    );
+    // Without JavaScript the page comes back with the text in the reply.
+    let (_, page) = staff_get(
+        &app,
+        &paula,
+        &format!("/staff/requests/{id}?resposta={index}"),
+        "text/html",
+    )
+    .await;
+    let reply = page.split("id=\"f-message\"").nth(1).expect("reply form");
+    let reply = &reply[..reply.find("</textarea>").expect("end")];
+    assert!(reply.ends_with(&filled), "{reply}");
+}

@@ -11,8 +11,8 @@ use balcao_app::{App, AppError, office_settings};
 use balcao_core::office::weekday_label;
 use balcao_core::protocol::parse_date;
 use balcao_core::{
-    Attendant, Closure, Email, FieldRule, OfficeSettings, OpeningHours, Role, Sector, ServiceId,
-    ServiceKind,
+    Attendant, Closure, Email, FieldRule, OfficeSettings, OpeningHours, Role, SavedReply, Sector,
+    ServiceId, ServiceKind,
 };
 use http::StatusCode;
 use jiff::civil::{Time, Weekday};
@@ -112,6 +112,10 @@ fn form_key(f: &Fields) -> String {
             None => format!("{section}:new"),
         },
         "service" => format!("service:{}", f.get("service").unwrap_or("")),
+        "saved_reply" => match f.get("index").filter(|i| !i.is_empty()) {
+            Some(i) => format!("saved_reply:{i}"),
+            None => "saved_reply:new".to_owned(),
+        },
         other => other.to_owned(),
     }
 }
@@ -127,6 +131,7 @@ fn section_label(key: &str) -> String {
         "sector" => "Setores",
         "attendant" => "Atendentes",
         "service" | "new_service" => "Atendimentos",
+        "saved_reply" => "Respostas prontas",
         _ => "",
     }
     .to_owned()
@@ -307,6 +312,28 @@ fn section(mut s: OfficeSettings, f: &Fields) -> Result<OfficeSettings, AppError
                 }
             }
         }
+        "saved_reply" => {
+            let list = s.saved_replies.get_or_insert_with(Vec::new);
+            let reply = SavedReply {
+                title: f.get("title").unwrap_or("").trim().to_owned(),
+                text: f.get("text").unwrap_or("").trim().to_owned(),
+            };
+            match f.get("index").map(str::trim).filter(|i| !i.is_empty()) {
+                None => list.push(reply),
+                Some(i) => {
+                    let i: usize = i
+                        .parse()
+                        .ok()
+                        .filter(|i| *i < list.len())
+                        .ok_or(AppError::NotFound("resposta pronta"))?;
+                    if removing(f) {
+                        list.remove(i);
+                    } else {
+                        list[i] = reply;
+                    }
+                }
+            }
+        }
         "new_service" => {
             let kind = f
                 .get("kind")
@@ -414,6 +441,12 @@ fn page(s: &OfficeSettings, me: &balcao_core::StaffMember) -> OfficeSettingsPage
             .attendants
             .iter()
             .map(|a| (a.id.to_string(), a.name.clone(), a.email.to_string()))
+            .collect(),
+        saved_replies: s
+            .saved_replies
+            .iter()
+            .flatten()
+            .map(|r| (r.title.clone(), r.text.clone()))
             .collect(),
         kinds: ServiceKind::ALL
             .iter()

@@ -207,6 +207,12 @@ pub async fn show(app: &App, req: Request) -> Response {
             notice: q.get("feito").and_then(done_notice),
             ..page(&t, office.as_ref(), &me)
         };
+        // A saved reply chosen without JavaScript comes back in the text.
+        if let Some(i) = q.get("resposta").and_then(|i| i.parse::<usize>().ok())
+            && let Some((_, _, text)) = p.saved_replies.iter().find(|(n, _, _)| *n == i)
+        {
+            p.reply_draft = text.clone();
+        }
         complete_pickers(app, &mut p, &me, &q).await?;
         Ok::<_, Failure>(crate::respond::html(StatusCode::OK, &p))
     }
@@ -257,6 +263,16 @@ pub fn page(
         reply_by,
         notice: None,
         refused: Refusal::default(),
+        saved_replies: office
+            .map(|o| {
+                o.saved_replies
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (i, s.title.clone(), s.fill(&t.request)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        reply_draft: String::new(),
     }
 }
 
