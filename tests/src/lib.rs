@@ -52,6 +52,7 @@ pub fn app_over(store: std::sync::Arc<dyn balcao_app::Store>) -> balcao_app::App
     balcao_app::App {
         offices: store.clone(),
         tickets: store.clone(),
+        reports: store.clone(),
         links: store.clone(),
         publications: store.clone(),
         outbox: store,

@@ -216,6 +216,7 @@ fn build_app(
     let app = App {
         offices: store.clone(),
         tickets: store.clone(),
+        reports: store.clone(),
         links: store.clone(),
         publications: store.clone(),
         outbox: store.clone(),

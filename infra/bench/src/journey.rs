@@ -174,6 +174,11 @@ pub const CASES: &[Case] = &[
     ),
     case("staff-note", true, "1 Query + 1 TransactWriteItems"),
     case(
+        "staff-reports",
+        false,
+        "1 Query (the office's days: a year is at most 366 small items; the office cached warm)",
+    ),
+    case(
         "staff-assign",
         true,
         "1 Query + 1 TransactWriteItems (the office cached warm)",
@@ -828,6 +833,16 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
                 Some(json!({"message": "Traga o RG original."})),
             )
         }
+        "staff-reports" => {
+            // A year: the largest range a report reads.
+            let to = jiff::Zoned::now().date();
+            let from = to.checked_sub(jiff::Span::new().days(365))?;
+            sp(
+                &[],
+                &query_of(&[("from", &from.to_string()), ("to", &to.to_string())]),
+                None,
+            )
+        }
         "staff-note" => {
             let t = open(f, "contato").await?;
             sp(
@@ -976,6 +991,7 @@ async fn retention_ended(f: &Fixture, t: &Ticket) -> Result<(), Error> {
         event,
         mails: vec![],
         give_back: None,
+        tally: None,
     };
     if !f.setup.tickets.apply_change(&change).await? {
         return Err("the retention could not be moved".into());

@@ -164,6 +164,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         keys,
         offices: shared.clone(),
         tickets: shared.clone(),
+        reports: shared.clone(),
         links: shared.clone(),
         publications: shared.clone(),
         outbox: shared.clone(),

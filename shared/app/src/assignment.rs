@@ -119,6 +119,7 @@ pub async fn assign(
                 },
                 mails: vec![],
                 give_back: None,
+                tally: None,
             })
         },
     )

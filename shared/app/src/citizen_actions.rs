@@ -192,6 +192,7 @@ pub async fn act_on(
             event,
             mails,
             give_back: None,
+            tally: None,
         })
     })
     .await?;

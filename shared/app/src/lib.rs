@@ -22,6 +22,7 @@ pub mod pool;
 pub mod ports;
 pub mod protocols;
 pub mod ratings;
+pub mod reports;
 pub mod secrets;
 pub mod staff_requests;
 pub mod staff_workflow;
@@ -30,7 +31,7 @@ pub mod timers;
 
 pub use error::AppError;
 pub use ports::{
-    AccessLinks, Blobs, Clock, Mailer, Offices, Outbox, Publications, StaffAuth, Store,
+    AccessLinks, Blobs, Clock, Mailer, Offices, Outbox, Publications, Reports, StaffAuth, Store,
     SystemClock, Tickets, Timers,
 };
 
@@ -65,6 +66,8 @@ impl Config {
 pub struct App {
     pub offices: Arc<dyn Offices>,
     pub tickets: Arc<dyn Tickets>,
+    /// The offices' counted days (issue 15).
+    pub reports: Arc<dyn Reports>,
     pub links: Arc<dyn AccessLinks>,
     pub publications: Arc<dyn Publications>,
     /// For what an erasure removes from it (a suppressed address); the courier

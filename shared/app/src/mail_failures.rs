@@ -122,6 +122,7 @@ pub async fn record(
                 },
                 mails: vec![],
                 give_back: None,
+                tally: None,
             })
         },
     )

@@ -64,6 +64,7 @@ pub async fn add(
                 },
                 mails: vec![],
                 give_back: None,
+                tally: None,
             })
         },
     )

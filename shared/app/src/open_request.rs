@@ -252,12 +252,15 @@ pub async fn open(
             fingerprint: fingerprint.clone(),
             expires_at: now + IDEMPOTENCY_HOURS.hours(),
         });
+        let tally =
+            balcao_core::report::opened(&request, now.to_zoned(request.office.time_zone()).date());
         NewTicket {
             request,
             event,
             mails,
             idempotency,
             slot,
+            tally: Some(tally),
         }
     };
 

@@ -117,6 +117,7 @@ pub async fn take(app: &App, staff: &StaffMember, id: &str, key: Ulid) -> Result
             event,
             mails: mail.into_iter().collect(),
             give_back: None,
+            tally: None,
         }
     };
     if !app.tickets.take_request(&office.id, &compose).await? {

@@ -81,6 +81,7 @@ pub async fn rate(
                 event,
                 mails: vec![],
                 give_back: None,
+                tally: None,
             })
         },
     )
@@ -167,6 +168,7 @@ pub async fn moderate(
                 event,
                 mails: vec![],
                 give_back: None,
+                tally: None,
             })
         },
     )

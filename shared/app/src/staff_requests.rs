@@ -261,6 +261,7 @@ pub async fn reply(
                 event,
                 mails: mail.into_iter().collect(),
                 give_back: None,
+                tally: None,
             })
         },
     )

@@ -140,6 +140,7 @@ pub async fn start_analysis(
                 event,
                 mails: vec![],
                 give_back: None,
+                tally: None,
             })
         },
     )
@@ -191,6 +192,7 @@ pub async fn answer_checklist(
                 event,
                 mails: vec![],
                 give_back: None,
+                tally: None,
             })
         },
     )
@@ -263,6 +265,7 @@ pub async fn decide(
                 event,
                 mails,
                 give_back: None,
+                tally: None,
             })
         },
     )
@@ -467,6 +470,7 @@ pub async fn schedule(
                 event,
                 mails: mail.into_iter().collect(),
                 give_back: moved,
+                tally: None,
             })
         },
     )
@@ -590,6 +594,7 @@ pub async fn conclude(
                 event,
                 mails: mail.into_iter().collect(),
                 give_back: None,
+                tally: None,
             })
         },
     )

@@ -82,6 +82,7 @@ pub async fn change(
         if closes(&t.request, &change.request) {
             change.request.erase_on = Some(erase_on(app, &change.request, now).await?);
         }
+        change.tally = Some(tally(app, &t, &change, now).await?);
         if app.tickets.apply_change(&change).await? {
             follow_reply_window(app, &t.request, &change.request).await;
             // The uploads are spent; what failed to delete expires with the bucket's lifecycle.
@@ -95,6 +96,35 @@ pub async fn change(
         }
     }
     Err(AppError::Conflict)
+}
+
+/// What the change adds to its office's day (issue 15); the office's first
+/// reply counts its business minutes since the opening.
+async fn tally(
+    app: &App,
+    before: &Ticket,
+    change: &Change,
+    now: Timestamp,
+) -> Result<balcao_core::report::Tally, AppError> {
+    use balcao_core::report;
+    let r = &change.request;
+    let day = now.to_zoned(r.office.time_zone()).date();
+    let minutes = if report::is_first_reply(&change.event, &before.events) {
+        app.offices.get_office(&r.office.id).await?.map(|o| {
+            balcao_core::calendar::BusinessCalendar::for_office(&o)
+                .minutes_between(r.created_at, now)
+        })
+    } else {
+        None
+    };
+    Ok(report::changed(
+        &before.request,
+        r,
+        &change.event,
+        now,
+        day,
+        minutes,
+    ))
 }
 
 /// The change ends the office's work (or ends it again: released after

@@ -154,6 +154,7 @@ fn office_notice(
         event,
         mails: vec![mail],
         give_back: None,
+        tally: None,
     }
 }
 
@@ -363,6 +364,7 @@ async fn remind(app: &App, timer: &Timer) -> Result<Fired, AppError> {
                 event,
                 mails: mail.into_iter().collect(),
                 give_back: None,
+                tally: None,
             })
         },
     )
@@ -417,7 +419,7 @@ async fn expire(app: &App, timer: &Timer) -> Result<Fired, AppError> {
             attachments: vec![],
         };
         let mail = r.citizen_email().map(|to| OutboxMail::new(to.clone(), letter, Some(r.id), now));
-        Ok(Change { request: n, expected_version: r.version, event, mails: mail.into_iter().collect(), give_back: None  })
+        Ok(Change { request: n, expected_version: r.version, event, mails: mail.into_iter().collect(), give_back: None, tally: None })
     })
     .await;
     outcome(result, |t| t.request.status == Status::Expired)

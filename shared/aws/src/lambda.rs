@@ -293,6 +293,7 @@ async fn app<const NEEDS: u8>(
     Ok(App {
         offices: dynamo.clone(),
         tickets: dynamo.clone(),
+        reports: dynamo.clone(),
         links: dynamo.clone(),
         publications: dynamo.clone(),
         outbox: dynamo.clone(),

@@ -74,7 +74,8 @@ const fn signed_in(op: Op) -> u8 {
         | Op::StaffSignOut
         | Op::StaffCheckUpload
         | Op::StaffNote
-        | Op::StaffAssign => STAFF,
+        | Op::StaffAssign
+        | Op::StaffReports => STAFF,
         _ => 0,
     }
 }
@@ -103,7 +104,8 @@ const fn uses(op: Op) -> u8 {
         | Op::StaffSignOut
         | Op::GetPrivacy
         // Neither opens nor closes the reply window.
-        | Op::StaffAssign => 0,
+        | Op::StaffAssign
+        | Op::StaffReports => 0,
         // A note's files are checked and kept like a reply's.
         Op::StaffNote => FILES | HASH_KEY,
         // The export's five-minute file links (JSON clients get it on `/my-data`).

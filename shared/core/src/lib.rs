@@ -12,6 +12,7 @@ pub mod ics;
 pub mod office;
 pub mod protocol;
 pub mod rating;
+pub mod report;
 pub mod request;
 pub mod search;
 pub mod settings;

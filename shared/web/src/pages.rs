@@ -683,3 +683,52 @@ pub struct MyDataPage {
     pub erased: Option<(usize, usize)>,
     pub error: Option<String>,
 }
+
+/// One bar of a chart drawn on the server: its label, value and length (0–100).
+pub struct Bar {
+    pub label: String,
+    pub value: i64,
+    pub percent: i64,
+}
+
+impl Bar {
+    /// Bars scaled to the largest value.
+    pub fn scaled(items: impl Iterator<Item = (String, i64)>) -> Vec<Self> {
+        let items: Vec<(String, i64)> = items.collect();
+        let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+        items
+            .into_iter()
+            .map(|(label, value)| Self {
+                percent: value * 100 / max,
+                label,
+                value,
+            })
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_reports.html")]
+pub struct ReportPage {
+    pub staff_name: String,
+    pub from: String,
+    pub to: String,
+    pub opened: i64,
+    pub per_day: Vec<Bar>,
+    pub per_service: Vec<Bar>,
+    pub by_status: Vec<(String, i64)>,
+    /// (met, missed)
+    pub start: (i64, i64),
+    pub reply: (i64, i64),
+    pub first_reply: Option<String>,
+    pub first_replies: usize,
+    /// (approved, rejected)
+    pub ratings: (i64, i64),
+}
+
+impl ReportPage {
+    /// The per-day chart's width in SVG units (a bar of 10 and a gap of 2 each).
+    pub fn day_chart_width(&self) -> usize {
+        (self.per_day.len() * 12).max(12)
+    }
+}

@@ -56,6 +56,7 @@ pub enum Op {
     StaffCheckUpload,
     StaffNote,
     StaffAssign,
+    StaffReports,
 }
 
 impl Op {
@@ -107,6 +108,7 @@ impl Op {
         Op::StaffCheckUpload,
         Op::StaffNote,
         Op::StaffAssign,
+        Op::StaffReports,
     ];
 
     /// Only a verified staff member may run it (`staff::admit`); signing in and
@@ -166,6 +168,7 @@ impl Op {
             Op::StaffCheckUpload => "staff-check-upload",
             Op::StaffNote => "staff-note",
             Op::StaffAssign => "staff-assign",
+            Op::StaffReports => "staff-reports",
         }
     }
 
@@ -220,6 +223,7 @@ impl Op {
             Op::StaffCheckUpload => ops::attachments::staff_check(app, req).await,
             Op::StaffNote => ops::notes::add(app, req).await,
             Op::StaffAssign => ops::assignment::assign(app, req).await,
+            Op::StaffReports => ops::reports::show(app, req).await,
         }
     }
 }
@@ -346,6 +350,11 @@ pub const ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/staff/requests/{id}/assign",
         op: Op::StaffAssign,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/reports",
+        op: Op::StaffReports,
     },
     Route {
         method: Method::GET,

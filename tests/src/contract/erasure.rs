@@ -31,6 +31,7 @@ async fn talk(store: &Shared, mut r: Request, n: u64) -> Request {
             },
             mails: vec![],
             give_back: None,
+            tally: None,
         };
         assert!(store.apply_change(&change).await.expect("change"));
         r = next;
@@ -59,6 +60,7 @@ async fn close(store: &Shared, r: &Request, day: Date) -> Request {
         },
         mails: vec![],
         give_back: None,
+        tally: None,
     };
     assert!(store.apply_change(&change).await.expect("retention"));
     closed = next;

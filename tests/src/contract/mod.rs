@@ -10,7 +10,7 @@ pub mod publications;
 pub mod tickets;
 
 /// The roles each case calls on the store.
-pub use balcao_app::ports::{AccessLinks, Offices, Outbox, Publications, Tickets};
+pub use balcao_app::ports::{AccessLinks, Offices, Outbox, Publications, Reports, Tickets};
 use balcao_app::ports::{
     Compose, IdempotencyRecord, MailAttachment, MailId, NewTicket, Opened, OutboxMail, SlotClaim,
     Store,
@@ -146,6 +146,7 @@ pub fn booked(
                 expires_at: at + SignedDuration::from_hours(24),
             }),
             slot,
+            tally: None,
         }
     }
 }

@@ -173,6 +173,7 @@ pub async fn a_change_applies_once_and_a_stale_one_changes_nothing(store: Shared
             },
             mails: vec![mail],
             give_back: None,
+            tally: None,
         }
     };
     assert!(
@@ -298,6 +299,7 @@ pub async fn a_slot_holds_its_capacity_and_is_given_back(store: Shared) {
             },
             mails: vec![],
             give_back: Some(nine.key),
+            tally: None,
         }
     };
     assert!(store.apply_change(&cancel(1)).await.expect("apply"));
@@ -395,6 +397,7 @@ pub async fn move_to(store: &Shared, r: &Request, status: Status, rated: bool) -
         },
         mails: vec![],
         give_back: None,
+        tally: None,
     };
     assert!(store.apply_change(&change).await.expect("change"));
     next
@@ -536,6 +539,7 @@ pub async fn the_queue_ratings_and_pool_read_a_page_at_a_time(store: Shared) {
             },
             mails: vec![],
             give_back: None,
+            tally: None,
         }
     };
     for (r, to) in [
@@ -723,6 +727,7 @@ pub async fn requests_are_found_by_each_term_newest_first(store: Shared) {
                 },
                 mails: vec![],
                 give_back: None,
+                tally: None,
             }
         }
     };
@@ -785,6 +790,111 @@ async fn open_as(
         let mut t = base(n);
         t.request.citizen = Some(citizen.clone());
         t.request.details.protocol = protocol.clone();
+        t
+    };
+    created(store, office, &compose).await
+}
+
+/// Counters (issue 15): what an opening and a change count is added to the
+/// office's day in the same write; a stale change adds nothing; a range
+/// reads the days in it only.
+pub async fn changes_count_on_their_office_s_day(store: Shared) {
+    use balcao_core::report::Tally;
+    let (a, b) = (demo(0), demo(1));
+    for o in [&a, &b] {
+        store.put_office(o).await.expect("office");
+    }
+    let day = jiff::civil::date(2026, 11, 2);
+    let t0 = now();
+    let counted = |extra: &[(&str, i64)], minutes: Option<i64>| Tally {
+        day,
+        counts: extra.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect(),
+        first_reply_minutes: minutes,
+    };
+    let first = open_counted(&store, &a, t0).await;
+    let second = open_counted(&store, &a, t0).await;
+    created(&store, &b, &draft(&b, t0, None)).await;
+    let change = |r: &Request, tally: Tally| {
+        let mut next = r.clone();
+        next.version = r.version + 1;
+        Change {
+            request: next,
+            expected_version: r.version,
+            event: Event {
+                id: Ulid::generate(),
+                seq: r.version + 1,
+                at: t0,
+                kind: EventKind::Message,
+                author: Author::Staff { name: "Ana".into() },
+                text: "resposta".into(),
+                status: None,
+                attachments: vec![],
+            },
+            mails: vec![],
+            give_back: None,
+            tally: Some(tally),
+        }
+    };
+    let c1 = change(&first, counted(&[("reply_met", 1)], Some(30)));
+    assert!(store.apply_change(&c1).await.expect("change"));
+    let c2 = change(&second, counted(&[("reply_missed", 1)], Some(90)));
+    assert!(store.apply_change(&c2).await.expect("change"));
+    // Stale: nothing written, nothing counted.
+    assert!(!store.apply_change(&c2).await.expect("stale"));
+    let days = store
+        .office_days(
+            &a.id,
+            jiff::civil::date(2026, 11, 1),
+            jiff::civil::date(2026, 11, 30),
+        )
+        .await
+        .expect("days");
+    assert_eq!(days.len(), 1, "{days:?}");
+    let d = &days[0];
+    assert_eq!(d.day, day);
+    assert_eq!(d.counts.get("opened"), Some(&2));
+    assert_eq!(d.counts.get("opened:contato"), Some(&2));
+    assert_eq!(d.counts.get("reply_met"), Some(&1));
+    assert_eq!(d.counts.get("reply_missed"), Some(&1));
+    let mut minutes = d.first_reply_minutes.clone();
+    minutes.sort_unstable();
+    assert_eq!(minutes, vec![30, 90]);
+    assert!(
+        store
+            .office_days(
+                &a.id,
+                jiff::civil::date(2026, 11, 3),
+                jiff::civil::date(2026, 11, 30)
+            )
+            .await
+            .expect("days")
+            .is_empty(),
+        "outside the range"
+    );
+    assert!(
+        store
+            .office_days(
+                &b.id,
+                jiff::civil::date(2026, 11, 1),
+                jiff::civil::date(2026, 11, 30)
+            )
+            .await
+            .expect("days")
+            .is_empty(),
+        "another office counted nothing here"
+    );
+}
+
+/// A request of `office` whose opening counts on 2 November 2026.
+async fn open_counted(store: &Shared, office: &Office, at: Timestamp) -> Request {
+    let base = draft(office, at, None);
+    let compose = move |n| {
+        let mut t = base(n);
+        t.tally = Some(balcao_core::report::Tally {
+            day: jiff::civil::date(2026, 11, 2),
+            counts: vec![("opened".into(), 1), ("opened:contato".into(), 1)],
+            first_reply_minutes: None,
+        });
         t
     };
     created(store, office, &compose).await

@@ -59,7 +59,8 @@ async fn race(store: Arc<dyn Store>) {
                 expected_version: 1,
                 event,
                 mails: vec![],
-                give_back: None
+                give_back: None,
+                tally: None,
             })
             .await
             .expect("release")

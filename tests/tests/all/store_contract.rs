@@ -140,6 +140,11 @@ macro_rules! contract_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn changes_count_on_their_office_s_day() {
+                contract::tickets::changes_count_on_their_office_s_day(store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_expired_lease_can_be_taken_over() {
                 contract::outbox::an_expired_lease_can_be_taken_over(store().await).await;
             }

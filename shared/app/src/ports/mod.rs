@@ -23,8 +23,8 @@ pub use paging::{Page, PageRequest, PageSize, Position};
 pub use publications::{Publications, PublishedProtocol};
 pub use staff_auth::{AuthError, Session, StaffAuth};
 pub use tickets::{
-    Change, Compose, IdempotencyRecord, NewTicket, Opened, QueueQuery, SlotClaim, TakeCompose,
-    Ticket, Tickets,
+    Change, Compose, IdempotencyRecord, NewTicket, Opened, QueueQuery, Reports, SlotClaim,
+    TakeCompose, Ticket, Tickets,
 };
 pub use timers::{Timer, TimerError, TimerKind, Timers};
 
@@ -42,9 +42,9 @@ pub enum StoreError {
 }
 
 /// Every role of the store, for adapters and for wiring them up.
-pub trait Store: Offices + Tickets + AccessLinks + Publications + Outbox {}
+pub trait Store: Offices + Tickets + Reports + AccessLinks + Publications + Outbox {}
 
-impl<T: Offices + Tickets + AccessLinks + Publications + Outbox> Store for T {}
+impl<T: Offices + Tickets + Reports + AccessLinks + Publications + Outbox> Store for T {}
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;

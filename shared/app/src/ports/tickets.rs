@@ -4,6 +4,7 @@
 use super::{OutboxMail, Page, PageRequest, StoreError, order::Shelf};
 use async_trait::async_trait;
 use balcao_core::erasure::Erased;
+use balcao_core::report::{DayCounts, Tally};
 use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, Status, TicketNumber, Uf};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -42,6 +43,8 @@ pub struct Change {
     pub mails: Vec<OutboxMail>,
     /// A booked slot of the request's office given back in the same write (SPEC C4).
     pub give_back: Option<SlotKey>,
+    /// What the change adds to its office's day, in the same write (issue 15).
+    pub tally: Option<Tally>,
 }
 
 /// Everything written when a ticket opens, in one transaction.
@@ -55,6 +58,8 @@ pub struct NewTicket {
     /// The booked slot, taken in the same write only while fewer than
     /// `capacity` requests hold it (SPEC C4).
     pub slot: Option<SlotClaim>,
+    /// The opening counted on its office's day, in the same write (issue 15).
+    pub tally: Option<Tally>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,4 +194,16 @@ pub trait Tickets: Send + Sync {
     /// Up to `limit` closed requests whose retention ended on or before `day`
     /// (their `erase_on`), by that day.
     async fn due_for_erasure(&self, day: Date, limit: usize) -> Result<Vec<RequestId>, StoreError>;
+}
+
+/// Each office's days as their changes counted them (issue 15).
+#[async_trait]
+pub trait Reports: Send + Sync {
+    /// The office's counted days in `[from, to]` (days with nothing are absent).
+    async fn office_days(
+        &self,
+        office: &OfficeId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DayCounts>, StoreError>;
 }

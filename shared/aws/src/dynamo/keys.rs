@@ -10,6 +10,7 @@
 //! | request | `REQ#<ulid>` / `META` | GSI1 `RETAIN` / `<erase on>#<id>` while closed and not erased (keys only); GSI2 `QUEUE#<office>#<open\|closed>` / queue key; GSI3 `CIT#<citizen>` / `<created>#<id>` until erased; GSI4 `POOL#<uf>` while released, `RATED#<office>` once rated |
 //! | history event | `REQ#<ulid>` / `EV#<seq>` | |
 //! | search term | `FIND#<office>#<term>` / `<created>#<id>` | |
+//! | an office's day (report counters) | `OFFICE#<id>` / `DAY#<yyyy-mm-dd>` | |
 //! | idempotency record | `IDEM#<key hash>` / `IDEM` | (TTL) |
 //! | outbox mail | `MAIL#<ulid>` / `MAIL` | GSI1 `OUTBOX#<shard>` / `<due ms>#<id>` while unsent (keys only) |
 //! | suppressed address | `SUPPRESS#<keyed hash>` / `SUPPRESS` | |
@@ -153,4 +154,15 @@ pub fn due_by(now: Timestamp) -> String {
 /// The requests of `office` a search term finds (issue 15).
 pub fn search_term(office: &OfficeId, term: &str) -> String {
     format!("FIND#{office}#{term}")
+}
+
+/// An office's day of counters (issue 15): ISO dates sort as strings.
+pub const DAY_PREFIX: &str = "DAY#";
+/// Counter attributes of a day item start with this.
+pub const COUNT: &str = "n.";
+/// A day item's list of business minutes to each first reply.
+pub const FIRST_REPLIES: &str = "first_replies";
+
+pub fn day(d: jiff::civil::Date) -> String {
+    format!("{DAY_PREFIX}{d}")
 }

@@ -5,12 +5,14 @@ use super::{
     DynamoStore, Filter, IndexPage, Item, back_off, from_av, items, num, text, to_av, unavailable,
 };
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use balcao_app::ports::{
     Change, Compose, IdempotencyRecord, NewTicket, Opened, OutboxMail, Page, PageRequest, Position,
-    QueueQuery, StoreError, TakeCompose, Ticket, Tickets,
+    QueueQuery, Reports, StoreError, TakeCompose, Ticket, Tickets,
 };
 use balcao_core::erasure::Erased;
+use balcao_core::report::{DayCounts, Tally};
 use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, TicketNumber, Uf};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -155,6 +157,44 @@ impl DynamoStore {
             .build())
     }
 
+    /// What a write counts, added to its office's day in the same transaction
+    /// (issue 15); `None` when it counts nothing.
+    fn tally_item(
+        &self,
+        office: &OfficeId,
+        tally: Option<&Tally>,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(t) = tally.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::office(office), &keys::day(t.day))));
+        let mut adds = Vec::new();
+        for (i, (name, n)) in t.counts.iter().enumerate() {
+            adds.push(format!("#c{i} :c{i}"));
+            update = update
+                .expression_attribute_names(format!("#c{i}"), format!("{}{name}", keys::COUNT))
+                .expression_attribute_values(format!(":c{i}"), n_av(*n));
+        }
+        let mut expression = String::new();
+        if !adds.is_empty() {
+            expression.push_str(&format!("ADD {}", adds.join(", ")));
+        }
+        if let Some(m) = t.first_reply_minutes {
+            expression.push_str(" SET #fr = list_append(if_not_exists(#fr, :none), :fr)");
+            update = update
+                .expression_attribute_names("#fr", keys::FIRST_REPLIES)
+                .expression_attribute_values(":none", AttributeValue::L(vec![]))
+                .expression_attribute_values(":fr", AttributeValue::L(vec![n_av(m)]));
+        }
+        let update = update
+            .update_expression(expression.trim())
+            .build()
+            .map_err(unavailable)?;
+        Ok(Some(TransactWriteItem::builder().update(update).build()))
+    }
+
     /// The search-term items a request is found by, under its office.
     fn term_puts(&self, r: &Request) -> Result<Vec<TransactWriteItem>, StoreError> {
         let sk = balcao_app::ports::order::search_key(r);
@@ -275,6 +315,7 @@ impl DynamoStore {
         if let Some(slot) = change.give_back {
             items.push(self.slot_item(&r.office.id, slot, -1, None)?);
         }
+        items.extend(self.tally_item(&r.office.id, change.tally.as_ref())?);
         Ok(items)
     }
 
@@ -292,6 +333,7 @@ impl DynamoStore {
         items.push(self.put(items::request(r)?, Some("attribute_not_exists(PK)"))?);
         items.push(self.put(items::event(r.id, &new.event)?, None)?);
         items.extend(self.term_puts(r)?);
+        items.extend(self.tally_item(&r.office.id, new.tally.as_ref())?);
         for m in &new.mails {
             items.push(self.put(items::mail(m)?, None)?);
         }
@@ -553,6 +595,7 @@ impl Tickets for DynamoStore {
             event: erased.event.clone(),
             mails: mails.to_vec(),
             give_back: None,
+            tally: None,
         };
         let mut items = self.change_items(&change)?;
         if let Some(before) = &before {
@@ -643,5 +686,71 @@ impl Tickets for DynamoStore {
             filter: None,
         })
         .await
+    }
+}
+
+fn n_av(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+#[async_trait]
+impl Reports for DynamoStore {
+    async fn office_days(
+        &self,
+        office: &OfficeId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DayCounts>, StoreError> {
+        let mut days = Vec::new();
+        let mut start = None;
+        // At most 366 small items: one or two pages.
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(keys::office(office)))
+                .expression_attribute_values(":from", s(keys::day(from)))
+                .expression_attribute_values(":to", s(keys::day(to)))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let day = text(item, "SK")
+                    .and_then(|sk| {
+                        sk.strip_prefix(keys::DAY_PREFIX)
+                            .and_then(|d| d.parse::<Date>().ok())
+                    })
+                    .ok_or_else(|| StoreError::Corrupt("day key".into()))?;
+                let mut d = DayCounts {
+                    day,
+                    ..Default::default()
+                };
+                for (name, value) in item {
+                    if let Some(counter) = name.strip_prefix(keys::COUNT) {
+                        let n = value
+                            .as_n()
+                            .ok()
+                            .and_then(|n| n.parse().ok())
+                            .ok_or_else(|| StoreError::Corrupt(format!("counter {name}")))?;
+                        d.counts.insert(counter.to_owned(), n);
+                    } else if name == keys::FIRST_REPLIES {
+                        for m in value.as_l().map(Vec::as_slice).unwrap_or_default() {
+                            if let Some(m) = m.as_n().ok().and_then(|n| n.parse().ok()) {
+                                d.first_reply_minutes.push(m);
+                            }
+                        }
+                    }
+                }
+                days.push(d);
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(days)
     }
 }

@@ -32,6 +32,10 @@ const MIGRATIONS: &[Migration] = &[
         to: 12,
         run: search_terms,
     },
+    Migration {
+        to: 13,
+        run: daily_counts,
+    },
 ];
 
 /// The newest version this build knows.
@@ -193,4 +197,25 @@ fn search_terms(tx: &Transaction<'_>) -> Result<(), StoreError> {
         index_search(tx, &from_json::<Request>(&body)?)?;
     }
     Ok(())
+}
+
+/// 13: each office's days as their changes count them (issue 15). Days before
+/// it have no counts: reports start from the version that counts.
+fn daily_counts(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "CREATE TABLE daily_counts (
+             office_id TEXT NOT NULL,
+             day       TEXT NOT NULL,
+             key       TEXT NOT NULL,
+             n         INTEGER NOT NULL,
+             PRIMARY KEY (office_id, day, key)
+         ) WITHOUT ROWID;
+         CREATE TABLE daily_first_replies (
+             office_id TEXT NOT NULL,
+             day       TEXT NOT NULL,
+             minutes   INTEGER NOT NULL
+         );
+         CREATE INDEX daily_first_replies_day ON daily_first_replies (office_id, day);",
+    )
+    .map_err(unavailable)
 }

@@ -108,6 +108,35 @@ pub(super) fn index_search(c: &Connection, r: &Request) -> Result<(), StoreError
     Ok(())
 }
 
+/// Adds what a write counts to its office's day (issue 15), in the write's
+/// own transaction.
+pub(super) fn write_tally(
+    c: &Connection,
+    office: &balcao_core::OfficeId,
+    tally: Option<&balcao_core::report::Tally>,
+) -> Result<(), StoreError> {
+    let Some(t) = tally else { return Ok(()) };
+    let day = t.day.to_string();
+    for (key, n) in &t.counts {
+        exec(
+            c,
+            "INSERT INTO daily_counts (office_id, day, key, n) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (office_id, day, key) DO UPDATE SET n = n + excluded.n",
+            params![office.as_str(), day, key, n],
+        )
+        .map_err(unavailable)?;
+    }
+    if let Some(m) = t.first_reply_minutes {
+        exec(
+            c,
+            "INSERT INTO daily_first_replies (office_id, day, minutes) VALUES (?1, ?2, ?3)",
+            params![office.as_str(), day, m],
+        )
+        .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 /// The request's place in the lists of schema 9 (its migration fills them).
 pub(super) fn index_lists(c: &Connection, r: &Request) -> Result<(), StoreError> {
     let pool = order::pool_key(r);

@@ -4,14 +4,16 @@
 use super::SqliteStore;
 use super::rows::{
     body_by_id, from_json, index_request, insert_event, insert_mail, millis, to_json, unavailable,
+    write_tally,
 };
 use crate::exec;
 use async_trait::async_trait;
 use balcao_app::ports::{
-    Change, Compose, IdempotencyRecord, Opened, OutboxMail, Page, PageRequest, QueueQuery,
+    Change, Compose, IdempotencyRecord, Opened, OutboxMail, Page, PageRequest, QueueQuery, Reports,
     StoreError, TakeCompose, Ticket, Tickets,
 };
 use balcao_core::erasure::Erased;
+use balcao_core::report::DayCounts;
 use balcao_core::{Event, OfficeId, Request, RequestId, SlotKey, TicketNumber, Uf};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -138,6 +140,7 @@ impl Tickets for SqliteStore {
                     )
                     .map_err(unavailable)?;
             index_request(&tx, r)?;
+            write_tally(&tx, office, new.tally.as_ref())?;
             insert_event(&tx, r.id, &new.event)?;
             for m in &new.mails {
                 insert_mail(&tx, m)?;
@@ -271,6 +274,7 @@ impl Tickets for SqliteStore {
                         return Ok(Some(false));
                     }
                     index_request(&tx, r)?;
+                    write_tally(&tx, &r.office.id, change.tally.as_ref())?;
             insert_event(&tx, r.id, &change.event)?;
                     for m in &change.mails {
                         insert_mail(&tx, m)?;
@@ -300,6 +304,7 @@ impl Tickets for SqliteStore {
                 return Ok(false);
             }
             index_request(&tx, r)?;
+            write_tally(&tx, &r.office.id, c.tally.as_ref())?;
             insert_event(&tx, r.id, &c.event)?;
             for m in &c.mails {
                 insert_mail(&tx, m)?;
@@ -503,5 +508,74 @@ impl Tickets for SqliteStore {
             after.map_or(Value::Null, Value::Text),
         ];
         self.json_page(sql.to_owned(), args, page).await
+    }
+}
+
+#[async_trait]
+impl Reports for SqliteStore {
+    async fn office_days(
+        &self,
+        office: &OfficeId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DayCounts>, StoreError> {
+        let (office, from, to) = (office.to_string(), from.to_string(), to.to_string());
+        self.with(move |c| {
+            let mut days: std::collections::BTreeMap<String, DayCounts> = Default::default();
+            let parse = |d: &str| {
+                d.parse::<Date>()
+                    .map_err(|e| StoreError::Corrupt(format!("day {d}: {e}")))
+            };
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT day, key, n FROM daily_counts
+                     WHERE office_id = ?1 AND day >= ?2 AND day <= ?3",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![office, from, to], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(unavailable)?;
+            for row in rows {
+                let (day, key, n) = row.map_err(unavailable)?;
+                let d = parse(&day)?;
+                days.entry(day)
+                    .or_insert_with(|| DayCounts {
+                        day: d,
+                        ..Default::default()
+                    })
+                    .counts
+                    .insert(key, n);
+            }
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT day, minutes FROM daily_first_replies
+                     WHERE office_id = ?1 AND day >= ?2 AND day <= ?3",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![office, from, to], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(unavailable)?;
+            for row in rows {
+                let (day, minutes) = row.map_err(unavailable)?;
+                let d = parse(&day)?;
+                days.entry(day)
+                    .or_insert_with(|| DayCounts {
+                        day: d,
+                        ..Default::default()
+                    })
+                    .first_reply_minutes
+                    .push(minutes);
+            }
+            Ok(days.into_values().collect())
+        })
+        .await
     }
 }

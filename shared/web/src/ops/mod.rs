@@ -11,6 +11,7 @@ pub mod open_request;
 pub mod pool;
 pub mod protocols;
 pub mod ratings;
+pub mod reports;
 pub mod sign_in;
 pub mod staff_requests;
 pub mod staff_workflow;
