@@ -393,3 +393,98 @@ async fn saved_replies_are_kept_by_the_manager_and_fill_the_reply_with_the_reque
     let reply = &reply[..reply.find("</textarea>").expect("end")];
     assert!(reply.ends_with(&filled), "{reply}");
 }
+
+/// The report's figures are what the journey did: two requests opened, one
+/// answered 45 business minutes later, one analysed; managers only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_counts_what_the_office_did() {
+    // Monday 30 November 2026, 10:00 in São Paulo: office hours.
+    let app = TestApp::spawn_with(|o| {
+        o.manual_clock = Some("2026-11-30T13:00:00Z".parse().expect("instant"))
+    })
+    .await;
+    let manager = app.staff_login(MANAGER).await;
+    let paula = app.staff_login(PAULA).await;
+    let (_, a) = app
+        .open_json(SP_OFFICE, &contact_request("rel1@example.com"))
+        .await;
+    let (_, b) = app
+        .open_json(SP_OFFICE, &contact_request("rel2@example.com"))
+        .await;
+    let (a, b) = (a["id"].as_str().expect("id"), b["id"].as_str().expect("id"));
+    app.advance_minutes(45).await;
+    let (status, _) = app
+        .post_json(
+            &format!("/staff/requests/{a}/messages"),
+            Some(&paula),
+            &json!({"message": "Já vamos analisar."}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // A second reply is not a first reply.
+    app.post_json(
+        &format!("/staff/requests/{a}/messages"),
+        Some(&paula),
+        &json!({"message": "Mais um detalhe."}),
+    )
+    .await;
+    let (status, _) = app
+        .post_json(
+            &format!("/staff/requests/{b}/analysis"),
+            Some(&paula),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, body) = staff_get(
+        &app,
+        &manager,
+        "/staff/reports?from=2026-11-01&to=2026-11-30",
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let r: Value = serde_json::from_str(&body).expect("json");
+    let per_day = r["opened_per_day"].as_array().expect("days");
+    assert_eq!(per_day.len(), 30, "every day of the range");
+    assert_eq!(per_day[29], json!(["2026-11-30", 2]), "{r}");
+    assert_eq!(r["opened_per_service"]["contato"], 2, "{r}");
+    assert_eq!(r["services"]["contato"], "Contato");
+    assert_eq!(r["by_status"]["received"], 2, "{r}");
+    assert_eq!(r["by_status"]["in_analysis"], 1, "{r}");
+    assert_eq!(r["first_replies"], 1, "{r}");
+    assert_eq!(r["first_reply_median_minutes"], 45, "{r}");
+    assert_eq!(
+        (
+            r["ratings_approved"].as_i64(),
+            r["ratings_rejected"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+
+    // The page draws it; attendants and ranges past a year are refused.
+    let (status, page) = staff_get(
+        &app,
+        &manager,
+        "/staff/reports?from=2026-11-01&to=2026-11-30",
+        "text/html",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<svg") && page.contains("Solicitações abertas: 2"),
+        "{page}"
+    );
+    assert!(page.contains("45 min úteis"), "{page}");
+    let (status, _) = staff_get(&app, &paula, "/staff/reports", "application/json").await;
+    assert_eq!(status, 403);
+    let (status, _) = staff_get(
+        &app,
+        &manager,
+        "/staff/reports?from=2025-01-01&to=2026-11-30",
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, 422);
+}
