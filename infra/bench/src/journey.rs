@@ -1365,6 +1365,21 @@ pub async fn variants(f: &Fixture, function: &str) -> Result<Vec<(&'static str, 
                     "a file never uploaded",
                     citizen(&[("id", &t.id)], "", Some(body(missing))),
                 ),
+                ("the answer the office waited for (its status counts)", {
+                    let asked = approved(f).await?;
+                    staff(
+                        f,
+                        "messages",
+                        &asked.id,
+                        json!({"message": "Envie o RG.", "ask": true}),
+                    )
+                    .await?;
+                    citizen(
+                        &[("id", &asked.id)],
+                        "",
+                        Some(json!({"k": asked.k, "message": "Enviado."})),
+                    )
+                }),
             ]
         }
         "cancel-ticket" | "close-ticket" => {
