@@ -35,7 +35,7 @@ fn back_to_version_8(path: &std::path::Path) {
          ALTER TABLE offices DROP COLUMN listing_key; ALTER TABLE offices DROP COLUMN listing;
          CREATE INDEX offices_by_uf ON offices (uf, city, name);
          ALTER TABLE outbox DROP COLUMN undelivered_at; DROP TABLE suppressions;
-         DROP TABLE search_terms;
+         DROP TABLE search_terms; DROP TABLE daily_counts; DROP TABLE daily_first_replies;
          PRAGMA user_version = 8;",
     )
     .expect("version 8 tables");
