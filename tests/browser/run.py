@@ -377,6 +377,11 @@ def manager(rt, j):
     expect(p.locator("form.item input[name=name]").first).to_be_visible()
     assert p.locator(f"input[value='{sector}']").count() == 1, "the new sector is listed"
     j.check("setor-adicionado")
+    # The office's report: charts drawn on the server.
+    j.go("/staff/reports")
+    expect(p.locator("h1")).to_have_text("Relatórios")
+    expect(p.locator("svg[role=img]")).to_have_count(1)
+    j.check("relatorios")
 
 
 def not_found(rt, j):

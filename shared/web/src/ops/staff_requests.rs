@@ -127,9 +127,11 @@ async fn found(
     me: &balcao_core::StaffMember,
 ) -> Result<balcao_app::ports::Page<balcao_core::Request>, Failure> {
     let page = page_request(req)?;
+    // The filters are checked even when a search leaves them aside.
+    let filter = filter(req)?;
     Ok(match searched(req) {
         Some(q) => staff_requests::search(app, me, &q, &page).await?,
-        None => staff_requests::queue(app, me, &filter(req)?, &page).await?,
+        None => staff_requests::queue(app, me, &filter, &page).await?,
     })
 }
 
