@@ -456,8 +456,18 @@ pub fn dynamo_client() -> aws_sdk_dynamodb::Client {
         .credentials_provider(credentials())
         // DynamoDB Local answers "timed out waiting for a lock" (500) when many
         // transactions meet on one item while the machine is busy; its message
-        // says DynamoDB would succeed. More retries ride that out.
-        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(8))
+        // says DynamoDB would succeed. More retries ride that out, without the
+        // client's retry quota, which two hundred at once would empty.
+        .retry_config(
+            aws_sdk_dynamodb::config::retry::RetryConfig::standard()
+                .with_max_attempts(12)
+                .with_max_backoff(std::time::Duration::from_secs(2)),
+        )
+        .retry_partition(
+            aws_sdk_dynamodb::config::retry::RetryPartition::custom("dynamodb-local")
+                .token_bucket(aws_sdk_dynamodb::config::retry::TokenBucket::unlimited())
+                .build(),
+        )
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
