@@ -73,11 +73,7 @@ pub async fn assign(
     if ticket::done_before(&first, key) {
         return Ok(first);
     }
-    let office = app
-        .offices
-        .get_office(&staff.office)
-        .await?
-        .ok_or(AppError::NotFound("serventia"))?;
+    let office = crate::staff_requests::staff_office(app, staff).await?;
     let to = resolve(&office, staff, who)?;
     let to_id = to.map(|a| a.id.to_string());
     if first.request.assignee == to_id {

@@ -3,9 +3,8 @@
 //! citizen's page or JSON, never in an email to the citizen. Notes about a
 //! person are their personal data: the LGPD export carries them.
 
-use crate::attachments::{self, FileOwner};
 use crate::ports::Change;
-use crate::staff_requests::{own, view};
+use crate::staff_requests::{own, receive_files, view};
 use crate::{App, AppError, ticket};
 use balcao_core::{Author, Event, EventKind, FreeText, RequestId, StaffMember, UploadRef};
 use ulid::Ulid;
@@ -25,16 +24,7 @@ pub async fn add(
     if ticket::done_before(&first, key) {
         return Ok(first);
     }
-    let files = if files.is_empty() {
-        vec![]
-    } else {
-        let office = app
-            .offices
-            .get_office(&staff.office)
-            .await?
-            .ok_or(AppError::NotFound("serventia"))?;
-        attachments::receive(app, &office, FileOwner::Staff(staff), id, files).await?
-    };
+    let files = receive_files(app, staff, id, files).await?;
     let text = text.map(|t| t.as_str().to_owned()).unwrap_or_default();
     ticket::change(
         app,

@@ -19,11 +19,7 @@ pub async fn office(
             "só o gestor da serventia vê os relatórios",
         ));
     }
-    let office = app
-        .offices
-        .get_office(&staff.office)
-        .await?
-        .ok_or(AppError::NotFound("serventia"))?;
+    let office = crate::staff_requests::staff_office(app, staff).await?;
     let today = app
         .clock
         .now()

@@ -58,12 +58,7 @@ pub async fn queue(
 ) -> Result<Page<Request>, AppError> {
     let office = match (&filter.date, &filter.assigned) {
         (None, None) => None,
-        _ => Some(
-            app.offices
-                .get_office(&staff.office)
-                .await?
-                .ok_or(AppError::NotFound("serventia"))?,
-        ),
+        _ => Some(staff_office(app, staff).await?),
     };
     let assignee = match (&filter.assigned, &office) {
         (Some(who), Some(office)) => {
@@ -178,11 +173,30 @@ pub async fn check_upload(
     .await
 }
 
-async fn staff_office(app: &App, staff: &StaffMember) -> Result<balcao_core::Office, AppError> {
+/// The office of the signed-in member.
+pub(crate) async fn staff_office(
+    app: &App,
+    staff: &StaffMember,
+) -> Result<balcao_core::Office, AppError> {
     app.offices
         .get_office(&staff.office)
         .await?
         .ok_or(AppError::NotFound("serventia"))
+}
+
+/// Checks and keeps the files a staff member sends with an entry of `id`
+/// (a reply or a note); none read nothing.
+pub(crate) async fn receive_files(
+    app: &App,
+    staff: &StaffMember,
+    id: RequestId,
+    files: &[UploadRef],
+) -> Result<Vec<balcao_core::Attachment>, AppError> {
+    if files.is_empty() {
+        return Ok(vec![]);
+    }
+    let office = staff_office(app, staff).await?;
+    attachments::receive(app, &office, FileOwner::Staff(staff), id, files).await
 }
 
 /// A follow-up message to the citizen (SPEC S4), emailed with a fresh link (SPEC C9).
@@ -202,16 +216,7 @@ pub async fn reply(
     if ticket::done_before(&first, key) {
         return Ok(first);
     }
-    let files = if files.is_empty() {
-        vec![]
-    } else {
-        let office = app
-            .offices
-            .get_office(&staff.office)
-            .await?
-            .ok_or(AppError::NotFound("serventia"))?;
-        attachments::receive(app, &office, FileOwner::Staff(staff), id, files).await?
-    };
+    let files = receive_files(app, staff, id, files).await?;
     let text = text.map(|t| t.as_str().to_owned()).unwrap_or_default();
     let body = attachments::with_listing(&text, &files);
     ticket::change(
