@@ -179,6 +179,11 @@ pub const CASES: &[Case] = &[
         "1 Query (the office's days: a year is at most 366 small items; the office cached warm)",
     ),
     case(
+        "staff-export-requests",
+        false,
+        "1 Query (a year of the office's every-request term) + 1 BatchGetItem per 100 requests (the office cached warm)",
+    ),
+    case(
         "staff-assign",
         true,
         "1 Query + 1 TransactWriteItems (the office cached warm)",
@@ -833,8 +838,9 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
                 Some(json!({"message": "Traga o RG original."})),
             )
         }
-        "staff-reports" => {
-            // A year: the largest range a report reads.
+        "staff-reports" | "staff-export-requests" => {
+            // A year: the largest range either reads (the export's holds the
+            // requests the bench opened before it).
             let to = jiff::Zoned::now().date();
             let from = to.checked_sub(jiff::Span::new().days(365))?;
             sp(

@@ -526,6 +526,7 @@ mod tests {
             updated_at: now,
             erase_on: None,
             erased_at: None,
+            windows: Default::default(),
             citizen: Some(balcao_core::Citizen {
                 name: balcao_core::PersonName::parse("Ana Lima").unwrap(),
                 email: balcao_core::Email::parse("ana@example.com").unwrap(),

@@ -52,6 +52,8 @@ pub enum AppError {
     Timers(#[from] TimerError),
     #[error(transparent)]
     Keys(#[from] crate::keys::KeyError),
+    #[error(transparent)]
+    Export(#[from] balcao_core::export::ExportError),
 }
 
 impl AppError {

@@ -212,6 +212,7 @@ pub async fn open(
             office_notice: None,
             erase_on: None,
             erased_at: None,
+            windows: Default::default(),
         };
         let event = Event {
             id: Ulid::generate(),

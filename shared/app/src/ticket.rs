@@ -82,7 +82,9 @@ pub async fn change(
         if closes(&t.request, &change.request) {
             change.request.erase_on = Some(erase_on(app, &change.request, now).await?);
         }
-        change.tally = Some(tally(app, &t, &change, now).await?);
+        let tally = tally(app, &t, &change, now).await?;
+        change.request.windows.add(&tally);
+        change.tally = Some(tally);
         if app.tickets.apply_change(&change).await? {
             follow_reply_window(app, &t.request, &change.request).await;
             // The uploads are spent; what failed to delete expires with the bucket's lifecycle.

@@ -75,7 +75,8 @@ const fn signed_in(op: Op) -> u8 {
         | Op::StaffCheckUpload
         | Op::StaffNote
         | Op::StaffAssign
-        | Op::StaffReports => STAFF,
+        | Op::StaffReports
+        | Op::StaffExportRequests => STAFF,
         _ => 0,
     }
 }
@@ -105,7 +106,8 @@ const fn uses(op: Op) -> u8 {
         | Op::GetPrivacy
         // Neither opens nor closes the reply window.
         | Op::StaffAssign
-        | Op::StaffReports => 0,
+        | Op::StaffReports
+        | Op::StaffExportRequests => 0,
         // A note's files are checked and kept like a reply's.
         Op::StaffNote => FILES | HASH_KEY,
         // The export's five-minute file links (JSON clients get it on `/my-data`).

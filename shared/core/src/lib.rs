@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod contact;
 pub mod document;
 pub mod erasure;
+pub mod export;
 pub mod form;
 pub mod ics;
 pub mod office;

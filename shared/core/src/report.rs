@@ -89,6 +89,35 @@ pub fn changed(
     }
 }
 
+/// How one request kept its windows, as its changes counted them (the
+/// export's columns): the same counts its office's days add up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WindowsKept {
+    /// Started in time (`Some(true)`), late or expired (`Some(false)`).
+    #[serde(default)]
+    pub start: Option<bool>,
+    #[serde(default)]
+    pub replies_met: u32,
+    #[serde(default)]
+    pub replies_missed: u32,
+}
+
+impl WindowsKept {
+    /// Adds what a change counted.
+    pub fn add(&mut self, t: &Tally) {
+        for (k, n) in &t.counts {
+            let n = u32::try_from(*n).unwrap_or(0);
+            match k.as_str() {
+                "start_met" => self.start = Some(true),
+                "start_missed" => self.start = Some(false),
+                "reply_met" => self.replies_met += n,
+                "reply_missed" => self.replies_missed += n,
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Whether `event` is the office's first reply on a request whose history
 /// (before it) is `history`.
 pub fn is_first_reply(event: &Event, history: &[Event]) -> bool {

@@ -242,6 +242,9 @@ pub struct Request {
     /// When the personal data was erased; what remains is the office's record.
     #[serde(default)]
     pub erased_at: Option<Timestamp>,
+    /// How the office kept this request's windows, as its changes counted them.
+    #[serde(default)]
+    pub windows: crate::report::WindowsKept,
 }
 
 /// What staff see in place of an erased citizen.
@@ -467,6 +470,7 @@ pub(crate) fn test_request() -> (Request, Vec<Event>) {
         office_notice: None,
         erase_on: Some(jiff::civil::date(2027, 1, 1)),
         erased_at: None,
+        windows: Default::default(),
     };
     let event = |seq, kind, author, text: &str, files: Vec<Attachment>| Event {
         id: Ulid::from_parts(seq, 0),

@@ -15,10 +15,14 @@ fn code(s: &str) -> String {
         .collect()
 }
 
+/// The term every request of an office has, whose items are in opening order:
+/// the export reads a range of days as one ranged read of it.
+pub const EVERY: &str = "o:";
+
 /// The terms a request is found by (without its office). An erased request
-/// keeps only its number.
+/// keeps only its number (and [`EVERY`]).
 pub fn terms(r: &Request) -> Vec<String> {
-    let mut t = vec![format!("k:{}", r.number.0)];
+    let mut t = vec![format!("k:{}", r.number.0), EVERY.to_owned()];
     if let Some(c) = &r.citizen {
         t.push(format!("e:{}", c.email.as_str().to_lowercase()));
         match &c.document {
@@ -147,6 +151,10 @@ mod tests {
         let mut erased = r.clone();
         erased.citizen = None;
         erased.details.protocol = None;
-        assert_eq!(terms(&erased), vec![format!("k:{}", r.number.0)]);
+        let mut kept = vec![format!("k:{}", r.number.0), EVERY.to_owned()];
+        kept.sort();
+        assert_eq!(terms(&erased), kept);
+        // No query reads the export's term.
+        assert!(["o:", "o", "O:"].iter().all(|s| q(s) != Some(EVERY.into())));
     }
 }

@@ -99,6 +99,16 @@ pub fn ticket_location(id: balcao_core::RequestId, token: &str, extra: &str) -> 
     format!("/tickets/{id}?{k}{extra}")
 }
 
+/// A file to save (`Content-Disposition: attachment`), named `filename`
+/// (plain ASCII, chosen by the caller, never typed by a user).
+pub fn download(content_type: &str, body: Vec<u8>, filename: &str) -> Response {
+    let mut r = response(StatusCode::OK, content_type, Body::Binary(body));
+    if let Ok(v) = format!("attachment; filename=\"{filename}\"").parse() {
+        r.headers_mut().insert(http::header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
 /// Post/Redirect/Get.
 pub fn see_other(location: &str) -> Response {
     let mut r = response(
@@ -368,6 +378,7 @@ pub fn failure(format: Format, f: Failure) -> Response {
                 None,
             )
         }
+        Failure::App(e @ AppError::Export(_)) => internal(format, &e.to_string()),
         Failure::BadRequest(detail) => error(
             format,
             StatusCode::BAD_REQUEST,

@@ -57,6 +57,7 @@ pub enum Op {
     StaffNote,
     StaffAssign,
     StaffReports,
+    StaffExportRequests,
 }
 
 impl Op {
@@ -109,6 +110,7 @@ impl Op {
         Op::StaffNote,
         Op::StaffAssign,
         Op::StaffReports,
+        Op::StaffExportRequests,
     ];
 
     /// Only a verified staff member may run it (`staff::admit`); signing in and
@@ -169,6 +171,7 @@ impl Op {
             Op::StaffNote => "staff-note",
             Op::StaffAssign => "staff-assign",
             Op::StaffReports => "staff-reports",
+            Op::StaffExportRequests => "staff-export-requests",
         }
     }
 
@@ -224,6 +227,7 @@ impl Op {
             Op::StaffNote => ops::notes::add(app, req).await,
             Op::StaffAssign => ops::assignment::assign(app, req).await,
             Op::StaffReports => ops::reports::show(app, req).await,
+            Op::StaffExportRequests => ops::reports::export(app, req).await,
         }
     }
 }
@@ -355,6 +359,11 @@ pub const ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/staff/reports",
         op: Op::StaffReports,
+    },
+    Route {
+        method: Method::GET,
+        path: "/staff/requests.csv",
+        op: Op::StaffExportRequests,
     },
     Route {
         method: Method::GET,

@@ -102,6 +102,7 @@ pub fn booked(
                 reply_by: None,
                 erase_on: None,
                 erased_at: None,
+                windows: Default::default(),
             },
             event: Event {
                 id: event_id,

@@ -769,6 +769,40 @@ pub async fn requests_are_found_by_each_term_newest_first(store: Shared) {
         vec![third.id],
         "its number still does"
     );
+
+    // The export's range (issue 15): the office's requests opened in
+    // `[from, to)`, oldest first, a page at a time; erased ones kept as the
+    // office's record, taken ones under the office that has them.
+    let opened = |office: &Office, from: Timestamp, to: Timestamp| {
+        let (store, office) = (store.clone(), office.id.clone());
+        every_page(1, move |p| {
+            let (store, office) = (store.clone(), office.clone());
+            async move {
+                store
+                    .opened_between(&office, from, to, &p)
+                    .await
+                    .expect("opened between")
+            }
+        })
+    };
+    let minute = SignedDuration::from_mins(1);
+    assert_eq!(
+        opened(&a, t0, t0 + minute * 3).await,
+        vec![second.id, third.id]
+    );
+    assert_eq!(
+        opened(&a, t0 + minute, t0 + minute * 2).await,
+        vec![second.id],
+        "the end is not included"
+    );
+    assert!(
+        opened(&a, t0 + minute * 3, t0 + minute * 60)
+            .await
+            .is_empty()
+    );
+    let mut there = opened(&b, t0, t0 + SignedDuration::from_millis(1)).await;
+    there.sort();
+    assert_eq!(there, expected, "the taken one where it went");
 }
 
 /// A request of `office` opened at `at` by (name, e-mail, document, protocol).

@@ -488,3 +488,163 @@ async fn the_report_counts_what_the_office_did() {
     .await;
     assert_eq!(status, 422);
 }
+
+/// The export is the range's requests, oldest first, one line each, as Excel
+/// opens it in Brazil; never a request opened outside the range; managers only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_is_the_range_s_requests_as_a_spreadsheet() {
+    // Monday 30 November 2026, 10:00 in São Paulo.
+    let app = TestApp::spawn_with(|o| {
+        o.manual_clock = Some("2026-11-30T13:00:00Z".parse().expect("instant"))
+    })
+    .await;
+    let manager = app.staff_login(MANAGER).await;
+    let paula = app.staff_login(PAULA).await;
+    let (_, a) = app
+        .open_json(SP_OFFICE, &contact_request("csv1@example.com"))
+        .await;
+    let a = a["id"].as_str().expect("id").to_owned();
+    app.advance_minutes(30).await;
+    app.post_json(
+        &format!("/staff/requests/{a}/messages"),
+        Some(&paula),
+        &json!({"message": "Recebemos."}),
+    )
+    .await;
+    // The next day: another request, assigned and started.
+    app.advance_minutes(24 * 60).await;
+    let (_, b) = app
+        .open_json(SP_OFFICE, &contact_request("csv2@example.com"))
+        .await;
+    let b = b["id"].as_str().expect("id").to_owned();
+    let (status, _) = app
+        .post_json(
+            &format!("/staff/requests/{b}/assign"),
+            Some(&paula),
+            &json!({"attendant": "me"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.post_json(
+        &format!("/staff/requests/{b}/analysis"),
+        Some(&paula),
+        &json!({}),
+    )
+    .await;
+    let number = |id: &str| {
+        let app = &app;
+        let paula = paula.clone();
+        let id = id.to_owned();
+        async move {
+            let (_, body) = staff_get(
+                app,
+                &paula,
+                &format!("/staff/requests/{id}"),
+                "application/json",
+            )
+            .await;
+            let v: Value = serde_json::from_str(&body).expect("json");
+            v["number"].as_u64().expect("number").to_string()
+        }
+    };
+    let (na, nb) = (number(&a).await, number(&b).await);
+
+    let export = |range: &'static str| {
+        let app = &app;
+        let manager = manager.clone();
+        async move {
+            let r = app
+                .client
+                .get(app.url(&format!("/staff/requests.csv?{range}")))
+                .bearer_auth(&manager)
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(r.status(), 200);
+            assert_eq!(
+                r.headers()["content-type"],
+                "text/csv; charset=utf-8",
+                "{range}"
+            );
+            let disposition = r.headers()["content-disposition"]
+                .to_str()
+                .expect("ascii")
+                .to_owned();
+            let bytes = r.bytes().await.expect("body");
+            assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM");
+            let mut read = csv::ReaderBuilder::new()
+                .delimiter(b';')
+                .from_reader(&bytes[3..]);
+            let head = read.headers().expect("header").clone();
+            let rows: Vec<Vec<String>> = read
+                .records()
+                .map(|r| r.expect("row").iter().map(str::to_owned).collect())
+                .collect();
+            (disposition, head, rows)
+        }
+    };
+    let (disposition, head, rows) = export("from=2026-11-30&to=2026-11-30").await;
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"solicitacoes-2026-11-30-a-2026-11-30.csv\""
+    );
+    assert_eq!(&head[0], "Número");
+    assert_eq!(&head[5], "Responsável");
+    assert_eq!(rows.len(), 1, "only the first day's request: {rows:?}");
+    let row = &rows[0];
+    assert_eq!(row[0], na);
+    assert_eq!(row[1], "30/11/2026 10:00", "office time");
+    assert_eq!(row[2], "30/11/2026 10:30");
+    assert_eq!(row[3], "Contato");
+    assert_eq!(row[4], "Recebida");
+    assert_eq!((row[8].as_str(), row[9].as_str()), ("1", "0"), "{row:?}");
+    assert!(
+        !rows.concat().iter().any(|c| c.contains("csv1@")),
+        "no personal data"
+    );
+
+    let (_, _, rows) = export("from=2026-11-30&to=2026-12-01").await;
+    let numbers: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(numbers, vec![na.as_str(), nb.as_str()], "oldest first");
+    let row = &rows[1];
+    assert_eq!(row[1], "01/12/2026 10:30");
+    assert_eq!(row[4], "Em análise");
+    assert_eq!(row[5], "Paula Souza", "{row:?}");
+    assert_eq!(row[7], "", "a contact has no start window: {row:?}");
+    assert_eq!((row[8].as_str(), row[9].as_str()), ("0", "0"));
+    let (_, _, rows) = export("from=2026-12-02&to=2026-12-31").await;
+    assert!(rows.is_empty());
+
+    // Attendants, ranges past a year and bad dates are refused, changing nothing.
+    let (status, _) = staff_get(&app, &paula, "/staff/requests.csv", "application/json").await;
+    assert_eq!(status, 403);
+    let (status, body) = staff_get(
+        &app,
+        &manager,
+        "/staff/requests.csv?from=2025-01-01&to=2026-11-30",
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, page) = staff_get(
+        &app,
+        &manager,
+        "/staff/requests.csv?from=30/11/2026",
+        "text/html",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("AAAA-MM-DD"), "{page}");
+    // The report page links to the export of its range.
+    let (_, page) = staff_get(
+        &app,
+        &manager,
+        "/staff/reports?from=2026-11-01&to=2026-11-30",
+        "text/html",
+    )
+    .await;
+    assert!(
+        page.contains("/staff/requests.csv?from=2026-11-01&amp;to=2026-11-30"),
+        "{page}"
+    );
+}

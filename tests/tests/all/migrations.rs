@@ -2,7 +2,7 @@
 //! by the numbered migrations, its data kept and its lists readable.
 
 use balcao_app::ports::{PageRequest, QueueQuery};
-use balcao_app::{Offices, Tickets, open_request};
+use balcao_app::{Offices, Reports, Tickets, open_request};
 use balcao_core::{RawRequestForm, Uf};
 use balcao_embedded::SqliteStore;
 use std::sync::Arc;
@@ -125,6 +125,27 @@ async fn a_version_8_data_folder_is_migrated_with_its_requests() {
             .await
             .expect("due")
             .is_empty()
+    );
+    // A version 13 folder gains the export's term for every request (schema 14).
+    drop(store);
+    {
+        let c = rusqlite::Connection::open(&path).expect("open");
+        c.execute_batch("DELETE FROM search_terms WHERE term = 'o:'; PRAGMA user_version = 13;")
+            .expect("version 13");
+    }
+    let store = SqliteStore::open(&path).expect("a version 13 folder opens");
+    let everything = store
+        .opened_between(
+            &office.id,
+            jiff::Timestamp::UNIX_EPOCH,
+            jiff::Timestamp::MAX,
+            &PageRequest::default(),
+        )
+        .await
+        .expect("export");
+    assert_eq!(
+        everything.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        opened
     );
     // Opening again changes nothing.
     drop(store);

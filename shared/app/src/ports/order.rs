@@ -71,3 +71,14 @@ pub fn office_key(o: &Office) -> String {
 pub fn search_key(r: &Request) -> String {
     format!("{:015}#{}", r.created_at.as_millisecond().max(0), r.id)
 }
+
+/// The first and last [`search_key`] of requests opened in `[from, to)`,
+/// both included: a ranged read of the office's every-request term.
+pub fn opened_range(from: jiff::Timestamp, to: jiff::Timestamp) -> (String, String) {
+    let ms = |t: jiff::Timestamp| t.as_millisecond().max(0);
+    // '$' sorts after '#': every id of the range's last millisecond is in.
+    (
+        format!("{:015}", ms(from)),
+        format!("{:015}$", (ms(to) - 1).max(0)),
+    )
+}

@@ -206,4 +206,15 @@ pub trait Reports: Send + Sync {
         from: Date,
         to: Date,
     ) -> Result<Vec<DayCounts>, StoreError>;
+
+    /// One page of the office's requests opened in `[from, to)`, oldest first
+    /// (the export): a ranged read of the [`balcao_core::search::EVERY`] term,
+    /// never more than the page asked.
+    async fn opened_between(
+        &self,
+        office: &OfficeId,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError>;
 }

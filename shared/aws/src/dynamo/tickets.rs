@@ -610,44 +610,8 @@ impl Tickets for DynamoStore {
         term: &str,
         page: &PageRequest,
     ) -> Result<Page<Request>, StoreError> {
-        let size = page.size.get();
-        let pk = keys::search_term(office, term);
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(pk.clone()))
-            .scan_index_forward(false)
-            .limit(i32::try_from(size + 1).unwrap_or(i32::MAX));
-        if let Some(after) = &page.after {
-            query = query.set_exclusive_start_key(Some(key(pk, after.as_str())));
-        }
-        let out = query.send().await.map_err(unavailable)?;
-        let mut found: Vec<(RequestId, String)> = out
-            .items()
-            .iter()
-            .map(|i| {
-                let sk = text(i, "SK").unwrap_or_default().to_owned();
-                let id = Position::new(sk.clone()).id().to_owned();
-                RequestId::parse(&id)
-                    .map(|id| (id, sk))
-                    .ok_or_else(|| StoreError::Corrupt("search term key".into()))
-            })
-            .collect::<Result<_, _>>()?;
-        let next = if found.len() > size {
-            found.truncate(size);
-            found.last().map(|(_, sk)| Position::new(sk.clone()))
-        } else {
-            None
-        };
-        let requests = self.requests_by_id(found.iter().map(|(id, _)| *id)).await?;
-        // In the terms' order; one erased or moved since is simply not there.
-        let items = found
-            .iter()
-            .filter_map(|(id, _)| requests.iter().find(|r| r.id == *id).cloned())
-            .collect();
-        Ok(Page { items, next })
+        self.term_page(keys::search_term(office, term), None, page)
+            .await
     }
 
     async fn due_for_erasure(&self, day: Date, limit: usize) -> Result<Vec<RequestId>, StoreError> {
@@ -693,8 +657,81 @@ fn n_av(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+impl DynamoStore {
+    /// One page of the requests a search term's items list: newest first, or
+    /// oldest first within `between` (both sort keys included). One Query and
+    /// one consistent BatchGetItem.
+    async fn term_page(
+        &self,
+        pk: String,
+        between: Option<(String, String)>,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError> {
+        let size = page.size.get();
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .limit(i32::try_from(size + 1).unwrap_or(i32::MAX));
+        query = match between {
+            Some((first, last)) => query
+                .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
+                .expression_attribute_values(":first", s(first))
+                .expression_attribute_values(":last", s(last)),
+            None => query
+                .key_condition_expression("PK = :pk")
+                .scan_index_forward(false),
+        };
+        if let Some(after) = &page.after {
+            query = query.set_exclusive_start_key(Some(key(pk, after.as_str())));
+        }
+        let out = query.send().await.map_err(unavailable)?;
+        let mut found: Vec<(RequestId, String)> = out
+            .items()
+            .iter()
+            .map(|i| {
+                let sk = text(i, "SK").unwrap_or_default().to_owned();
+                let id = Position::new(sk.clone()).id().to_owned();
+                RequestId::parse(&id)
+                    .map(|id| (id, sk))
+                    .ok_or_else(|| StoreError::Corrupt("search term key".into()))
+            })
+            .collect::<Result<_, _>>()?;
+        let next = if found.len() > size {
+            found.truncate(size);
+            found.last().map(|(_, sk)| Position::new(sk.clone()))
+        } else {
+            None
+        };
+        let requests = self.requests_by_id(found.iter().map(|(id, _)| *id)).await?;
+        // In the terms' order; one erased or moved since is simply not there.
+        let items = found
+            .iter()
+            .filter_map(|(id, _)| requests.iter().find(|r| r.id == *id).cloned())
+            .collect();
+        Ok(Page { items, next })
+    }
+}
+
 #[async_trait]
 impl Reports for DynamoStore {
+    async fn opened_between(
+        &self,
+        office: &OfficeId,
+        from: Timestamp,
+        to: Timestamp,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError> {
+        let range = balcao_app::ports::order::opened_range(from, to);
+        self.term_page(
+            keys::search_term(office, balcao_core::search::EVERY),
+            Some(range),
+            page,
+        )
+        .await
+    }
+
     async fn office_days(
         &self,
         office: &OfficeId,

@@ -36,6 +36,10 @@ const MIGRATIONS: &[Migration] = &[
         to: 13,
         run: daily_counts,
     },
+    Migration {
+        to: 14,
+        run: every_request_term,
+    },
 ];
 
 /// The newest version this build knows.
@@ -183,6 +187,12 @@ fn search_terms(tx: &Transaction<'_>) -> Result<(), StoreError> {
          CREATE INDEX search_terms_request ON search_terms (request_id);",
     )
     .map_err(unavailable)?;
+    every_request_term(tx)
+}
+
+/// 14: the term every request has, that the export reads by opening date
+/// (issue 15): each request's terms written again.
+fn every_request_term(tx: &Transaction<'_>) -> Result<(), StoreError> {
     let bodies: Vec<String> = {
         let mut stmt = tx
             .prepare("SELECT body FROM requests")

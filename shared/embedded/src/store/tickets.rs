@@ -513,6 +513,30 @@ impl Tickets for SqliteStore {
 
 #[async_trait]
 impl Reports for SqliteStore {
+    async fn opened_between(
+        &self,
+        office: &OfficeId,
+        from: Timestamp,
+        to: Timestamp,
+        page: &PageRequest,
+    ) -> Result<Page<Request>, StoreError> {
+        let (first, last) = balcao_app::ports::order::opened_range(from, to);
+        let after = page.after.as_ref().map(|p| p.as_str().to_owned());
+        let sql =
+            "SELECT r.body, s.sort_key FROM search_terms s JOIN requests r ON r.id = s.request_id
+                   WHERE s.office_id = ?2 AND s.term = ?3 AND s.sort_key BETWEEN ?4 AND ?5
+                     AND (?6 IS NULL OR s.sort_key > ?6)
+                   ORDER BY s.sort_key LIMIT ?1";
+        let args = vec![
+            Value::Text(office.to_string()),
+            Value::Text(balcao_core::search::EVERY.to_owned()),
+            Value::Text(first),
+            Value::Text(last),
+            after.map_or(Value::Null, Value::Text),
+        ];
+        self.json_page(sql.to_owned(), args, page).await
+    }
+
     async fn office_days(
         &self,
         office: &OfficeId,

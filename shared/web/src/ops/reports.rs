@@ -1,10 +1,11 @@
 //! `GET /staff/reports?from=&to=` (issue 15, managers): the office's report as
-//! JSON, or a page whose charts are SVG drawn here (no outside scripts).
+//! JSON, or a page whose charts are SVG drawn here (no outside scripts); and
+//! `GET /staff/requests.csv`, the range's requests as a spreadsheet.
 
 use crate::Response;
 use crate::forms::query;
 use crate::pages::{Bar, ReportPage};
-use crate::respond::{Failure, Format, finish, html, json};
+use crate::respond::{Failure, Format, download, finish, html, json};
 use crate::staff::staff;
 use balcao_app::{App, AppError, reports};
 use balcao_core::Status;
@@ -16,16 +17,8 @@ pub async fn show(app: &App, req: Request) -> Response {
     let format = Format::of(req.headers());
     let result = async {
         let me = staff(&req)?;
-        let q = query(&req);
-        let date = |k: &'static str| -> Result<Option<Date>, AppError> {
-            match q.get(k).map(str::trim).filter(|v| !v.is_empty()) {
-                None => Ok(None),
-                Some(v) => Date::strptime("%Y-%m-%d", v)
-                    .map(Some)
-                    .map_err(|_| AppError::invalid(k, "data inválida: use AAAA-MM-DD")),
-            }
-        };
-        let (report, office) = reports::office(app, &me, date("from")?, date("to")?).await?;
+        let (from, to) = dates(&req)?;
+        let (report, office) = reports::office(app, &me, from, to).await?;
         let service_name = |id: &str| {
             office
                 .service(id)
@@ -88,6 +81,35 @@ pub async fn show(app: &App, req: Request) -> Response {
     }
     .await;
     finish(format, result)
+}
+
+/// `GET /staff/requests.csv?from=&to=` (managers): the office's requests
+/// opened in the range as a spreadsheet to save; a refusal is a page or JSON.
+pub async fn export(app: &App, req: Request) -> Response {
+    let format = Format::of(req.headers());
+    let result = async {
+        let me = staff(&req)?;
+        let (from, to) = dates(&req)?;
+        let export = reports::export(app, &me, from, to).await?;
+        let name = format!("solicitacoes-{}-a-{}.csv", export.from, export.to);
+        Ok::<_, Failure>(download("text/csv; charset=utf-8", export.csv, &name))
+    }
+    .await;
+    finish(format, result)
+}
+
+/// The range asked (`from`, `to` as AAAA-MM-DD; either may be absent).
+fn dates(req: &Request) -> Result<(Option<Date>, Option<Date>), AppError> {
+    let q = query(req);
+    let date = |k: &'static str| -> Result<Option<Date>, AppError> {
+        match q.get(k).map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => Date::strptime("%Y-%m-%d", v)
+                .map(Some)
+                .map_err(|_| AppError::invalid(k, "data inválida: use AAAA-MM-DD")),
+        }
+    };
+    Ok((date("from")?, date("to")?))
 }
 
 /// The report, with the names of the services it counts.
