@@ -47,7 +47,10 @@ fn billed_ms(r: &Row) -> f64 {
 }
 
 pub fn print(rows: &[Row]) {
-    let find = |f: &str| rows.iter().find(|r| r.case.function == f);
+    let find = |f: &str| {
+        rows.iter()
+            .find(|r| r.case.function == f && r.case.variant.is_none())
+    };
     let Some(mailer) = find("mailer") else {
         println!("(no mailer row: cost not computed)");
         return;

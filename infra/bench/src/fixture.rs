@@ -61,6 +61,70 @@ fn sdk(moto: &str) -> aws_config::SdkConfig {
 }
 
 impl Fixture {
+    /// A year of counted days for `office` up to `to` (issue 15's one-year
+    /// report, as a busy office would have): written raw, uncounted.
+    pub async fn seed_counted_year(
+        &self,
+        office: &str,
+        to: jiff::civil::Date,
+    ) -> Result<(), Error> {
+        use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+        use balcao_aws::dynamo::keys;
+        let office = balcao_core::OfficeId::parse(office)?;
+        let n = |v: i64| AttributeValue::N(v.to_string());
+        let mut day = to;
+        let mut writes = Vec::new();
+        for i in 0..366_i64 {
+            let mut item = std::collections::HashMap::from([
+                ("PK".to_owned(), AttributeValue::S(keys::office(&office))),
+                ("SK".to_owned(), AttributeValue::S(keys::day(day))),
+            ]);
+            for (counter, v) in [
+                ("opened", 12),
+                ("opened:contato", 5),
+                ("opened:certidao", 4),
+                ("opened:escritura", 3),
+                ("status:received", 12),
+                ("status:in_analysis", 10),
+                ("status:concluded", 9),
+                ("start_met", 3),
+                ("start_missed", 1),
+                ("reply_met", 8),
+                ("reply_missed", 2),
+                ("rating:approved", 4),
+                ("rating:rejected", 1),
+            ] {
+                item.insert(format!("{}{counter}", keys::COUNT), n(v + i % 3));
+            }
+            item.insert(
+                keys::FIRST_REPLIES.to_owned(),
+                AttributeValue::L((0..8).map(|k| n(30 + 7 * k + i % 11)).collect()),
+            );
+            writes.push(
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item)).build()?)
+                    .build(),
+            );
+            day = day.yesterday()?;
+        }
+        for chunk in writes.chunks(25) {
+            let mut pending = Some(std::collections::HashMap::from([(
+                self.table.clone(),
+                chunk.to_vec(),
+            )]));
+            while let Some(items) = pending.take().filter(|m| !m.is_empty()) {
+                let out = self
+                    .dynamodb
+                    .batch_write_item()
+                    .set_request_items(Some(items))
+                    .send()
+                    .await?;
+                pending = out.unprocessed_items().cloned();
+            }
+        }
+        Ok(())
+    }
+
     pub async fn new(dynamodb: &str, moto: &str) -> Result<Self, Error> {
         let s3 = S3 {
             endpoint: moto.to_owned(),

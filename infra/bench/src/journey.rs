@@ -40,6 +40,8 @@ impl Input {
 
 pub struct Case {
     pub function: &'static str,
+    /// One of [`variants`] measured on its own row, instead of the main subject.
+    pub variant: Option<&'static str>,
     /// Acts once on its subject: every call gets a fresh one.
     pub consumes: bool,
     /// The fewest calls the operation could make, and why.
@@ -54,13 +56,125 @@ impl Case {
             .filter_map(|part| part.split_whitespace().next()?.parse::<u32>().ok())
             .sum()
     }
+
+    /// The row's name: the function, and the variant when it is one.
+    pub fn name(&self) -> String {
+        match self.variant {
+            Some(v) => format!("{} ({v})", self.function),
+            None => self.function.to_owned(),
+        }
+    }
+
+    /// Its subject: the main one, or the variant's.
+    pub async fn subject(&self, f: &Fixture) -> Result<Input, Error> {
+        match self.variant {
+            None => prepare(f, self.function).await,
+            Some(v) => Box::pin(measured_variant(f, self.function, v)).await,
+        }
+    }
 }
 
 const fn case(function: &'static str, consumes: bool, floor: &'static str) -> Case {
     Case {
         function,
+        variant: None,
         consumes,
         floor,
+    }
+}
+
+/// Subjects whose cost the benchmark reports on their own rows (sections 2–3),
+/// as issue 15 asks: a search, and a year of a busy office read by the report
+/// and the export.
+pub const MEASURED_VARIANTS: &[Case] = &[
+    Case {
+        function: "staff-queue",
+        variant: Some(A_FULL_SEARCH),
+        consumes: false,
+        floor: "1 Query (the word's term items, a page of 50) + 1 BatchGetItem (those requests)",
+    },
+    Case {
+        function: "staff-reports",
+        variant: Some(A_COUNTED_YEAR),
+        consumes: false,
+        floor: "1 Query (366 day items of 13 counters and 8 reply times)",
+    },
+    Case {
+        function: "staff-export-requests",
+        variant: Some(A_YEAR_OF_REQUESTS),
+        consumes: false,
+        floor: "3 Query (the range's 250 term items, 100 a page) + 3 BatchGetItem (up to 100 requests each)",
+    },
+];
+
+/// The office whose year the export reads: no other case opens there.
+const SALVADOR: &str = "cartorio-civil-salvador";
+const A_FULL_SEARCH: &str = "a name 250 requests share, one page of 50";
+const A_COUNTED_YEAR: &str = "a year, every day counted";
+const A_YEAR_OF_REQUESTS: &str = "a year holding 250 requests";
+
+/// Salvador's office holds 250 requests of "Maria da Silva" opened today:
+/// those an earlier call opened, then as many more as make 250.
+async fn salvador_holds_250(f: &Fixture) -> Result<(), Error> {
+    let office = balcao_core::OfficeId::parse(SALVADOR)?;
+    let mut page =
+        balcao_app::ports::PageRequest::first(balcao_app::ports::PageSize::new(100).ok_or("size")?);
+    let mut there = 0;
+    loop {
+        let got = f
+            .setup
+            .reports
+            .opened_between(
+                &office,
+                jiff::Timestamp::UNIX_EPOCH,
+                jiff::Timestamp::MAX,
+                &page,
+            )
+            .await?;
+        there += got.items.len();
+        match got.next {
+            Some(next) if there < 250 => page.after = Some(next),
+            _ => break,
+        }
+    }
+    for _ in there..250 {
+        let email = unique_email();
+        open_at(f, SALVADOR, open_body("contato", &email), email).await?;
+    }
+    Ok(())
+}
+
+/// The subject of a measured variant, made for the measure.
+async fn measured_variant(f: &Fixture, function: &str, variant: &str) -> Result<Input, Error> {
+    let to = jiff::Zoned::now().date();
+    let from = to.checked_sub(jiff::Span::new().days(365))?;
+    let year = query_of(&[("from", &from.to_string()), ("to", &to.to_string())]);
+    match (function, variant) {
+        ("staff-reports", A_COUNTED_YEAR) => {
+            f.seed_counted_year(OFFICE, to).await?;
+            Ok(Input::Http(http(function, SP, &[], &year, None)))
+        }
+        ("staff-export-requests", A_YEAR_OF_REQUESTS) => {
+            salvador_holds_250(f).await?;
+            Ok(Input::Http(http(
+                function,
+                Who::Manager(SALVADOR),
+                &[],
+                &year,
+                None,
+            )))
+        }
+        ("staff-queue", A_FULL_SEARCH) => {
+            salvador_holds_250(f).await?;
+            Ok(Input::Http(http(
+                function,
+                Who::Manager(SALVADOR),
+                &[],
+                &query_of(&[("q", "Maria")]),
+                None,
+            )))
+        }
+        _ => Err(format!("{function}: no measured variant {variant}").into()),
     }
 }
 
@@ -384,11 +498,15 @@ pub struct Ticket {
 }
 
 async fn open_with(f: &Fixture, body: Value, email: String) -> Result<Ticket, Error> {
+    open_at(f, OFFICE, body, email).await
+}
+
+async fn open_at(f: &Fixture, office: &str, body: Value, email: String) -> Result<Ticket, Error> {
     let v = call(
         f,
         "open-request",
         Who::Citizen,
-        &[("office", OFFICE)],
+        &[("office", office)],
         "",
         Some(body),
     )

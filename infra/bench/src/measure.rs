@@ -5,7 +5,7 @@
 //! what those calls cost on this machine).
 
 use crate::fixture::Fixture;
-use crate::journey::{CASES, Case, Input, prepare, run};
+use crate::journey::{CASES, Case, Input, MEASURED_VARIANTS, run};
 use crate::recorder::{Call, Capacity};
 use crate::stats::percentile;
 use std::collections::BTreeMap;
@@ -69,7 +69,7 @@ async fn one(f: &Fixture, case: &'static Case, iterations: usize) -> Result<Row,
     let http = reqwest::Client::new();
     let function = case.function;
 
-    let input = prepare(f, function).await?;
+    let input = case.subject(f).await?;
     f.recorder.take();
     run(function, &app, &courier, &input).await?;
     let cold = histogram(&f.recorder.take());
@@ -82,7 +82,7 @@ async fn one(f: &Fixture, case: &'static Case, iterations: usize) -> Result<Row,
         let input = match (&shared, case.consumes) {
             (Some(i), false) => i,
             _ => {
-                shared = Some(prepare(f, function).await?);
+                shared = Some(case.subject(f).await?);
                 shared.as_ref().ok_or("prepared")?
             }
         };
@@ -149,12 +149,13 @@ pub async fn run_all(f: &Fixture, iterations: usize, only: &[String]) -> Result<
     let mut rows = Vec::new();
     for case in CASES
         .iter()
+        .chain(MEASURED_VARIANTS)
         .filter(|c| only.is_empty() || only.iter().any(|o| o == c.function))
     {
         let row = one(f, case, iterations)
             .await
-            .map_err(|e| format!("{}: {e}", case.function))?;
-        eprintln!("measured {}", case.function);
+            .map_err(|e| format!("{}: {e}", case.name()))?;
+        eprintln!("measured {}", case.name());
         rows.push(row);
     }
     Ok(rows)
@@ -182,7 +183,7 @@ pub fn print_round_trips(rows: &[Row]) {
         };
         println!(
             "| {} | {} | {} | {ok} | {} |",
-            r.case.function,
+            r.case.name(),
             fmt_calls(&r.warm_calls),
             r.case.floor,
             fmt_calls(&r.cold_extra)
@@ -198,7 +199,7 @@ pub fn print_latency(rows: &[Row]) {
     for r in rows {
         println!(
             "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} | {:.1} | {:.1} + {:.1} | {:.1} | {:.1} |",
-            r.case.function,
+            r.case.name(),
             r.handler_p50,
             r.handler_p99,
             r.raw_p50,
