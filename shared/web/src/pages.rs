@@ -713,6 +713,8 @@ pub struct ReportPage {
     pub staff_name: String,
     pub from: String,
     pub to: String,
+    /// "de 02/11/2026 a 01/12/2026", as people read dates.
+    pub period: String,
     pub opened: i64,
     pub per_day: Vec<Bar>,
     pub per_service: Vec<Bar>,

@@ -65,6 +65,11 @@ pub async fn show(app: &App, req: Request) -> Response {
                         staff_name: me.name.clone(),
                         from: report.from.to_string(),
                         to: report.to.to_string(),
+                        period: format!(
+                            "de {} a {}",
+                            report.from.strftime("%d/%m/%Y"),
+                            report.to.strftime("%d/%m/%Y")
+                        ),
                         opened,
                         per_day,
                         per_service,
