@@ -208,7 +208,9 @@ impl FileName {
         let ext: String = ext.chars().take(8).collect();
         let keep = Self::MAX - ext.chars().count() - 1;
         let stem: String = stem.chars().take(keep).collect();
-        Ok(Self(format!("{stem}.{ext}")))
+        // Cut where a space was, the name must read the same when parsed again.
+        let name = format!("{}.{}", stem.trim_end(), ext.trim());
+        Ok(Self(name.trim_end_matches('.').to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -325,6 +327,20 @@ mod tests {
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     const MAX: u64 = DEFAULT_MAX_BYTES;
+
+    /// Found by the fuzzer (issue 17): a long name cut where a space was read
+    /// differently the second time (the stored name changed when read back).
+    #[test]
+    fn a_long_name_cut_reads_the_same_when_parsed_again() {
+        let long = format!("{}.pd2 0 R >>", "d".repeat(200));
+        let once = FileName::parse(&long).expect("name");
+        assert_eq!(FileName::parse(once.as_str()), Ok(once.clone()));
+        assert!(once.as_str().ends_with(".pd2 0 R"), "{once}");
+        let no_extension = format!("{} x", "a".repeat(200));
+        let once = FileName::parse(&no_extension).expect("name");
+        assert_eq!(FileName::parse(once.as_str()), Ok(once.clone()));
+        assert!(!once.as_str().ends_with('.'));
+    }
 
     #[test]
     fn accepted_files_by_content_and_name() {

@@ -139,6 +139,14 @@ impl ProtocolUpdate {
                 }
             };
             let get = |k: usize| record.get(k).unwrap_or("");
+            // Each row is one step of a history: without its date it is no step.
+            if get(d).is_empty() {
+                errors.push(ProtocolError::Row {
+                    line,
+                    message: "data: informe a data do andamento (DD/MM/AAAA)".into(),
+                });
+                continue;
+            }
             let history = format!("{} {}", get(d), get(a));
             match Self::parse(get(n), get(c), get(s), &history) {
                 Err((field, message)) => errors.push(ProtocolError::Row {
@@ -158,7 +166,8 @@ impl ProtocolUpdate {
                     }),
                     Some(p) => {
                         let latest = p.history.last().map(|s| s.date);
-                        if latest.is_none_or(|l| row.history[0].date >= l) {
+                        let this = row.history.first().map(|s| s.date);
+                        if latest.is_none_or(|l| this.is_some_and(|t| t >= l)) {
                             p.status = row.status.clone();
                         }
                         p.history.extend(row.history);
@@ -244,6 +253,22 @@ mod tests {
                 .unwrap_err()
                 .0,
             "history"
+        );
+    }
+
+    /// Found by the fuzzer (issue 17): a second row of a protocol with no
+    /// date and no step panicked reading its first step.
+    #[test]
+    fn a_row_without_a_date_is_refused_not_a_crash() {
+        let csv = "protocolo;cpf;situacao;data;andamento\n\
+                   2026/000123;529.982.247-25;Em análise;01/12/2026;Recebido\n\
+                   2026/000123;529.982.247-25;Registrado;;\n";
+        let errors = ProtocolUpdate::parse_csv(csv).expect_err("refused");
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].to_string().contains("linha 3") && errors[0].to_string().contains("data"),
+            "{}",
+            errors[0]
         );
     }
 
