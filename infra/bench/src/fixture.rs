@@ -3,6 +3,7 @@
 //! and SES identity the functions use. The in-process app is built from the
 //! same AWS adapters the functions link, so calls are counted as they are made.
 
+use crate::faults::Faults;
 use crate::recorder::Recorder;
 use balcao_app::courier::{Courier, RetryPolicy};
 use balcao_app::keys::Keys;
@@ -184,7 +185,7 @@ impl Fixture {
             .send()
             .await?;
         let setup_recorder = Recorder::default();
-        let (setup, _) = build_app(&sdk, &s3, &client, &table, Some(&setup_recorder));
+        let (setup, _) = build_app(&sdk, &s3, &client, &table, Some(&setup_recorder), None);
         Ok(Self {
             dynamodb_endpoint: dynamodb.to_owned(),
             moto_endpoint: moto.to_owned(),
@@ -228,7 +229,36 @@ impl Fixture {
     }
 
     pub fn app(&self, recorder: Option<&Recorder>) -> (App, Arc<DynamoStore>) {
-        build_app(&self.sdk, &self.s3, &self.dynamodb, &self.table, recorder)
+        build_app(
+            &self.sdk,
+            &self.s3,
+            &self.dynamodb,
+            &self.table,
+            recorder,
+            None,
+        )
+    }
+
+    /// The app with `faults` on every client (and the courier's mailer).
+    pub fn faulty_app(&self, recorder: &Recorder, faults: &Faults) -> (App, Courier) {
+        let (app, store) = build_app(
+            &self.sdk,
+            &self.s3,
+            &self.dynamodb,
+            &self.table,
+            Some(recorder),
+            Some(faults),
+        );
+        let mut courier = self.courier(&app, store, Some(recorder));
+        let ses = aws_sdk_sesv2::config::Builder::from(&self.sdk)
+            .interceptor(recorder.clone())
+            .interceptor(faults.clone());
+        courier.mailer = Arc::new(SesMailer::new(
+            aws_sdk_sesv2::Client::from_conf(ses.build()),
+            SENDER,
+            None,
+        ));
+        (app, courier)
     }
 
     /// The mailer as the function builds it, over the table's outbox.
@@ -261,6 +291,7 @@ fn build_app(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     recorder: Option<&Recorder>,
+    faults: Option<&Faults>,
 ) -> (App, Arc<DynamoStore>) {
     let mut ddb = dynamodb.config().to_builder();
     let mut scheduler = aws_sdk_scheduler::config::Builder::from(sdk);
@@ -271,6 +302,12 @@ fn build_app(
         scheduler = scheduler.interceptor(r.clone());
         secrets = secrets.interceptor(r.clone());
         blobs = blobs.with_interceptor(r.clone());
+    }
+    if let Some(f) = faults {
+        ddb = ddb.interceptor(f.clone());
+        scheduler = scheduler.interceptor(f.clone());
+        secrets = secrets.interceptor(f.clone());
+        blobs = blobs.with_interceptor(f.clone());
     }
     let store = Arc::new(DynamoStore::new(
         aws_sdk_dynamodb::Client::from_conf(ddb.build()),

@@ -475,6 +475,16 @@ async fn call(
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
+/// A protocol number no other call used: each call publishes its own.
+fn unique_protocol() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    format!(
+        "{}-{}/2026",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 fn unique_email() -> String {
     format!(
         "bench-{}@example.com",
@@ -1034,12 +1044,15 @@ pub async fn prepare(f: &Fixture, function: &str) -> Result<Input, Error> {
             &[],
             "",
             Some(
-                json!({"number": "555/2026", "cpf": CPF, "status": "Registrado", "history": "10/11/2026 Título recebido"}),
+                json!({"number": unique_protocol(), "cpf": CPF, "status": "Registrado", "history": "10/11/2026 Título recebido"}),
             ),
         ),
         "staff-import-protocols" => {
-            let csv = "protocolo,cpf,situacao,data,andamento\n777/2026,529.982.247-25,Registrado,10/11/2026,Concluído\n";
-            let mut e = apigw(function, &[], "", Some(csv), "text/csv");
+            let csv = format!(
+                "protocolo,cpf,situacao,data,andamento\n{},529.982.247-25,Registrado,10/11/2026,Concluído\n",
+                unique_protocol()
+            );
+            let mut e = apigw(function, &[], "", Some(&csv), "text/csv");
             crate::events::staff(&mut e, OFFICE);
             Input::Http(e)
         }

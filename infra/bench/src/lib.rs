@@ -6,6 +6,7 @@ pub mod cold;
 pub mod cost;
 pub mod env;
 pub mod events;
+pub mod faults;
 pub mod fixture;
 pub mod journey;
 pub mod keyload;

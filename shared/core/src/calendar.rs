@@ -68,6 +68,42 @@ pub fn national_holidays(year: i16) -> Vec<(Date, &'static str)> {
     days
 }
 
+/// The national holiday on `date`, if any: [`national_holidays`] for one day,
+/// without building the year's list (deadlines ask it of every day they walk).
+pub fn national_holiday(date: Date) -> Option<&'static str> {
+    let fixed = match (date.month(), date.day()) {
+        (1, 1) => Some("Confraternização Universal"),
+        (4, 21) => Some("Tiradentes"),
+        (5, 1) => Some("Dia do Trabalho"),
+        (9, 7) => Some("Independência do Brasil"),
+        (10, 12) => Some("Nossa Senhora Aparecida"),
+        (11, 2) => Some("Finados"),
+        (11, 15) => Some("Proclamação da República"),
+        (11, 20) if date.year() >= 2024 => Some("Dia Nacional de Zumbi e da Consciência Negra"),
+        (12, 25) => Some("Natal"),
+        _ => None,
+    };
+    // Carnival, Good Friday and Corpus Christi fall from February to June.
+    let moving = if (2..=6).contains(&date.month()) {
+        let days = date
+            .since(easter(date.year()))
+            .map_or(i32::MAX, |s| s.get_days());
+        match days {
+            -48 | -47 => Some("Carnaval"),
+            -2 => Some("Sexta-feira Santa"),
+            60 => Some("Corpus Christi"),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    // Both on one day: the name the year's sorted list gives first.
+    match (fixed, moving) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A moment a window ends, and why, in the office's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadline {
@@ -123,10 +159,7 @@ impl BusinessCalendar {
                 name.clone()
             });
         }
-        national_holidays(date.year())
-            .into_iter()
-            .find(|(d, _)| *d == date)
-            .map(|(_, n)| format!("feriado: {n}"))
+        national_holiday(date).map(|n| format!("feriado: {n}"))
     }
 
     /// The business periods of one local day, as instants, in order.
@@ -234,6 +267,19 @@ mod tests {
     use super::*;
     use jiff::civil::Time;
     use proptest::prelude::*;
+
+    #[test]
+    fn one_day_s_holiday_is_the_year_s_list_for_that_day() {
+        for year in 1990..2100_i16 {
+            let list = national_holidays(year);
+            let mut day = Date::new(year, 1, 1).expect("date");
+            while day.year() == year {
+                let expected = list.iter().find(|(d, _)| *d == day).map(|(_, n)| *n);
+                assert_eq!(national_holiday(day), expected, "{day}");
+                day = day.tomorrow().expect("date");
+            }
+        }
+    }
 
     fn week(lunch: bool) -> Vec<OpeningHours> {
         use Weekday::*;

@@ -86,15 +86,17 @@ impl Mailer for LocalMailbox {
         }
         let m = mail.render();
         let to = mail.to.clone();
-        // A fresh id per delivery, like a real provider: a mail sent twice shows twice.
-        let id = ulid::Ulid::generate().to_string();
+        // The outbox mail's own id: a delivery repeated after a crash (sent,
+        // not yet marked sent) is the same mail, kept once; two mails the
+        // application wrote are two ids and show twice.
+        let id = mail.id.to_string();
         let sent_at = self.clock.now().to_string();
         let files = serde_json::to_string(&m.attachments)
             .map_err(|e| MailError::Rejected(e.to_string()))?;
         self.db
             .with(move |c| {
                 exec(c,
-                    "INSERT INTO mailbox (id, to_addr, subject, text, html, sent_at, attachments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR IGNORE INTO mailbox (id, to_addr, subject, text, html, sent_at, attachments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![id, to.as_str(), m.subject, m.text, m.html, sent_at, files],
                 )
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
