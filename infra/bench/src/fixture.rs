@@ -28,6 +28,8 @@ pub struct Fixture {
     pub dynamodb_endpoint: String,
     pub moto_endpoint: String,
     pub table: String,
+    /// The schedule group its timers go to ([`GROUP`] unless asked).
+    pub group: String,
     pub recorder: Recorder,
     /// Prepares what an operation acts on; its calls are recorded apart.
     pub setup: App,
@@ -136,6 +138,16 @@ impl Fixture {
 
     /// The fixture with its bucket on another S3 stand-in.
     pub async fn with_s3(dynamodb: &str, moto: &str, s3: S3) -> Result<Self, Error> {
+        Self::with_s3_and_group(dynamodb, moto, s3, GROUP).await
+    }
+
+    /// … and its timers in a schedule group of their own.
+    pub async fn with_s3_and_group(
+        dynamodb: &str,
+        moto: &str,
+        s3: S3,
+        group_name: &str,
+    ) -> Result<Self, Error> {
         let sdk = sdk(moto);
         let ddb_config = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(dynamodb);
         let client = aws_sdk_dynamodb::Client::from_conf(ddb_config.build());
@@ -161,7 +173,11 @@ impl Fixture {
             return Err(e.into());
         }
         let scheduler = aws_sdk_scheduler::Client::new(&sdk);
-        let group = scheduler.create_schedule_group().name(GROUP).send().await;
+        let group = scheduler
+            .create_schedule_group()
+            .name(group_name)
+            .send()
+            .await;
         if let Err(e) = group
             && !format!("{e:?}").contains("Conflict")
         {
@@ -185,11 +201,20 @@ impl Fixture {
             .send()
             .await?;
         let setup_recorder = Recorder::default();
-        let (setup, _) = build_app(&sdk, &s3, &client, &table, Some(&setup_recorder), None);
+        let (setup, _) = build_app(
+            &sdk,
+            &s3,
+            &client,
+            &table,
+            group_name,
+            Some(&setup_recorder),
+            None,
+        );
         Ok(Self {
             dynamodb_endpoint: dynamodb.to_owned(),
             moto_endpoint: moto.to_owned(),
             table,
+            group: group_name.to_owned(),
             recorder: Recorder::default(),
             setup,
             setup_recorder,
@@ -234,6 +259,7 @@ impl Fixture {
             &self.s3,
             &self.dynamodb,
             &self.table,
+            &self.group,
             recorder,
             None,
         )
@@ -246,6 +272,7 @@ impl Fixture {
             &self.s3,
             &self.dynamodb,
             &self.table,
+            &self.group,
             Some(recorder),
             Some(faults),
         );
@@ -290,6 +317,7 @@ fn build_app(
     s3: &S3,
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
+    group: &str,
     recorder: Option<&Recorder>,
     faults: Option<&Faults>,
 ) -> (App, Arc<DynamoStore>) {
@@ -325,7 +353,7 @@ fn build_app(
         timers: Arc::new(SchedulerTimers::new(
             aws_sdk_scheduler::Client::from_conf(scheduler.build()),
             SchedulerConfig {
-                group: GROUP.into(),
+                group: group.into(),
                 target_arn: TIMER_ARN.into(),
                 role_arn: SCHEDULER_ROLE.into(),
                 dead_letter_arn: TIMER_DLQ.into(),

@@ -16,4 +16,5 @@ pub mod pricing;
 pub mod recorder;
 pub mod scale;
 pub mod size;
+pub mod soak;
 pub mod stats;

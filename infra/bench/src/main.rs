@@ -1,7 +1,7 @@
 //! `balcao-bench`: the figures of issue 6 in one run, printed as Markdown.
 //! Run it with `./scripts/bench` (release build, DynamoDB Local and moto_server).
 
-use balcao_bench::{cold, cost, fixture, local, measure, scale, size};
+use balcao_bench::{cold, cost, fixture, local, measure, scale, size, soak};
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -21,7 +21,7 @@ struct Args {
     #[arg(long, default_value_t = 100)]
     iterations: usize,
     /// Sections to run (1 cold start, 2–3 calls and latency, 4 local, 5 size, 6 cost,
-    /// 7 national scale).
+    /// 7 national scale, 8 soak: asked by name, it runs for `--soak-minutes`).
     #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7")]
     sections: Vec<u8>,
     /// Only these functions (all when empty), for a quick look at one or two.
@@ -36,6 +36,9 @@ struct Args {
     /// Calls per operation and size in section 7.
     #[arg(long, default_value_t = 30)]
     scale_iterations: usize,
+    /// Minutes of mixed load in section 8 (the soak).
+    #[arg(long, default_value_t = 10)]
+    soak_minutes: u64,
     /// Simulated seconds of the national peak in section 7.
     #[arg(long, default_value_t = 3)]
     peak_seconds: usize,
@@ -47,6 +50,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("# Balcão benchmark\n");
     println!("{}\n", machine());
 
+    // The soak alone needs no AWS stand-in.
+    if args.sections == [8] {
+        return soak_section(&args).await;
+    }
     let fixture = fixture::Fixture::new(&args.dynamodb, &args.moto).await?;
 
     let on = |n: u8| args.sections.contains(&n);
@@ -98,6 +105,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
         scale::print(&report);
+    }
+    if on(8) {
+        soak_section(&args).await?;
+    }
+    Ok(())
+}
+
+async fn soak_section(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "\n## 8. Soak: {} minutes of mixed load on the local runtime (its release binary, a manual clock)\n",
+        args.soak_minutes
+    );
+    let report = soak::run(&args.bin_dir.join("balcao-local"), args.soak_minutes)
+        .await
+        .map_err(|e| e.to_string())?;
+    soak::print(&report);
+    if !report.problems.is_empty() {
+        return Err("the soak found lost or doubled work".into());
     }
     Ok(())
 }

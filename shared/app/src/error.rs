@@ -50,6 +50,10 @@ pub enum AppError {
     Blobs(#[from] BlobError),
     #[error(transparent)]
     Timers(#[from] TimerError),
+    /// The change was written, but a timer it needs could not be set: sending
+    /// the same action again sets it (and changes nothing else).
+    #[error("a ação foi registrada, mas um aviso programado não pôde ser agendado: {0}")]
+    TimerPending(TimerError),
     #[error(transparent)]
     Keys(#[from] crate::keys::KeyError),
     #[error(transparent)]

@@ -39,14 +39,37 @@ pub async fn update(
         return Err(AppError::Invalid(errors));
     }
     let expected = next.version;
+    let today = app.clock.now().to_zoned(office.time_zone()).date();
     if expected != office.version {
+        // Sent again after its answer was lost: the office already is what
+        // it asks, which is no conflict.
+        if changes_nothing(&next, &office, today) {
+            return Ok(OfficeSettings::of(&office));
+        }
         return Err(AppError::Conflict);
     }
-    let today = app.clock.now().to_zoned(office.time_zone()).date();
-    let updated = next.apply(&office, today);
+    let updated = next.clone().apply(&office, today);
     if !app.offices.replace_office(&updated, expected).await? {
+        let now = own_office(app, staff).await?;
+        if changes_nothing(&next, &now, today) {
+            return Ok(OfficeSettings::of(&now));
+        }
         return Err(AppError::Conflict);
     }
     tracing::info!(office = %office.id, version = updated.version, by = %staff.email.masked(), "office settings changed");
     Ok(OfficeSettings::of(&updated))
+}
+
+/// Whether applying `next` to `office` (whatever version it names) leaves it
+/// as it is.
+fn changes_nothing(
+    next: &OfficeSettings,
+    office: &balcao_core::Office,
+    today: jiff::civil::Date,
+) -> bool {
+    let mut same = next.clone();
+    same.version = office.version;
+    let mut would = same.apply(office, today);
+    would.version = office.version;
+    would == *office
 }

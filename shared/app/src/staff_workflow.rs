@@ -346,6 +346,9 @@ pub async fn schedule(
     // Another office's request is not found before anything else is said about it.
     let first = view(app, staff, id).await?;
     if ticket::done_before(&first, key) {
+        // The reminder its first call may not have set.
+        let (office, _) = office_and_service(app, &first).await?;
+        remind_the_day_before(app, &office, &first).await?;
         return Ok(first);
     }
     let plan = parse_plan(input)?;
@@ -475,16 +478,17 @@ pub async fn schedule(
         },
     )
     .await?;
-    remind_the_day_before(app, &office, &scheduled).await;
+    remind_the_day_before(app, &office, &scheduled).await?;
     Ok(scheduled)
 }
 
 /// The reminder for this version of the appointment, at the office's reminder
 /// time the day before; none if that moment has passed. The same id replaces
-/// the reminder of an earlier version.
-async fn remind_the_day_before(app: &App, office: &Office, t: &Ticket) {
+/// the reminder of an earlier version. Runs on a retry too (the appointment
+/// already written): a reminder its first call could not set is set then.
+async fn remind_the_day_before(app: &App, office: &Office, t: &Ticket) -> Result<(), AppError> {
     let Some(a) = &t.request.appointment else {
-        return;
+        return Ok(());
     };
     let due = a
         .date
@@ -497,13 +501,14 @@ async fn remind_the_day_before(app: &App, office: &Office, t: &Ticket) {
         })
         .map(|z| z.timestamp());
     let Some(due) = due.filter(|d| *d > app.clock.now()) else {
-        return;
+        return Ok(());
     };
     let timer = Timer::reminder(t.request.id, due, &office.timezone, a.sequence);
-    if let Err(e) = app.timers.schedule(&timer).await {
-        // The appointment stands; only its reminder is missing, and the log says so.
+    app.timers.schedule(&timer).await.map_err(|e| {
+        // The appointment stands; the staff's retry sets its reminder.
         tracing::error!(error = %e, timer = %timer.id, "could not schedule a reminder");
-    }
+        AppError::TimerPending(e)
+    })
 }
 
 /// Concludes with a note and a PDF (only a PDF, checked by content); the

@@ -4,7 +4,7 @@
 use crate::ports::{Change, Ticket, Timer};
 use crate::secrets::token_matches;
 use crate::{App, AppError};
-use balcao_core::{Request, RequestId};
+use balcao_core::{Author, EventKind, Request, RequestId};
 use jiff::Timestamp;
 use std::str::FromStr;
 use ulid::Ulid;
@@ -72,7 +72,12 @@ pub async fn change(
             None => app.tickets.get_ticket(id).await?.ok_or(NOT_FOUND)?,
         };
         allowed(&t)?;
-        if t.events.iter().any(|e| e.id == key) {
+        if let Some(done) = t.events.iter().find(|e| e.id == key) {
+            // A citizen's message opens the office's reply window: its warning,
+            // which the first call may have failed to set, is set again.
+            if done.kind == EventKind::Message && matches!(done.author, Author::Citizen) {
+                ensure_reply_warning(app, &t.request).await?;
+            }
             return Ok(t);
         }
         let now = app.clock.now();
@@ -86,7 +91,7 @@ pub async fn change(
         change.request.windows.add(&tally);
         change.tally = Some(tally);
         if app.tickets.apply_change(&change).await? {
-            follow_reply_window(app, &t.request, &change.request).await;
+            follow_reply_window(app, &t.request, &change.request).await?;
             // The uploads are spent; what failed to delete expires with the bucket's lifecycle.
             if let Err(e) = crate::attachments::consume(app, &change.event.attachments).await {
                 tracing::warn!(error = %e, "uploads not deleted after attaching");
@@ -149,23 +154,38 @@ async fn erase_on(app: &App, r: &Request, now: Timestamp) -> Result<jiff::civil:
 
 /// Keeps the reply warning's timer in step with the written request: set when
 /// a window opens, cancelled when it closes. After the write, so a window lost
-/// to a lost race schedules nothing; a failure here costs one warning, never
-/// data, and a stale timer finds no window when it fires.
-async fn follow_reply_window(app: &App, before: &Request, after: &Request) {
+/// to a lost race schedules nothing. A warning that could not be set fails the
+/// call (the change stands): the caller's retry sets it (see
+/// [`ensure_reply_warning`]). A failed cancel only leaves a stale timer, which
+/// finds no window when it fires.
+async fn follow_reply_window(app: &App, before: &Request, after: &Request) -> Result<(), AppError> {
     if before.reply_by == after.reply_by {
-        return;
+        return Ok(());
     }
-    let result = match after.reply_by.as_ref().and_then(|w| w.warn_at) {
-        Some(due) => {
-            let timer = Timer::reply_warning(after.id, due, &after.office.timezone);
-            app.timers.schedule(&timer).await
-        }
+    match after.reply_by.as_ref().and_then(|w| w.warn_at) {
+        Some(_) => ensure_reply_warning(app, after).await,
         None => {
             let id = Timer::reply_warning(after.id, Timestamp::UNIX_EPOCH, "").id;
-            app.timers.cancel(&id).await
+            if let Err(e) = app.timers.cancel(&id).await {
+                tracing::warn!(error = %e, request = %after.id, "reply warning left to fire for nothing");
+            }
+            Ok(())
         }
-    };
-    if let Err(e) = result {
-        tracing::error!(error = %e, request = %after.id, "reply warning timer not updated");
     }
+}
+
+/// Sets the reply warning the request's open window asks for (setting it
+/// again is harmless): a retry heals a warning its first call could not set.
+pub async fn ensure_reply_warning(app: &App, r: &Request) -> Result<(), AppError> {
+    let Some(due) = r.reply_by.as_ref().and_then(|w| w.warn_at) else {
+        return Ok(());
+    };
+    if due <= app.clock.now() {
+        return Ok(());
+    }
+    let timer = Timer::reply_warning(r.id, due, &r.office.timezone);
+    app.timers.schedule(&timer).await.map_err(|e| {
+        tracing::error!(error = %e, request = %r.id, "reply warning timer not set");
+        AppError::TimerPending(e)
+    })
 }

@@ -379,6 +379,16 @@ pub fn failure(format: Format, f: Failure) -> Response {
             )
         }
         Failure::App(e @ AppError::Export(_)) => internal(format, &e.to_string()),
+        Failure::App(e @ AppError::TimerPending(_)) => {
+            tracing::error!(error = %e, "change written, timer pending");
+            error(
+                format,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timer_pending",
+                "Sua ação foi registrada, mas um aviso programado não pôde ser agendado agora. Envie de novo para completar: nada será repetido.",
+                None,
+            )
+        }
         Failure::BadRequest(detail) => error(
             format,
             StatusCode::BAD_REQUEST,

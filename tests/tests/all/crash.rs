@@ -29,7 +29,7 @@ fn free_port() -> u16 {
 
 /// Starts the runtime on `dir` and waits until it answers.
 async fn start(dir: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(binary())
+    let mut child = Command::new(binary())
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(dir)
@@ -52,6 +52,8 @@ async fn start(dir: &std::path::Path, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the local runtime did not start on {port}");
 }
 

@@ -67,7 +67,11 @@ async fn a_manager_changes_the_settings_and_attendants_cannot() {
     let (status, saved) = post_form(&app, &manager, &change(v)).await;
     assert_eq!(status, 200, "{saved}");
     assert_eq!(saved["version"], v + 1);
-    let (status, _) = post_form(&app, &manager, &change(v)).await;
+    // Another change over the old version loses (the same one sent again is
+    // its own retry: `the_same_document_sent_again_is_no_conflict`).
+    let mut other = change(v);
+    other[4].1 = "48".to_owned();
+    let (status, _) = post_form(&app, &manager, &other).await;
     assert_eq!(status, 409, "a change over an old version loses");
 
     // The new checklist is what staff answer on the next request.
@@ -230,6 +234,28 @@ async fn the_json_document_and_the_forms_share_one_validation_of_texts() {
         version,
         "nothing was saved"
     );
+}
+
+/// A document sent again after its answer was lost (issue 17) answers the
+/// saved settings, not a conflict; a stale document that would change
+/// something is still one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_document_sent_again_is_no_conflict() {
+    let app = TestApp::spawn().await;
+    let manager = app.staff_login(MANAGER).await;
+    let mut doc = settings(&app, &manager).await;
+    let version = doc["version"].as_u64().expect("version");
+    doc["slot_minutes"] = json!(45);
+    for _ in 0..2 {
+        let (status, saved) = app.post_json("/staff/office", Some(&manager), &doc).await;
+        assert_eq!(status, 200, "{saved}");
+        assert_eq!(saved["version"], version + 1, "saved once");
+        assert_eq!(saved["slot_minutes"], 45);
+    }
+    doc["slot_minutes"] = json!(60);
+    let (status, e) = app.post_json("/staff/office", Some(&manager), &doc).await;
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(settings(&app, &manager).await["slot_minutes"], 45);
 }
 
 /// The privacy notice (LGPD): public with its version, a changed text is a new
