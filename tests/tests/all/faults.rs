@@ -171,6 +171,22 @@ async fn deliver_all(f: &Fixture, courier: &Courier, recorder: &Recorder) -> i64
     sent
 }
 
+/// With FAULTS_TRACE set, prints the calls recorded so far (left recorded).
+fn trace(recorder: &Recorder, label: &str) {
+    if std::env::var_os("FAULTS_TRACE").is_none() {
+        return;
+    }
+    let calls = recorder.take();
+    let shown: Vec<String> = calls
+        .iter()
+        .map(|c| format!("{}.{} {} {}", c.service, c.op, c.status, c.uri))
+        .collect();
+    eprintln!("{label}: {shown:?}");
+    for c in calls {
+        recorder.push(c);
+    }
+}
+
 /// SendEmail attempts the provider accepted since the last take.
 fn sends(recorder: &Recorder) -> i64 {
     recorder
@@ -287,7 +303,8 @@ async fn matrix() {
     // waiting is on the stand-ins), each on a table of its own.
     let lanes = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
     let mut tasks = tokio::task::JoinSet::new();
-    // FAULTS_ONLY=<function> runs one operation's faults (to look into one).
+    // FAULTS_ONLY=<function> runs one operation's faults, FAULTS_TRACE=1 prints
+    // each run's calls (to look into one).
     let only = std::env::var("FAULTS_ONLY").ok();
     for (i, case) in CASES
         .iter()
@@ -400,21 +417,7 @@ async fn one_operation(case: &'static journey::Case) -> Vec<Row> {
                     Ok(()) => "answered".to_owned(),
                     Err(e) => format!("failed ({e}), retried"),
                 };
-                if std::env::var_os("FAULTS_TRACE").is_some() {
-                    let calls = recorder.take();
-                    eprintln!(
-                        "{function} {} {}: {:?}",
-                        n + 1,
-                        kind.label(),
-                        calls
-                            .iter()
-                            .map(|c| format!("{}.{} {} {}", c.service, c.op, c.status, c.uri))
-                            .collect::<Vec<_>>()
-                    );
-                    for c in calls {
-                        recorder.push(c);
-                    }
-                }
+                trace(&recorder, &format!("{function} {} {}", n + 1, kind.label()));
                 let mut sent = sends(&recorder);
                 let first_sends = sent;
                 // The caller's retry (a citizen or staff sending again, the
@@ -423,19 +426,7 @@ async fn one_operation(case: &'static journey::Case) -> Vec<Row> {
                 let retry = journey::run(function, &app, &courier, &input)
                     .await
                     .map_err(|e| e.to_string());
-                if std::env::var_os("FAULTS_TRACE").is_some() {
-                    let calls = recorder.take();
-                    eprintln!(
-                        "  retry: {:?}",
-                        calls
-                            .iter()
-                            .map(|c| format!("{}.{} {} {}", c.service, c.op, c.status, c.uri))
-                            .collect::<Vec<_>>()
-                    );
-                    for c in calls {
-                        recorder.push(c);
-                    }
-                }
+                trace(&recorder, "  its retry");
                 sent += sends(&recorder);
                 sent += deliver_all(&f, &courier, &recorder).await;
                 // The provider took a mail whose answer was lost or turned into
