@@ -277,7 +277,7 @@ impl Fixture {
             Some(faults),
         );
         let mut courier = self.courier(&app, store, Some(recorder));
-        let ses = aws_sdk_sesv2::config::Builder::from(&self.sdk)
+        let ses = aws_sdk_sesv2::config::Builder::from(&quick_retries(&self.sdk))
             .interceptor(recorder.clone())
             .interceptor(faults.clone());
         courier.mailer = Arc::new(SesMailer::new(
@@ -312,6 +312,16 @@ impl Fixture {
     }
 }
 
+fn quick_retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_initial_backoff(std::time::Duration::from_millis(10))
+        .with_max_backoff(std::time::Duration::from_millis(500))
+}
+
+fn quick_retries(sdk: &aws_config::SdkConfig) -> aws_config::SdkConfig {
+    sdk.to_builder().retry_config(quick_retry_config()).build()
+}
+
 fn build_app(
     sdk: &aws_config::SdkConfig,
     s3: &S3,
@@ -321,10 +331,24 @@ fn build_app(
     recorder: Option<&Recorder>,
     faults: Option<&Faults>,
 ) -> (App, Arc<DynamoStore>) {
+    // Under injected faults the SDK retries as configured, only sooner: a
+    // throttle or a 500 is not waited out for a second (each fault would
+    // cost half a second of the matrix's time on average).
+    let (sdk, s3_sdk) = match faults {
+        Some(_) => (&quick_retries(sdk), quick_retries(&s3.sdk)),
+        None => (sdk, s3.sdk.clone()),
+    };
     let mut ddb = dynamodb.config().to_builder();
+    if faults.is_some() {
+        let attempts = dynamodb
+            .config()
+            .retry_config()
+            .map_or(3, |r| r.max_attempts());
+        ddb = ddb.retry_config(quick_retry_config().with_max_attempts(attempts));
+    }
     let mut scheduler = aws_sdk_scheduler::config::Builder::from(sdk);
     let mut secrets = aws_sdk_secretsmanager::config::Builder::from(sdk);
-    let mut blobs = S3Blobs::new(&s3.sdk, BUCKET, Some(&s3.endpoint));
+    let mut blobs = S3Blobs::new(&s3_sdk, BUCKET, Some(&s3.endpoint));
     if let Some(r) = recorder {
         ddb = ddb.interceptor(r.clone());
         scheduler = scheduler.interceptor(r.clone());

@@ -299,9 +299,9 @@ fn every_call_of_every_operation_survives_each_fault() {
 
 async fn matrix() {
     let started = std::time::Instant::now();
-    // Two operations at a time (their futures are not Send: one thread, the
+    // Four operations at a time (their futures are not Send: one thread, the
     // waiting is on the stand-ins), each on a table of its own.
-    let lanes = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
+    let lanes = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
     let mut tasks = tokio::task::JoinSet::new();
     // FAULTS_ONLY=<function> runs one operation's faults, FAULTS_TRACE=1 prints
     // each run's calls (to look into one).
