@@ -10,10 +10,12 @@ struct Args {
     /// Where the release binaries are.
     #[arg(long, default_value = "target/release")]
     bin_dir: PathBuf,
+    /// DynamoDB Local (sections 1–7; `./scripts/bench` starts it).
     #[arg(long, env = "BALCAO_TEST_DYNAMODB_ENDPOINT")]
-    dynamodb: String,
+    dynamodb: Option<String>,
+    /// moto_server (sections 1–7).
     #[arg(long, env = "BALCAO_TEST_MOTO_ENDPOINT")]
-    moto: String,
+    moto: Option<String>,
     /// Cold starts per function.
     #[arg(long, default_value_t = 21)]
     starts: usize,
@@ -54,7 +56,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.sections == [8] {
         return soak_section(&args).await;
     }
-    let fixture = fixture::Fixture::new(&args.dynamodb, &args.moto).await?;
+    let (Some(dynamodb), Some(moto)) = (&args.dynamodb, &args.moto) else {
+        return Err(
+            "sections 1 to 7 need --dynamodb and --moto (./scripts/bench starts both)".into(),
+        );
+    };
+    let fixture = fixture::Fixture::new(dynamodb, moto).await?;
 
     let on = |n: u8| args.sections.contains(&n);
     if on(1) {
