@@ -62,6 +62,8 @@ struct Ticket {
 #[derive(Default)]
 struct Shared {
     tickets: BTreeMap<String, Ticket>,
+    /// The tickets' ids in the order they were opened (to pick from).
+    opened: Vec<String>,
     /// (minute, latency ms, ok)
     samples: Vec<(usize, f64, bool)>,
     /// What the errors were: status (0 without an answer) and count.
@@ -228,7 +230,9 @@ async fn open(
     .await?;
     let id = v["id"].as_str()?.to_owned();
     let k = v["ticket_url"].as_str()?.split_once("?k=")?.1.to_owned();
-    shared.lock().ok()?.tickets.insert(
+    let mut s = shared.lock().ok()?;
+    s.opened.push(id.clone());
+    s.tickets.insert(
         id,
         Ticket {
             k,
@@ -239,19 +243,28 @@ async fn open(
     Some(())
 }
 
-/// Some ticket of the load, chosen by `n`.
+/// Some ticket of the load that `want`s, chosen by `n`: a few probes at
+/// places `n` spreads over every ticket opened. Picking among all of them each
+/// time grew with the load and took the runtime's CPU (its latency doubled by
+/// the tenth minute).
 fn pick(
     shared: &Mutex<Shared>,
     n: usize,
     want: impl Fn(&Ticket) -> bool,
 ) -> Option<(String, Ticket)> {
     let s = shared.lock().ok()?;
-    let candidates: Vec<(&String, &Ticket)> = s.tickets.iter().filter(|(_, t)| want(t)).collect();
-    if candidates.is_empty() {
-        return None;
-    }
-    let (id, t) = candidates[n % candidates.len()];
-    Some((id.clone(), t.clone()))
+    let len = s.opened.len();
+    (0..32_usize).find_map(|probe| {
+        let at = n
+            .wrapping_mul(2_654_435_761)
+            .wrapping_add(probe.wrapping_mul(40_503))
+            % len.max(1);
+        let id = s.opened.get(at)?;
+        s.tickets
+            .get(id)
+            .filter(|t| want(t))
+            .map(|t| (id.clone(), t.clone()))
+    })
 }
 
 async fn worker(

@@ -197,11 +197,8 @@ impl FileName {
             .filter(|c| !c.is_control() && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
             .collect();
         let clean = clean.trim();
-        if clean.is_empty() || clean.starts_with('.') && clean.matches('.').count() == 1 {
-            return Err(AttachmentError::NoName);
-        }
         if clean.chars().count() <= Self::MAX {
-            return Ok(Self(clean.to_owned()));
+            return Self::named(clean);
         }
         // Too long: keep the start and the extension, which decides the type.
         let (stem, ext) = clean.rsplit_once('.').unwrap_or((clean, ""));
@@ -210,7 +207,17 @@ impl FileName {
         let stem: String = stem.chars().take(keep).collect();
         // Cut where a space was, the name must read the same when parsed again.
         let name = format!("{}.{}", stem.trim_end(), ext.trim());
-        Ok(Self(name.trim_end_matches('.').to_owned()))
+        // The cut name is checked as any other: a blank extension may leave
+        // only a hidden name (".abc"), which a second reading refuses.
+        Self::named(name.trim_end_matches('.'))
+    }
+
+    /// A name is more than a dot and an extension (".pdf" names no file).
+    fn named(clean: &str) -> Result<Self, AttachmentError> {
+        if clean.is_empty() || clean.starts_with('.') && clean.matches('.').count() == 1 {
+            return Err(AttachmentError::NoName);
+        }
+        Ok(Self(clean.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -340,6 +347,17 @@ mod tests {
         let once = FileName::parse(&no_extension).expect("name");
         assert_eq!(FileName::parse(once.as_str()), Ok(once.clone()));
         assert!(!once.as_str().ends_with('.'));
+    }
+
+    /// Found by the fuzzer: a long hidden name whose extension is blank was
+    /// cut to ".���…", accepted once and refused when read again.
+    #[test]
+    fn a_long_name_cut_to_a_hidden_name_is_refused_at_once() {
+        let hidden = format!(".{}. ", "\u{FFFD}".repeat(130));
+        assert_eq!(FileName::parse(&hidden), Err(AttachmentError::NoName));
+        let named = format!("a.{}. ", "b".repeat(130));
+        let once = FileName::parse(&named).expect("name");
+        assert_eq!(FileName::parse(once.as_str()), Ok(once.clone()));
     }
 
     #[test]
