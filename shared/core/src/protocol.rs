@@ -60,8 +60,10 @@ impl ProtocolUpdate {
         let cpf = Cpf::parse(cpf).map_err(|e| ("cpf", e.to_string()))?;
         let status = FreeText::parse(status).map_err(|e| ("status", e.to_string()))?;
         let mut steps = Vec::new();
+        // Any line break ends a step, a lone CR too (old Macs, spreadsheet
+        // cells): kept inside a text, it would read as a second step later.
         for (i, line) in history
-            .lines()
+            .split(['\n', '\r'])
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .enumerate()
@@ -147,7 +149,13 @@ impl ProtocolUpdate {
                 });
                 continue;
             }
-            let history = format!("{} {}", get(d), get(a));
+            // A cell written on several lines (Alt+Enter) is one step's text.
+            let step: Vec<&str> = get(a)
+                .split(['\n', '\r'])
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let history = format!("{} {}", get(d), step.join(" "));
             match Self::parse(get(n), get(c), get(s), &history) {
                 Err((field, message)) => errors.push(ProtocolError::Row {
                     line,
@@ -270,6 +278,22 @@ mod tests {
             "{}",
             errors[0]
         );
+    }
+
+    /// Found by the fuzzer: a step's text with a lone CR was kept with a line
+    /// break, which publishing the protocol again read as a second step.
+    #[test]
+    fn a_cell_on_several_lines_is_one_step_and_publishes_again() {
+        let csv = "protocolo;cpf;situacao;data;andamento\n\
+                   2026/000123;529.982.247-25;Pronto;01/12/2026;\"Pronto\rpara\r\nretirada\"\n";
+        let protocols = ProtocolUpdate::parse_csv(csv).expect("one protocol");
+        assert_eq!(protocols[0].history.len(), 1);
+        assert_eq!(protocols[0].history[0].text, "Pronto para retirada");
+        let form = "01/12/2026 Recebido\r02/12/2026 Pronto";
+        let p =
+            ProtocolUpdate::parse("2026/000123", "52998224725", "Pronto", form).expect("two steps");
+        assert_eq!(p.history.len(), 2, "{:?}", p.history);
+        assert_eq!(p.history[1].text, "Pronto");
     }
 
     #[test]
