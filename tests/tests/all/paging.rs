@@ -130,7 +130,9 @@ async fn journey(store: Arc<dyn Store>) {
         let t = store.get_ticket(*id).await.expect("read").expect("ticket");
         requests.push(t.request);
     }
-    requests.sort_by_key(|r| (r.created_at, r.id));
+    // The queue's order: the opening's millisecond, then the id (two requests
+    // opened in one millisecond are in id order, not by their nanoseconds).
+    requests.sort_by_key(|r| (r.created_at.as_millisecond(), r.id));
     let sp = office.id.as_str();
 
     // The open queue, oldest first, in pages of 7 (the last one short).
