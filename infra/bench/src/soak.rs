@@ -267,6 +267,15 @@ fn pick(
     })
 }
 
+/// Notes on ticket `id` what the runtime acknowledged.
+fn acknowledged(shared: &Mutex<Shared>, id: &str, note: impl FnOnce(&mut Ticket)) {
+    if let Ok(mut s) = shared.lock()
+        && let Some(t) = s.tickets.get_mut(id)
+    {
+        note(t);
+    }
+}
+
 async fn worker(
     base: String,
     token: String,
@@ -298,10 +307,8 @@ async fn worker(
                 )
                 .await
                 .is_some()
-                    && let Ok(mut s) = shared.lock()
-                    && let Some(t) = s.tickets.get_mut(&id)
                 {
-                    t.messages += 1;
+                    acknowledged(&shared, &id, |t| t.messages += 1);
                 }
             }
             4 => {
@@ -332,10 +339,8 @@ async fn worker(
                     )
                     .await
                     .is_some()
-                        && let Ok(mut s) = shared.lock()
-                        && let Some(t) = s.tickets.get_mut(&id)
                     {
-                        t.started = true;
+                        acknowledged(&shared, &id, |t| t.started = true);
                     }
                 } else if let Some((id, t)) = answerable {
                     let body = json!({"message": format!("Resposta {}", t.replies), "action_key": ulid::Ulid::generate().to_string()});
@@ -349,10 +354,8 @@ async fn worker(
                     )
                     .await
                     .is_some()
-                        && let Ok(mut s) = shared.lock()
-                        && let Some(t) = s.tickets.get_mut(&id)
                     {
-                        t.replies += 1;
+                        acknowledged(&shared, &id, |t| t.replies += 1);
                     }
                 }
             }

@@ -49,50 +49,45 @@ fn num(item: &HashMap<String, AttributeValue>, name: &str) -> i64 {
 /// schedule group, plus the mail the provider accepted.
 async fn census(f: &Fixture, sent: i64) -> Census {
     let mut c = Census::default();
-    let mut start = None;
-    loop {
-        let out = f
-            .client()
-            .scan()
-            .table_name(&f.table)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan");
-        for item in out.items() {
-            let pk = item.get("PK").and_then(|v| v.as_s().ok()).map_or("", |s| s);
-            let sk = item.get("SK").and_then(|v| v.as_s().ok()).map_or("", |s| s);
-            let mut add = |k: &'static str, n: i64| *c.0.entry(k).or_default() += n;
-            match (pk.split('#').next().unwrap_or(""), sk) {
-                ("REQ", "META") => add("requests", 1),
-                ("REQ", sk) if sk.starts_with("EV#") => add("history entries", 1),
-                ("MAIL", _) => {
-                    add("mails", 1);
-                    add("mails unsent", i64::from(item.contains_key("GSI1PK")));
-                }
-                ("FIND", _) => add("search terms", 1),
-                ("OFFICE", sk) if sk.starts_with("SLOT#") => {
-                    add("slot places taken", num(item, "taken"))
-                }
-                ("OFFICE", sk) if sk.starts_with("DAY#") => {
-                    let counted: i64 = item
-                        .iter()
-                        .filter(|(k, _)| k.starts_with("n."))
-                        .map(|(k, _)| num(item, k))
-                        .sum();
-                    add("day counts", counted);
-                }
-                ("OFFICE", "COUNTER") => add("numbers given", num(item, "n")),
-                ("OFFICE", sk) if sk.starts_with("REVIEW#") => add("reviews", 1),
-                ("OFFICE", sk) if sk.starts_with("PROTOCOL#") => add("protocols", 1),
-                ("SUPPRESS", _) => add("suppressed addresses", 1),
-                ("ACCESS", _) => add("access links", 1),
-                _ => {}
+    let items = f
+        .client()
+        .scan()
+        .table_name(&f.table)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("scan");
+    for item in &items {
+        let pk = item.get("PK").and_then(|v| v.as_s().ok()).map_or("", |s| s);
+        let sk = item.get("SK").and_then(|v| v.as_s().ok()).map_or("", |s| s);
+        let mut add = |k: &'static str, n: i64| *c.0.entry(k).or_default() += n;
+        match (pk.split('#').next().unwrap_or(""), sk) {
+            ("REQ", "META") => add("requests", 1),
+            ("REQ", sk) if sk.starts_with("EV#") => add("history entries", 1),
+            ("MAIL", _) => {
+                add("mails", 1);
+                add("mails unsent", i64::from(item.contains_key("GSI1PK")));
             }
-        }
-        match out.last_evaluated_key() {
-            Some(k) if !k.is_empty() => start = Some(k.clone()),
-            _ => break,
+            ("FIND", _) => add("search terms", 1),
+            ("OFFICE", sk) if sk.starts_with("SLOT#") => {
+                add("slot places taken", num(item, "taken"))
+            }
+            ("OFFICE", sk) if sk.starts_with("DAY#") => {
+                let counted: i64 = item
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("n."))
+                    .map(|(k, _)| num(item, k))
+                    .sum();
+                add("day counts", counted);
+            }
+            ("OFFICE", "COUNTER") => add("numbers given", num(item, "n")),
+            ("OFFICE", sk) if sk.starts_with("REVIEW#") => add("reviews", 1),
+            ("OFFICE", sk) if sk.starts_with("PROTOCOL#") => add("protocols", 1),
+            ("SUPPRESS", _) => add("suppressed addresses", 1),
+            ("ACCESS", _) => add("access links", 1),
+            _ => {}
         }
     }
     let scheduler = aws_sdk_scheduler::Client::new(&balcao_tests::moto_sdk("us-east-1"));
@@ -122,34 +117,27 @@ async fn census(f: &Fixture, sent: i64) -> Census {
 async fn deliver_all(f: &Fixture, courier: &Courier, recorder: &Recorder) -> i64 {
     let mut sent = 0;
     for _ in 0..5 {
-        let mut ids = Vec::new();
-        let mut start = None;
-        loop {
-            let out = f
-                .client()
-                .scan()
-                .table_name(&f.table)
-                .filter_expression("begins_with(PK, :m) AND attribute_exists(GSI1PK)")
-                .expression_attribute_values(":m", AttributeValue::S("MAIL#".into()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .expect("scan");
-            for item in out.items() {
-                if let Some(id) = item
-                    .get("PK")
+        let ids: Vec<balcao_app::ports::MailId> = f
+            .client()
+            .scan()
+            .table_name(&f.table)
+            .filter_expression("begins_with(PK, :m) AND attribute_exists(GSI1PK)")
+            .expression_attribute_values(":m", AttributeValue::S("MAIL#".into()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("scan")
+            .iter()
+            .filter_map(|item| {
+                item.get("PK")
                     .and_then(|v| v.as_s().ok())
                     .and_then(|pk| pk.strip_prefix("MAIL#"))
                     .and_then(|id| id.parse().ok())
-                {
-                    ids.push(balcao_app::ports::MailId(id));
-                }
-            }
-            match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
-            }
-        }
+                    .map(balcao_app::ports::MailId)
+            })
+            .collect();
         if ids.is_empty() {
             break;
         }
@@ -278,23 +266,9 @@ const NO_CALLS: &[&str] = &[
     "staff-new-upload",
 ];
 
-/// Run on a thread with room, as the permission test (deep futures).
 #[test]
 fn every_call_of_every_operation_survives_each_fault() {
-    std::thread::Builder::new()
-        .stack_size(32 << 20)
-        .spawn(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .thread_stack_size(32 << 20)
-                .build()
-                .expect("runtime")
-                .block_on(tokio::task::LocalSet::new().run_until(matrix()))
-        })
-        .expect("thread")
-        .join()
-        .expect("the test");
+    crate::on_a_deep_stack(matrix);
 }
 
 async fn matrix() {

@@ -421,23 +421,9 @@ async fn s3_fixture() -> Fixture {
     .expect("fixture")
 }
 
-/// Run on a thread with room: the journey's preparations are deep futures,
-/// and a debug build's frames for them outgrow a test thread's 2 MiB.
 #[test]
 fn every_call_is_granted_and_every_grant_is_used() {
-    std::thread::Builder::new()
-        .stack_size(32 << 20)
-        .spawn(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(every_call_is_granted())
-        })
-        .expect("thread")
-        .join()
-        .expect("the test");
+    crate::on_a_deep_stack(every_call_is_granted);
 }
 
 async fn every_call_is_granted() {
